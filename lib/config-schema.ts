@@ -1,0 +1,99 @@
+/**
+ * The shape of the JSON config file read by main.ts and the CLI. Types and
+ * unknown keys are checked here (zod); value rules live with the constructs
+ * and run afterwards (config.ts), so both report the same messages.
+ */
+import { z } from 'zod';
+
+const secretRef = z
+  .object({
+    secretsManagerArn: z.string().optional(),
+    jsonKey: z.string().optional(),
+    kmsKeyArn: z.string().optional(),
+    ssmParameter: z.string().optional(),
+  })
+  .strict();
+
+const stringList = z.array(z.string());
+
+export const configSchema = z
+  .object({
+    region: z.string(),
+    backend: z
+      .object({
+        s3: z
+          .object({
+            bucket: z.string(),
+            key: z.string(),
+            region: z.string(),
+            dynamodbTable: z.string().optional(),
+            encrypt: z.boolean().optional(),
+          })
+          .strict(),
+      })
+      .strict()
+      .optional(),
+    hostname: z.string(),
+    hostedZone: z.object({ id: z.string().optional(), name: z.string().optional(), private: z.boolean().optional() }).strict(),
+    replyRecord: z.string().optional(),
+    appliance: z
+      .object({
+        vpcId: z.string(),
+        subnetId: z.string(),
+        instanceType: z.string().optional(),
+        ghesVersion: z.string().optional(),
+        amiId: z.string().optional(),
+        dataVolumeGiB: z.number().optional(),
+        rootVolumeGiB: z.number().optional(),
+        ipv6: z.boolean().optional(),
+        adminCidrs: stringList,
+        userCidrs: stringList.optional(),
+      })
+      .strict()
+      .optional(),
+    existingInstance: z
+      .object({
+        ipv4Address: z.string(),
+        ipv6Address: z.string().optional(),
+        securityGroupIds: stringList.optional(),
+        networkInterfaceId: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    inboundMail: z.object({ allowedCidrs: stringList.optional(), prefixListIds: stringList.optional() }).strict().optional(),
+    dns: z.object({ ttl: z.number().optional(), mxPriority: z.number().optional(), hostRecord: z.boolean().optional() }).strict().optional(),
+    smtp: z
+      .object({
+        enabled: z.boolean().optional(),
+        address: z.string(),
+        port: z.number().optional(),
+        domain: z.string(),
+        authentication: z.string().optional(),
+        username: z.string().optional(),
+        password: secretRef.optional(),
+        noreplyAddress: z.string(),
+        discardToNoreplyAddress: z.boolean().optional(),
+        support: z.discriminatedUnion('type', [
+          z.object({ type: z.literal('email'), address: z.string() }).strict(),
+          z.object({ type: z.literal('url'), url: z.string() }).strict(),
+        ]),
+        enforceTls: z.boolean().optional(),
+        enableStarttlsAuto: z.boolean().optional(),
+        extraSettings: z.record(z.union([z.string(), z.number(), z.boolean()])).optional(),
+      })
+      .strict(),
+    managementConsole: z
+      .object({
+        password: secretRef,
+        license: secretRef.optional(),
+        initialize: z.boolean().optional(),
+        waitForInitMinutes: z.number().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** The config file, as typed after the shape check. */
+export type GhesEmailConfig = z.infer<typeof configSchema>;
+export type SecretRefJson = z.infer<typeof secretRef>;

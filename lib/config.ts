@@ -1,0 +1,147 @@
+/**
+ * Reads and validates the JSON config file (see README "Config reference").
+ * Pass 1 checks shape, types and unknown keys; pass 2 runs the constructs' own
+ * value rules on whatever had the right type, so one run reports every problem.
+ */
+import { readFileSync } from 'node:fs';
+import { ZodIssue } from 'zod';
+import { ManagementConsoleProps } from './boot-script';
+import { GhesEmailConfig, configSchema } from './config-schema';
+import { validateExistingInstance } from './ghes-email';
+import { validateGhesApplianceProps } from './ghes-appliance';
+import { validateMailSources } from './inbound-mail-firewall';
+import { Problem, Problems, ValidationError, joinPath, show } from './problems';
+import { REPLY_RECORD_KINDS, validateHostedZone } from './reply-dns-records';
+import { SecretRef } from './secret-ref';
+import { SmtpSettings, SmtpSettingsProps, validateSmtpSettingsProps } from './smtp-settings';
+import { checkHostname, checkIntRange, checkOneOf } from './value-rules';
+
+export type { GhesEmailConfig } from './config-schema';
+
+/** Thrown for a bad config file; its problems name dotted config paths. */
+export class ConfigError extends ValidationError {
+  constructor(problems: readonly Problem[], source: string) {
+    super(problems, `Invalid config ${source}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A validated config with its secret references and SMTP settings resolved to objects. */
+export interface LoadedConfig {
+  readonly config: GhesEmailConfig;
+  readonly smtp: SmtpSettings;
+  readonly managementConsole?: ManagementConsoleProps;
+}
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+
+/** Reads, parses and validates a config file; throws ConfigError listing every problem. */
+export function loadConfigFile(path: string): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ path: '(file)', message: `cannot read ${path}: ${(err as Error).message}` }], path);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError([{ path: '(file)', message: `not valid JSON: ${(err as Error).message}` }], path);
+  }
+  return parseConfig(raw, path);
+}
+
+/** Validates an already-parsed config object. */
+export function parseConfig(raw: unknown, source = '(inline)'): LoadedConfig {
+  const parsed = configSchema.safeParse(raw);
+  const structural = parsed.success ? [] : parsed.error.issues.flatMap(issueToProblems);
+  // Semantic checks run on a copy without the values that failed the shape check.
+  const cleaned = structuredClone(raw ?? {}) as Record<string, unknown>;
+  for (const issue of parsed.success ? [] : parsed.error.issues) removeAt(cleaned, issue.path);
+  const p = new Problems();
+  const result = checkValues(p, cleaned as GhesEmailConfig);
+  const semantic = p.all.filter((s) => !structural.some((st) => s.path === st.path || s.path.startsWith(`${st.path}.`) || s.path.startsWith(`${st.path}[`)));
+  const problems = dedupe([...structural, ...semantic]);
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems, source);
+  return { config: parsed.data, smtp: new SmtpSettings(result.smtpProps!, 'smtp'), managementConsole: result.managementConsole };
+}
+
+function checkValues(p: Problems, c: GhesEmailConfig): { smtpProps?: SmtpSettingsProps; managementConsole?: ManagementConsoleProps } {
+  if (typeof c !== 'object' || c === null) return {};
+  if (c.region !== undefined && !REGION.test(c.region)) p.add('region', `got ${show(c.region)}; expected an AWS region such as "us-east-1"`);
+  if (c.backend?.s3?.region !== undefined && !REGION.test(c.backend.s3.region)) {
+    p.at('backend').at('s3').add('region', `got ${show(c.backend.s3.region)}; expected an AWS region such as "us-east-1"`);
+  }
+  if (c.backend?.s3?.bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(c.backend.s3.bucket)) {
+    p.at('backend').at('s3').add('bucket', `got ${show(c.backend.s3.bucket)}; expected an S3 bucket name (3-63 lowercase letters, digits, "." or "-")`);
+  }
+  checkHostname(p, 'hostname', c.hostname);
+  checkOneOf(p, 'replyRecord', c.replyRecord, REPLY_RECORD_KINDS);
+  validateHostedZone(p.at('hostedZone'), c.hostedZone, c.hostname);
+  checkIntRange(p.at('dns'), 'ttl', c.dns?.ttl, 0, 2147483647, 'a TTL in seconds');
+  checkIntRange(p.at('dns'), 'mxPriority', c.dns?.mxPriority, 0, 65535, 'an MX priority');
+
+  if ((c.appliance === undefined) === (c.existingInstance === undefined)) {
+    p.add(undefined, 'give exactly one of "appliance" (build a GHES instance) or "existingInstance" (point DNS and port 25 at one you run)');
+  }
+  if (c.appliance) validateGhesApplianceProps(p.at('appliance'), c.appliance as never);
+  if (c.existingInstance) validateExistingInstance(p.at('existingInstance'), c.existingInstance as never);
+  if (c.inboundMail) validateMailSources(p.at('inboundMail'), c.inboundMail.allowedCidrs, c.inboundMail.prefixListIds);
+
+  let smtpProps: SmtpSettingsProps | undefined;
+  if (c.smtp && typeof c.smtp === 'object') {
+    const sp = p.at('smtp');
+    const password = SecretRef.fromConfig(sp.at('password'), c.smtp.password);
+    smtpProps = { ...(c.smtp as unknown as SmtpSettingsProps), password };
+    // A password given in the wrong shape is already reported; do not also call it missing.
+    const stand_in = password ?? (c.smtp.password !== undefined ? SecretRef.fromSsmParameter('/already-reported') : undefined);
+    validateSmtpSettingsProps(sp, { ...smtpProps, password: stand_in });
+  }
+
+  let managementConsole: ManagementConsoleProps | undefined;
+  const mc = c.managementConsole;
+  if (mc && typeof mc === 'object') {
+    const mp = p.at('managementConsole');
+    const password = SecretRef.fromConfig(mp.at('password'), mc.password);
+    const license = SecretRef.fromConfig(mp.at('license'), mc.license);
+    if (license && license.source.kind !== 'secretsmanager') mp.add('license', 'expected { "secretsManagerArn": … }: the license is a Secrets Manager binary secret');
+    if (mc.initialize && mc.license === undefined) mp.add('license', 'required when initialize is true: config/init needs the license file');
+    checkIntRange(mp, 'waitForInitMinutes', mc.waitForInitMinutes, 1, 10080, 'minutes');
+    if (password) managementConsole = { password, license, initialize: mc.initialize, waitForInitMinutes: mc.waitForInitMinutes };
+  } else if (c.appliance) {
+    p.add('managementConsole', 'required with "appliance": { "password": { "secretsManagerArn": … } } (the root site administrator password the boot script uses)');
+  }
+  return { smtpProps, managementConsole };
+}
+
+function dedupe(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((x) => !seen.has(`${x.path}\n${x.message}`) && !!seen.add(`${x.path}\n${x.message}`));
+}
+
+/** One problem per zod issue; unknown keys become one problem per key. */
+function issueToProblems(issue: ZodIssue): Problem[] {
+  const path = issue.path.reduce<string>((acc, k) => joinPath(acc, k), '') || '(root)';
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((k) => ({ path: joinPath(path === '(root)' ? '' : path, k), message: 'unknown key (a typo?); see the README config reference' }));
+    case 'invalid_type':
+      return [{ path, message: issue.received === 'undefined' ? `required (${issue.expected})` : `got a ${issue.received}; expected ${issue.expected}` }];
+    case 'invalid_union_discriminator':
+      return [{ path, message: `expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}` }];
+    default:
+      return [{ path, message: issue.message }];
+  }
+}
+
+/** Deletes the value at `path` (so pass 2 does not trip over a wrongly typed value). */
+function removeAt(obj: Record<string, unknown>, path: (string | number)[]): void {
+  if (path.length === 0) return;
+  let cur: unknown = obj;
+  for (const key of path.slice(0, -1)) {
+    if (typeof cur !== 'object' || cur === null) return;
+    cur = (cur as Record<string | number, unknown>)[key];
+  }
+  if (typeof cur === 'object' && cur !== null) delete (cur as Record<string | number, unknown>)[path[path.length - 1]];
+}

@@ -1,0 +1,45 @@
+/**
+ * The stack main.ts builds from a config file: AWS provider, optional S3
+ * backend, and either a new appliance or an existing instance made ready for email.
+ */
+import { S3Backend, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
+import { LoadedConfig } from './config';
+import { GhesAppliance } from './ghes-appliance';
+import { amiOwnerForRegion } from './ghes-ami';
+import { GhesEmail } from './ghes-email';
+import { ReplyRecordKind } from './reply-dns-records';
+
+export class GhesEmailStack extends TerraformStack {
+  public readonly email: GhesEmail;
+  public readonly appliance?: GhesAppliance;
+
+  constructor(scope: Construct, id: string, loaded: LoadedConfig) {
+    super(scope, id);
+    const c = loaded.config;
+    new AwsProvider(this, 'aws', { region: c.region, defaultTags: [{ tags: { 'managed-by': 'ghes-email', 'ghes-hostname': c.hostname } }] });
+    if (c.backend?.s3) new S3Backend(this, { ...c.backend.s3 });
+
+    if (c.appliance) {
+      this.appliance = new GhesAppliance(this, 'appliance', {
+        ...c.appliance,
+        amiOwner: amiOwnerForRegion(c.region),
+        name: c.hostname,
+      });
+    }
+    this.email = new GhesEmail(this, 'email', {
+      hostname: c.hostname,
+      zone: c.hostedZone,
+      smtp: loaded.smtp,
+      appliance: this.appliance,
+      existingInstance: c.existingInstance,
+      managementConsole: loaded.managementConsole,
+      replyRecord: c.replyRecord as ReplyRecordKind | undefined,
+      hostRecord: c.dns?.hostRecord,
+      ttl: c.dns?.ttl,
+      mxPriority: c.dns?.mxPriority,
+      inboundMail: c.inboundMail,
+    });
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * One call makes a GHES hostname ready for email: the inbound SMTP firewall,
+ * the reply-by-email DNS records and (on an appliance built here) the boot
+ * script that applies the SMTP settings.
+ */
+import { Construct } from 'constructs';
+import { NetworkInterfaceSgAttachment } from '@cdktf/provider-aws/lib/network-interface-sg-attachment';
+import { DataAwsNetworkInterface } from '@cdktf/provider-aws/lib/data-aws-network-interface';
+import { BootScript, ManagementConsoleProps } from './boot-script';
+import { GhesAppliance } from './ghes-appliance';
+import { InboundMailFirewall, validateMailSources } from './inbound-mail-firewall';
+import { Problems } from './problems';
+import { HostedZoneRef, ReplyDnsRecords, ReplyDnsRecordsProps, ReplyRecordKind, validateReplyDnsRecordsProps } from './reply-dns-records';
+import { SmtpSettings } from './smtp-settings';
+import { checkAwsId, checkIpAddress, checkNonEmpty, isToken } from './value-rules';
+
+/** An instance this stack does not manage. */
+export interface ExistingInstance {
+  /** Public IPv4 address that DNS points at. */
+  readonly ipv4Address: string;
+  /** Public IPv6 address for AAAA records. @default - no AAAA records */
+  readonly ipv6Address?: string;
+  /** Add the tcp/25 rules to these security groups of the instance. @default - none; give this or networkInterfaceId */
+  readonly securityGroupIds?: string[];
+  /** Attach a new tcp/25 security group to this network interface. @default - none; give this or securityGroupIds */
+  readonly networkInterfaceId?: string;
+}
+
+/** Sources allowed to port 25. */
+export interface InboundMailProps {
+  /** IPv4/IPv6 CIDRs allowed to port 25. @default ['0.0.0.0/0', '::/0'] */
+  readonly allowedCidrs?: string[];
+  /** Managed prefix lists allowed to port 25. @default - none */
+  readonly prefixListIds?: string[];
+}
+
+export interface GhesEmailProps {
+  /** The GHES hostname, e.g. "github.example.com". */
+  readonly hostname: string;
+  /** Route53 zone of the hostname. */
+  readonly zone: HostedZoneRef;
+  /** The Management Console email settings. */
+  readonly smtp: SmtpSettings;
+  /** An appliance built in this stack. @default - none; give this or existingInstance */
+  readonly appliance?: GhesAppliance;
+  /** An instance managed elsewhere. @default - none; give this or appliance */
+  readonly existingInstance?: ExistingInstance;
+  /** Management Console access for the boot script; required with appliance. @default - none */
+  readonly managementConsole?: ManagementConsoleProps;
+  /** A record for reply.<hostname>, or one wildcard *.<hostname>. @default 'reply' */
+  readonly replyRecord?: ReplyRecordKind;
+  /** Also create A/AAAA records for <hostname> itself. @default false */
+  readonly hostRecord?: boolean;
+  /** TTL of the records in seconds. @default 300 */
+  readonly ttl?: number;
+  /** MX priority. @default 10 */
+  readonly mxPriority?: number;
+  /** Who may connect to port 25. @default - the whole internet (every sending mail server) */
+  readonly inboundMail?: InboundMailProps;
+}
+
+/** Problems with the existing-instance description. */
+export function validateExistingInstance(p: Problems, ei: ExistingInstance): void {
+  checkIpAddress(p, 'ipv4Address', ei.ipv4Address, 'ipv4');
+  checkIpAddress(p, 'ipv6Address', ei.ipv6Address, 'ipv6');
+  if ((ei.securityGroupIds === undefined) === (ei.networkInterfaceId === undefined)) {
+    p.add(undefined, 'give exactly one of "securityGroupIds" (port-25 rules are added to them) or "networkInterfaceId" (a port-25 group is attached to it)');
+  }
+  checkNonEmpty(p, 'securityGroupIds', ei.securityGroupIds, 'security group id');
+  if (ei.securityGroupIds && !isToken(ei.securityGroupIds)) ei.securityGroupIds.forEach((id, i) => checkAwsId(p.at('securityGroupIds'), i, id, 'sg'));
+  checkAwsId(p, 'networkInterfaceId', ei.networkInterfaceId, 'eni');
+}
+
+export class GhesEmail extends Construct {
+  public readonly firewall: InboundMailFirewall;
+  public readonly dns: ReplyDnsRecords;
+  /** The boot script given to the appliance, if there is one. */
+  public readonly bootScript?: BootScript;
+
+  constructor(scope: Construct, id: string, props: GhesEmailProps) {
+    super(scope, id);
+    const p = new Problems(this.node.path);
+    if ((props.appliance === undefined) === (props.existingInstance === undefined)) {
+      p.add(undefined, 'give exactly one of "appliance" or "existingInstance"');
+    }
+    if (props.existingInstance) validateExistingInstance(p.at('existingInstance'), props.existingInstance);
+    if (props.appliance && props.managementConsole === undefined) {
+      p.add('managementConsole', 'required with an appliance: the boot script authenticates to the Manage API with the root site administrator password (a secret reference)');
+    }
+    validateMailSources(p.at('inboundMail'), props.inboundMail?.allowedCidrs, props.inboundMail?.prefixListIds);
+    // The record props share their names with ours; addresses come from the instance (checked above).
+    const { ipv4Address: _v4, ipv6Address: _v6, ...dnsProps } = this.dnsProps(props);
+    validateReplyDnsRecordsProps(p, dnsProps as ReplyDnsRecordsProps);
+    p.throwIfAny('Invalid GhesEmail props');
+
+    const sources = { allowedCidrs: props.inboundMail?.allowedCidrs, prefixListIds: props.inboundMail?.prefixListIds };
+    const ei = props.existingInstance;
+    if (props.appliance) {
+      this.firewall = new InboundMailFirewall(this, 'inbound-smtp', { vpcId: props.appliance.vpcId, ...sources });
+      props.appliance.addSecurityGroup(this.firewall.securityGroupId!);
+      this.bootScript = new BootScript({ smtp: props.smtp, managementConsole: props.managementConsole! });
+      props.appliance.useBootScript(this.bootScript);
+    } else if (ei!.securityGroupIds) {
+      this.firewall = new InboundMailFirewall(this, 'inbound-smtp', { existingSecurityGroupIds: ei!.securityGroupIds, ...sources });
+    } else {
+      const eni = new DataAwsNetworkInterface(this, 'eni', { id: ei!.networkInterfaceId! });
+      this.firewall = new InboundMailFirewall(this, 'inbound-smtp', { vpcId: eni.vpcId, ...sources });
+      new NetworkInterfaceSgAttachment(this, 'inbound-smtp-attachment', {
+        networkInterfaceId: ei!.networkInterfaceId!,
+        securityGroupId: this.firewall.securityGroupId!,
+      });
+    }
+
+    this.dns = new ReplyDnsRecords(this, 'reply-dns', this.dnsProps(props));
+  }
+
+  private dnsProps(props: GhesEmailProps): ReplyDnsRecordsProps {
+    const ei = props.existingInstance;
+    return {
+      hostname: props.hostname,
+      zone: props.zone,
+      ipv4Address: props.appliance ? props.appliance.publicIp : ei?.ipv4Address!,
+      ipv6Address: props.appliance ? props.appliance.ipv6Address : ei?.ipv6Address,
+      replyRecord: props.replyRecord,
+      hostRecord: props.hostRecord,
+      ttl: props.ttl,
+      mxPriority: props.mxPriority,
+    };
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Inbound SMTP (tcp/25) for reply-by-email. Every mail server on the internet
+ * that delivers to reply@reply.<hostname> connects here, so the default source
+ * is the whole internet: 0.0.0.0/0 and ::/0. Narrow it only if all inbound mail
+ * passes through a known gateway (e.g. a filtering service).
+ */
+import { Construct } from 'constructs';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { Problems } from './problems';
+import { checkAwsId, checkCidr, checkNonEmpty, cidrFamily, isToken, sourceSlug } from './value-rules';
+
+export const SMTP_PORT = 25;
+export const DEFAULT_INBOUND_MAIL_CIDRS = ['0.0.0.0/0', '::/0'];
+
+export interface InboundMailFirewallProps {
+  /** VPC in which to create the security group. @default - none; give this or existingSecurityGroupIds */
+  readonly vpcId?: string;
+  /** Add the tcp/25 rules to these existing groups instead of creating one. @default - a new group is created in vpcId */
+  readonly existingSecurityGroupIds?: string[];
+  /** IPv4 and IPv6 CIDR blocks allowed to connect to port 25. @default ['0.0.0.0/0', '::/0'] */
+  readonly allowedCidrs?: string[];
+  /** Managed prefix lists allowed to connect to port 25. @default - none */
+  readonly prefixListIds?: string[];
+  /** Tags for the security group. @default - a Name tag only */
+  readonly tags?: Record<string, string>;
+}
+
+/** Records every problem with the props under `p`. */
+export function validateInboundMailFirewallProps(p: Problems, props: InboundMailFirewallProps): void {
+  const hasVpc = props.vpcId !== undefined;
+  const hasExisting = props.existingSecurityGroupIds !== undefined;
+  if (hasVpc === hasExisting) p.add(undefined, 'give exactly one of vpcId (create a security group) or existingSecurityGroupIds (add rules to them)');
+  checkAwsId(p, 'vpcId', props.vpcId, 'vpc');
+  checkNonEmpty(p, 'existingSecurityGroupIds', props.existingSecurityGroupIds, 'security group id');
+  if (props.existingSecurityGroupIds && !isToken(props.existingSecurityGroupIds)) {
+    props.existingSecurityGroupIds.forEach((id, i) => checkAwsId(p.at('existingSecurityGroupIds'), i, id, 'sg'));
+  }
+  validateMailSources(p, props.allowedCidrs, props.prefixListIds);
+}
+
+/** Checks the CIDR and prefix-list sources (shared with the config loader's `inboundMail`). */
+export function validateMailSources(p: Problems, allowedCidrs?: string[], prefixListIds?: string[]): void {
+  if (allowedCidrs && !isToken(allowedCidrs)) allowedCidrs.forEach((c, i) => checkCidr(p.at('allowedCidrs'), i, c));
+  if (prefixListIds && !isToken(prefixListIds)) prefixListIds.forEach((id, i) => checkAwsId(p.at('prefixListIds'), i, id, 'pl'));
+  if (allowedCidrs && !isToken(allowedCidrs) && allowedCidrs.length === 0 && (prefixListIds ?? []).length === 0) {
+    p.add('allowedCidrs', 'got an empty list and no prefixListIds; nothing could deliver replies. Expected at least one source');
+  }
+  if (allowedCidrs && !isToken(allowedCidrs)) {
+    const seen = new Set<string>();
+    allowedCidrs.forEach((c, i) => {
+      if (seen.has(c)) p.at('allowedCidrs').add(i, `got ${JSON.stringify(c)} twice; AWS rejects duplicate rules`);
+      seen.add(c);
+    });
+  }
+}
+
+/** Construct id for a rule, derived from its source so that adding a CIDR does not renumber the others. */
+function ruleId(source: string, index: number): string {
+  return isToken(source) ? `smtp-source-${index}` : `smtp-from-${sourceSlug(source)}`;
+}
+
+export class InboundMailFirewall extends Construct {
+  /** The created security group's id; undefined when rules were added to existing groups. */
+  public readonly securityGroupId?: string;
+  /** The security groups that hold the tcp/25 rules. */
+  public readonly securityGroupIds: string[];
+  /** The rules, one per (group, source). */
+  public readonly rules: VpcSecurityGroupIngressRule[] = [];
+
+  constructor(scope: Construct, id: string, props: InboundMailFirewallProps) {
+    super(scope, id);
+    const p = new Problems(this.node.path);
+    validateInboundMailFirewallProps(p, props);
+    p.throwIfAny('Invalid InboundMailFirewall props');
+
+    if (props.vpcId !== undefined) {
+      const sg = new SecurityGroup(this, 'group', {
+        namePrefix: 'ghes-inbound-smtp-',
+        description: 'GHES reply-by-email: inbound SMTP (tcp/25) from sending mail servers',
+        vpcId: props.vpcId,
+        tags: { Name: 'ghes-inbound-smtp', ...(props.tags ?? {}) },
+        lifecycle: { createBeforeDestroy: true },
+      });
+      this.securityGroupId = sg.id;
+      this.securityGroupIds = [sg.id];
+    } else {
+      this.securityGroupIds = [...props.existingSecurityGroupIds!];
+    }
+
+    const allowedCidrs = props.allowedCidrs ?? DEFAULT_INBOUND_MAIL_CIDRS;
+    const prefixLists = props.prefixListIds ?? [];
+    this.securityGroupIds.forEach((groupId, g) => {
+      const scopeForGroup = this.securityGroupIds.length === 1 ? this : new Construct(this, `group-${g}`);
+      allowedCidrs.forEach((cidr, i) => {
+        const family = isToken(cidr) ? 'ipv4' : cidrFamily(cidr);
+        this.rules.push(
+          new VpcSecurityGroupIngressRule(scopeForGroup, ruleId(cidr, i), {
+            securityGroupId: groupId,
+            ipProtocol: 'tcp',
+            fromPort: SMTP_PORT,
+            toPort: SMTP_PORT,
+            ...(family === 'ipv6' ? { cidrIpv6: cidr } : { cidrIpv4: cidr }),
+            description: `SMTP for GHES reply-by-email from ${cidr}`,
+          }),
+        );
+      });
+      prefixLists.forEach((pl, i) => {
+        this.rules.push(
+          new VpcSecurityGroupIngressRule(scopeForGroup, ruleId(pl, i), {
+            securityGroupId: groupId,
+            ipProtocol: 'tcp',
+            fromPort: SMTP_PORT,
+            toPort: SMTP_PORT,
+            prefixListId: pl,
+            description: `SMTP for GHES reply-by-email from prefix list ${pl}`,
+          }),
+        );
+      });
+    });
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * A reference to a secret that the appliance (or the CLI) fetches when it needs
+ * it. Secrets are never string props: a string would end up in Terraform state,
+ * in user data and in snapshots. See the README's "Secrets" section.
+ */
+import { inspect } from 'node:util';
+import { Problems, show } from './problems';
+import { isToken } from './value-rules';
+
+/** Where a secret lives. */
+export type SecretSource =
+  | { readonly kind: 'secretsmanager'; readonly arn: string; readonly jsonKey?: string; readonly kmsKeyArn?: string }
+  | { readonly kind: 'ssm'; readonly parameter: string; readonly kmsKeyArn?: string }
+  | { readonly kind: 'plaintext' };
+
+/** Options for a Secrets Manager secret. */
+export interface SecretsManagerOptions {
+  /** Key to read when the secret string is a JSON object. @default - the whole SecretString is the value */
+  readonly jsonKey?: string;
+  /** Customer-managed KMS key that encrypts the secret; the instance role gets kms:Decrypt on it. @default - the AWS-managed key (no KMS permission needed) */
+  readonly kmsKeyArn?: string;
+}
+
+/** Options for an SSM Parameter Store SecureString. */
+export interface SsmParameterOptions {
+  /** Customer-managed KMS key that encrypts the parameter. @default - the AWS-managed key aws/ssm */
+  readonly kmsKeyArn?: string;
+}
+
+/** The config file's secret shape: exactly one of `secretsManagerArn` or `ssmParameter`. */
+export interface SecretRefConfig {
+  readonly secretsManagerArn?: string;
+  readonly jsonKey?: string;
+  readonly kmsKeyArn?: string;
+  readonly ssmParameter?: string;
+}
+
+const SECRET_ARN = /^arn:aws(-[a-z]+)*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+const KMS_ARN = /^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/;
+const SSM_NAME = /^(\/?[A-Za-z0-9_.-]+)(\/[A-Za-z0-9_.-]+)*$/;
+const SSM_ARN = /^arn:aws(-[a-z]+)*:ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9_./-]+$/;
+
+export class SecretRef {
+  /** A secret in AWS Secrets Manager, by full ARN. */
+  static fromSecretsManager(arn: string, options: SecretsManagerOptions = {}): SecretRef {
+    return new SecretRef({ kind: 'secretsmanager', arn, jsonKey: options.jsonKey, kmsKeyArn: options.kmsKeyArn });
+  }
+
+  /** An SSM Parameter Store SecureString, by name ("/ghes/smtp-password") or ARN. */
+  static fromSsmParameter(parameter: string, options: SsmParameterOptions = {}): SecretRef {
+    return new SecretRef({ kind: 'ssm', parameter, kmsKeyArn: options.kmsKeyArn });
+  }
+
+  /**
+   * UNSAFE: a literal secret. It ends up in plain text in user data and Terraform
+   * state; constructs that receive one add a synth warning. For experiments only.
+   */
+  static unsafePlainText(value: string): SecretRef {
+    return new SecretRef({ kind: 'plaintext' }, value);
+  }
+
+  /** From the config file shape; records problems under `p` and returns undefined when unusable. */
+  static fromConfig(p: Problems, value: SecretRefConfig | undefined): SecretRef | undefined {
+    if (value === undefined) return undefined;
+    const hasSm = value.secretsManagerArn !== undefined;
+    const hasSsm = value.ssmParameter !== undefined;
+    if (hasSm === hasSsm) {
+      p.add(undefined, 'expected exactly one of "secretsManagerArn" or "ssmParameter" (plain-text secrets are not accepted in the config file)');
+      return undefined;
+    }
+    if (hasSsm && value.jsonKey !== undefined) p.add('jsonKey', 'jsonKey applies to Secrets Manager secrets only');
+    const ref = hasSm
+      ? SecretRef.fromSecretsManager(value.secretsManagerArn!, { jsonKey: value.jsonKey, kmsKeyArn: value.kmsKeyArn })
+      : SecretRef.fromSsmParameter(value.ssmParameter!, { kmsKeyArn: value.kmsKeyArn });
+    ref.validate(p);
+    return ref;
+  }
+
+  private constructor(
+    /** Where the secret lives; carries no secret value. */
+    public readonly source: SecretSource,
+    private readonly plainText?: string,
+  ) {}
+
+  /** True for `unsafePlainText` references. */
+  get isPlainText(): boolean {
+    return this.source.kind === 'plaintext';
+  }
+
+  /** The literal of an `unsafePlainText` reference; throws for real references. */
+  unsafeValue(): string {
+    if (this.plainText === undefined) throw new Error(`${this.describe()} has no literal value: it is fetched at run time`);
+    return this.plainText;
+  }
+
+  /** Human description, safe to log: never contains a value. */
+  describe(): string {
+    const s = this.source;
+    switch (s.kind) {
+      case 'secretsmanager':
+        return `Secrets Manager secret ${s.arn}${s.jsonKey ? ` (JSON key "${s.jsonKey}")` : ''}`;
+      case 'ssm':
+        return `SSM parameter ${s.parameter}`;
+      default:
+        return 'plain-text secret (unsafe)';
+    }
+  }
+
+  /** Records problems with the reference's shape (ARNs, names) under `p`. */
+  validate(p: Problems): void {
+    const s = this.source;
+    if (s.kind === 'secretsmanager') {
+      if (!isToken(s.arn) && !SECRET_ARN.test(s.arn)) {
+        p.add('secretsManagerArn', `got ${show(s.arn)}; expected a Secrets Manager secret ARN such as "arn:aws:secretsmanager:us-east-1:111122223333:secret:ghes-smtp-AbCdEf"`);
+      }
+      if (s.jsonKey !== undefined && !isToken(s.jsonKey) && !/^[^\s"\\]{1,128}$/.test(s.jsonKey)) {
+        p.add('jsonKey', `got ${show(s.jsonKey)}; expected a JSON key without spaces, quotes or backslashes`);
+      }
+    }
+    if (s.kind === 'ssm' && !isToken(s.parameter) && !(SSM_NAME.test(s.parameter) || SSM_ARN.test(s.parameter))) {
+      p.add('ssmParameter', `got ${show(s.parameter)}; expected a parameter name such as "/ghes/smtp-password" or its ARN`);
+    }
+    if (s.kind !== 'plaintext' && s.kmsKeyArn !== undefined && !isToken(s.kmsKeyArn) && !KMS_ARN.test(s.kmsKeyArn)) {
+      p.add('kmsKeyArn', `got ${show(s.kmsKeyArn)}; expected a KMS key ARN such as "arn:aws:kms:us-east-1:111122223333:key/…"`);
+    }
+  }
+
+  /** Serializing a reference never reveals a literal. */
+  toJSON(): unknown {
+    return this.source.kind === 'plaintext' ? { kind: 'plaintext' } : this.source;
+  }
+
+  [inspect.custom](): string {
+    return `SecretRef(${this.describe()})`;
+  }
+
+  toString(): string {
+    return `SecretRef(${this.describe()})`;
+  }
+}
