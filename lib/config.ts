@@ -128,6 +128,9 @@ function issueToProblems(issue: ZodIssue): Problem[] {
       return issue.keys.map((k) => ({ path: joinPath(path === '(root)' ? '' : path, k), message: 'unknown key (a typo?); see the README config reference' }));
     case 'invalid_type':
       return [{ path, message: issue.received === 'undefined' ? `required (${issue.expected})` : `got a ${issue.received}; expected ${issue.expected}` }];
+    case 'invalid_union':
+      // The only plain union in the schema: smtp.extraSettings values.
+      return [{ path, message: 'expected a string, number or boolean (a scalar Manage API value)' }];
     case 'invalid_union_discriminator':
       return [{ path, message: `expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}` }];
     default:

@@ -2,7 +2,6 @@
  * The instance role's only permissions: read the referenced secrets, decrypt
  * with the referenced customer-managed keys. No wildcards.
  */
-import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity';
 import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition';
@@ -43,6 +42,6 @@ export function secretReadPolicy(scope: Construct, id: string, role: IamRole, se
   return new IamRolePolicy(scope, id, {
     name: 'ghes-email-read-secrets',
     role: role.id,
-    policy: Fn.jsonencode({ Version: '2012-10-17', Statement: statements }),
+    policy: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
   });
 }

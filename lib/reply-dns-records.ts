@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { DataAwsRoute53Zone } from '@cdktf/provider-aws/lib/data-aws-route53-zone';
 import { Problems, show } from './problems';
-import { checkAwsIdLike, checkHostname, checkIntRange, checkIpAddress, checkOneOf, isToken } from './value-rules';
+import { checkAwsIdLike, checkHostname, checkIntRange, checkIpAddress, checkOneOf, hostnameProblem, isToken } from './value-rules';
 
 export const REPLY_RECORD_KINDS = ['reply', 'wildcard'] as const;
 /** `reply` makes A reply.<host>; `wildcard` makes one A *.<host> that also covers reply.<host>. */
@@ -63,7 +63,7 @@ export function validateHostedZone(p: Problems, zone: HostedZoneRef | undefined,
   checkAwsIdLike(p, 'id', zone.id, /^Z[A-Z0-9]{1,31}$/, 'a Route53 zone id such as "Z0123456789ABCDEFGHIJ"');
   if (zone.name !== undefined && !isToken(zone.name)) {
     checkHostname(p, 'name', zone.name);
-    if (hostname !== undefined && !isToken(hostname) && !`.${hostname.toLowerCase()}`.endsWith(`.${zone.name.toLowerCase()}`)) {
+    if (hostname !== undefined && !isToken(hostname) && !hostnameProblem(hostname) && !`.${hostname.toLowerCase()}`.endsWith(`.${zone.name.toLowerCase()}`)) {
       p.add('name', `got ${show(zone.name)}, which does not contain the hostname ${show(hostname)}; expected the zone the hostname lives in`);
     }
   }
