@@ -6,5 +6,6 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] },
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/cdktf.out/'],
   setupFilesAfterEnv: ['<rootDir>/__tests__/support/setup-jest.ts'],
+  reporters: ['default', '<rootDir>/__tests__/support/summary-reporter.js'],
   testTimeout: 30000,
 };
