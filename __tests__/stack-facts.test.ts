@@ -209,3 +209,13 @@ describe('appliance', () => {
     expect(resources(synth, 'aws_iam_instance_profile')[0].role).toMatch(/aws_iam_role\.\w+\.name/);
   });
 });
+
+test('IAM name prefixes stay within 38 characters for long hostnames', () => {
+  const c = exampleConfig();
+  c.hostname = 'github-enterprise-server-production.eu-central.example.com';
+  c.smtp.noreplyAddress = `noreply@${c.hostname}`;
+  const s = synthConfig(c);
+  const prefixes = [...resources(s, 'aws_iam_role'), ...resources(s, 'aws_iam_instance_profile')].map((r) => r.name_prefix);
+  expect(prefixes).toEqual(['github-enterprise-server-production.e-', 'github-enterprise-server-production.e-']);
+  expect(prefixes.every((p) => p.length <= 38)).toBe(true);
+});

@@ -135,15 +135,17 @@ export class GhesAppliance extends Construct {
     }
     this.securityGroupIds = [this.securityGroup.id];
 
+    // IAM name_prefix: at most 38 characters of [A-Za-z0-9+=,.@_-] (Terraform appends a 26-character suffix).
+    const iamPrefix = `${name.replace(/[^A-Za-z0-9+=,.@_-]+/g, '-').slice(0, 37)}-`;
     this.role = new IamRole(this, 'role', {
-      namePrefix: `${name}-`,
+      namePrefix: iamPrefix,
       description: 'GHES appliance: reads the secrets its boot script fetches',
       assumeRolePolicy: JSON.stringify({
         Version: '2012-10-17',
         Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
       }),
     });
-    const profile = new IamInstanceProfile(this, 'profile', { namePrefix: `${name}-`, role: this.role.name });
+    const profile = new IamInstanceProfile(this, 'profile', { namePrefix: iamPrefix, role: this.role.name });
 
     const ami =
       props.amiId ??
