@@ -1,10 +1,571 @@
 #!/usr/bin/env bash
-# ghes-email boot script (EC2 user data). Applies the SMTP settings through the
-# GHES Manage API at first boot. Settings are rendered in at synth; secrets are
-# fetched at boot by reference and never written to logs or argv.
-set -euo pipefail
+# ghes-email boot script (EC2 user data): applies the SMTP settings through the
+# GHES Manage API at first boot. Source: lib/boot/ghes-email-boot.sh in the
+# ghes-email package; comments and indentation are stripped from user data.
+#
+# Settings are rendered in at synth between the SETTINGS markers; secrets are
+# fetched at boot by reference (Secrets Manager / SSM, SigV4-signed with the
+# instance role) and kept in shell variables only: never in argv (curl reads
+# them from 0600 files), the environment of a child process, or the log.
+# Needs only bash >= 4.4, curl and openssl (no jq, no python).
+#
+# Exit codes: 0 done (or already done), 1 unexpected error, 2 script not
+# rendered, 3 instance metadata service, 4 reading a secret, 5 Manage API not
+# reachable, 6 Manage API authentication / initialization, 7 settings
+# rejected, 8 config run failed, 9 config run did not finish in time.
+#
+# Environment overrides (tests, VPC endpoints); times in seconds, decimals ok:
+#   GHES_EMAIL_LOG            /var/log/ghes-email-boot.log (mode 0600)
+#   GHES_EMAIL_STATE_DIR      /var/lib/ghes-email (holds the "done" marker)
+#   GHES_EMAIL_FORCE          1 = run again even if the marker says done
+#   GHES_EMAIL_IMDS_ENDPOINT  http://169.254.169.254
+#   GHES_EMAIL_SECRETSMANAGER_ENDPOINT  https://secretsmanager.<region>.amazonaws.com
+#   GHES_EMAIL_SSM_ENDPOINT   https://ssm.<region>.amazonaws.com
+#   GHES_EMAIL_CA_BUNDLE      CA file for the AWS endpoints (default: system CAs)
+#   GHES_EMAIL_MANAGE_URL     https://localhost:8443 (self-signed: -k for it only)
+#   GHES_EMAIL_BACKOFF_INITIAL 2, GHES_EMAIL_BACKOFF_MAX 60
+#   GHES_EMAIL_AWS_TIMEOUT    300   deadline for the metadata service and AWS APIs
+#   GHES_EMAIL_MANAGE_TIMEOUT 3600  deadline for the Manage API to come up
+#   GHES_EMAIL_INIT_TIMEOUT   waitForInitMinutes*60: wait for an operator to initialize
+#   GHES_EMAIL_APPLY_POLL     15, GHES_EMAIL_APPLY_TIMEOUT 7200
+#   GHES_EMAIL_REQUEST_TIMEOUT 30   per HTTP request
+set -Eeuo pipefail
+export LC_ALL=C TZ=UTC
+umask 077
 
-# @@GHES_EMAIL_SETTINGS@@
+# @@GHES_EMAIL_SETTINGS_BEGIN@@
+# Placeholders so the bare template lints; render() replaces this block.
+SMTP_JSON=''
+SETTINGS_SHA=''
+ENFORCE_TLS=false
+INITIALIZE=false
+WAIT_INIT_MIN=240
+ROOT_PW_REF=()
+SMTP_PW_REF=()
+LICENSE_REF=()
+# @@GHES_EMAIL_SETTINGS_END@@
 
-echo "ghes-email boot script: not implemented yet" >&2
-exit 1
+LOG=${GHES_EMAIL_LOG:-/var/log/ghes-email-boot.log}
+STATE_DIR=${GHES_EMAIL_STATE_DIR:-/var/lib/ghes-email}
+IMDS=${GHES_EMAIL_IMDS_ENDPOINT:-http://169.254.169.254}
+MANAGE=${GHES_EMAIL_MANAGE_URL:-https://localhost:8443}
+REQ_TIMEOUT=${GHES_EMAIL_REQUEST_TIMEOUT:-30}
+AGAIN='then run the user data again as root with GHES_EMAIL_FORCE=1'
+DAY2="or run 'ghes-email apply' from your workstation"
+TMP=''
+SECRETS=()
+FAILED=''
+
+log() {
+  local line
+  printf -v line '%(%Y-%m-%dT%H:%M:%SZ)T ghes-email-boot: %s' -1 "$*"
+  printf '%s\n' "$line" >>"$LOG"
+  printf '%s\n' "$line" >&2
+}
+
+# die CODE MESSAGE: the last log line says what failed and what to do.
+die() {
+  FAILED=1
+  log "FAILED (exit $1): $2"
+  exit "$1"
+}
+
+on_exit() {
+  local rc=$?
+  [[ -n $TMP ]] && rm -rf "$TMP"
+  if ((rc != 0)) && [[ -z $FAILED ]]; then
+    log "FAILED (exit $rc): unexpected error${ERR_LINE:+ at line $ERR_LINE}; see above, fix the cause, $AGAIN"
+  fi
+}
+
+# Milliseconds from seconds with up to 3 decimals ("0.05" -> 50).
+ms() {
+  local s=$1 i f
+  [[ $s =~ ^[0-9]*(\.[0-9]*)?$ && -n $s ]] || die 2 "not seconds: '$s'"
+  i=${s%%.*}
+  f=${s#"$i"}
+  f=${f#.}000
+  REPLY=$((10#${i:-0} * 1000 + 10#${f:0:3}))
+}
+
+now_ms() {
+  local t=${EPOCHREALTIME//[!0-9]/}
+  REPLY=$((10#$t / 1000))
+}
+
+# Bounded exponential backoff: sleep DELAY (ms, doubled up to BACKOFF_MAX_MS),
+# never past DEADLINE (ms). Returns 1 when the deadline has passed.
+DELAY=0
+backoff() {
+  local deadline=$1 left
+  now_ms
+  left=$((deadline - REPLY))
+  ((left > 0)) || return 1
+  ((DELAY < left)) || DELAY=$left
+  sleep "$((DELAY / 1000)).$(printf '%03d' $((DELAY % 1000)))"
+  DELAY=$((DELAY * 2))
+  ((DELAY <= BACKOFF_MAX_MS)) || DELAY=$BACKOFF_MAX_MS
+}
+
+deadline_in() {
+  ms "$1"
+  local d=$REPLY
+  now_ms
+  REPLY=$((REPLY + d))
+  DELAY=$BACKOFF_INITIAL_MS
+}
+
+# JSON string value of the first "KEY": "..." in TEXT, decoded into REPLY.
+json_get() {
+  local q='"' bs=\\ s=$2 out='' c cp lo
+  [[ $s =~ ${q}"$1"${q}[[:space:]]*:[[:space:]]*${q} ]] || return 1
+  s=${s#*"${BASH_REMATCH[0]}"}
+  while :; do
+    c=${s%%["$q$bs"]*}
+    out+=$c
+    s=${s:${#c}}
+    [[ -n $s ]] || return 1
+    if [[ ${s:0:1} == "$q" ]]; then
+      REPLY=$out
+      return 0
+    fi
+    c=${s:1:1}
+    s=${s:2}
+    case $c in
+      n) out+=$'\n' ;;
+      t) out+=$'\t' ;;
+      r) out+=$'\r' ;;
+      b) out+=$'\b' ;;
+      f) out+=$'\f' ;;
+      u)
+        [[ ${s:0:4} =~ ^[0-9a-fA-F]{4}$ ]] || return 1
+        cp=$((16#${s:0:4}))
+        s=${s:4}
+        if ((cp >= 0xD800 && cp < 0xDC00)) && [[ ${s:0:2} == "${bs}u" && ${s:2:4} =~ ^[0-9a-fA-F]{4}$ ]]; then
+          lo=$((16#${s:2:4}))
+          s=${s:6}
+          cp=$((0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)))
+        fi
+        ((cp != 0)) || return 2
+        utf8 "$cp"
+        out+=$REPLY
+        ;;
+      *) out+=$c ;;
+    esac
+  done
+}
+
+utf8() {
+  local c=$1 f
+  if ((c < 0x80)); then
+    printf -v f '\\x%02x' "$c"
+  elif ((c < 0x800)); then
+    printf -v f '\\x%02x\\x%02x' $((0xC0 | c >> 6)) $((0x80 | (c & 0x3F)))
+  elif ((c < 0x10000)); then
+    printf -v f '\\x%02x\\x%02x\\x%02x' $((0xE0 | c >> 12)) $((0x80 | ((c >> 6) & 0x3F))) $((0x80 | (c & 0x3F)))
+  else
+    printf -v f '\\x%02x\\x%02x\\x%02x\\x%02x' $((0xF0 | c >> 18)) $((0x80 | ((c >> 12) & 0x3F))) $((0x80 | ((c >> 6) & 0x3F))) $((0x80 | (c & 0x3F)))
+  fi
+  printf -v REPLY '%b' "$f"
+}
+
+# JSON-escapes $1 into REPLY (without quotes). Bytes >= 0x80 pass through as UTF-8.
+json_escape() {
+  local s=$1 i ch rep
+  s=${s//\\/\\\\}
+  s=${s//\"/\\\"}
+  for ((i = 1; i < 32; i++)); do
+    printf -v ch '%02x' "$i"
+    printf -v ch '%b' "\\x$ch"
+    if [[ $s == *"$ch"* ]]; then
+      printf -v rep '\\u%04x' "$i"
+      s=${s//"$ch"/"$rep"}
+    fi
+  done
+  REPLY=$s
+}
+
+json_true() {
+  [[ $2 =~ \"$1\"[[:space:]]*:[[:space:]]*true ]]
+}
+
+# Replaces every fetched secret in $1 (raw and JSON-escaped) before it is logged.
+redact() {
+  local s=$1 v
+  for v in "${SECRETS[@]}"; do
+    [[ -n $v ]] || continue
+    s=${s//"$v"/<redacted>}
+    json_escape "$v"
+    s=${s//"$REPLY"/<redacted>}
+  done
+  REPLY=$s
+}
+
+sha256_hex() {
+  local h _
+  read -r h _ < <(openssl dgst -sha256 -r)
+  printf '%s' "$h"
+}
+
+# HMAC-SHA256 of $2 with the hex key $1, computed from two SHA-256 passes so
+# that no key ever appears on a command line (openssl -hmac would show it).
+hmac() {
+  local k=$1 i b x ip='' op=''
+  while ((${#k} < 128)); do k+=0; done
+  for ((i = 0; i < 128; i += 2)); do
+    b=$((16#${k:i:2}))
+    printf -v x '\\x%02x' $((b ^ 0x36))
+    ip+=$x
+    printf -v x '\\x%02x' $((b ^ 0x5c))
+    op+=$x
+  done
+  { printf '%b' "$op"; { printf '%b' "$ip"; printf '%s' "$2"; } | openssl dgst -sha256 -binary; } | sha256_hex
+}
+
+hex_of() {
+  local s=$1 i h out=''
+  for ((i = 0; i < ${#s}; i++)); do
+    printf -v h '%02x' "'${s:i:1}"
+    out+=$h
+  done
+  REPLY=$out
+}
+
+# curl with the response in $TMP/body and the status in CODE (000: no response).
+http() {
+  CODE=$(curl -sS -o "$TMP/body" -w '%{http_code}' --connect-timeout 10 --max-time "$REQ_TIMEOUT" "$@" 2>>"$TMP/curl-err") || true
+  [[ $CODE =~ ^[0-9]{3}$ ]] || CODE=000
+  BODY=$(<"$TMP/body") || BODY=''
+  : >"$TMP/body"
+}
+
+imds() {
+  local deadline=$1 method=$2 path=$3 hdr=$4
+  while :; do
+    http -X "$method" -H @"$hdr" "$IMDS$path"
+    [[ $CODE == 200 ]] && return 0
+    [[ $CODE == 000 || $CODE == 5* ]] || die 3 "metadata service: HTTP $CODE for $path; check the instance profile and IMDSv2 settings, $AGAIN"
+    backoff "$deadline" || die 3 "metadata service $IMDS unreachable ($path); enable instance metadata (IMDSv2), $AGAIN"
+  done
+}
+
+imds_login() {
+  local deadline role
+  deadline_in "${GHES_EMAIL_AWS_TIMEOUT:-300}"
+  deadline=$REPLY
+  log "1/6 region and role credentials from $IMDS"
+  printf 'X-aws-ec2-metadata-token-ttl-seconds: 21600\n' >"$TMP/h-ttl"
+  imds "$deadline" PUT /latest/api/token "$TMP/h-ttl"
+  printf 'X-aws-ec2-metadata-token: %s\n' "$BODY" >"$TMP/h-imds"
+  imds "$deadline" GET /latest/meta-data/placement/region "$TMP/h-imds"
+  REGION=$BODY
+  [[ $REGION =~ ^[a-z0-9-]+$ ]] || die 3 "metadata service: bad region; $AGAIN"
+  imds "$deadline" GET /latest/meta-data/iam/security-credentials/ "$TMP/h-imds"
+  role=${BODY%%$'\n'*}
+  local nocred="no role credentials in instance metadata; attach the instance profile ghes-email creates, $AGAIN"
+  [[ -n $role ]] || die 3 "$nocred"
+  imds "$deadline" GET "/latest/meta-data/iam/security-credentials/$role" "$TMP/h-imds"
+  json_get AccessKeyId "$BODY" || die 3 "$nocred"
+  AK=$REPLY
+  json_get SecretAccessKey "$BODY" || die 3 "$nocred"
+  SK=$REPLY
+  json_get Token "$BODY" || die 3 "$nocred"
+  ST=$REPLY
+  SECRETS+=("$SK" "$ST")
+  log "region $REGION, role $role"
+}
+
+# aws SERVICE REGION ENDPOINT TARGET BODY: a SigV4-signed AWS JSON 1.1 call.
+aws_call() {
+  local service=$1 region=$2 url=$3 target=$4 body=$5 host date day scope creq sts k deadline
+  local ct=application/x-amz-json-1.1 sh='content-type;host;x-amz-date;x-amz-security-token;x-amz-target'
+  host=${url#*://}
+  host=${host%%/*}
+  deadline_in "${GHES_EMAIL_AWS_TIMEOUT:-300}"
+  deadline=$REPLY
+  while :; do
+    printf -v date '%(%Y%m%dT%H%M%SZ)T' -1
+    day=${date:0:8}
+    scope="$day/$region/$service/aws4_request"
+    printf -v creq 'POST\n/\n\ncontent-type:%s\nhost:%s\nx-amz-date:%s\nx-amz-security-token:%s\nx-amz-target:%s\n\n%s\n%s' "$ct" "$host" "$date" "$ST" "$target" "$sh" "$(printf '%s' "$body" | sha256_hex)"
+    sts="AWS4-HMAC-SHA256"$'\n'"$date"$'\n'"$scope"$'\n'"$(printf '%s' "$creq" | sha256_hex)"
+    hex_of "AWS4$SK"
+    k=$(hmac "$REPLY" "$day")
+    k=$(hmac "$k" "$region")
+    k=$(hmac "$k" "$service")
+    k=$(hmac "$k" aws4_request)
+    printf '%s\n' "Host: $host" "Content-Type: $ct" "X-Amz-Date: $date" "X-Amz-Security-Token: $ST" "X-Amz-Target: $target" \
+      "Authorization: AWS4-HMAC-SHA256 Credential=$AK/$scope, SignedHeaders=$sh, Signature=$(hmac "$k" "$sts")" >"$TMP/h-aws"
+    printf '%s' "$body" >"$TMP/req"
+    http -X POST -H @"$TMP/h-aws" --data-binary @"$TMP/req" ${GHES_EMAIL_CA_BUNDLE:+--cacert "$GHES_EMAIL_CA_BUNDLE"} "$url/"
+    [[ $CODE == 000 || $CODE == 5* || $BODY == *Throttling* ]] || return 0
+    backoff "$deadline" || return 0
+  done
+}
+
+endpoint() {
+  local override=$1 service=$2 region=$3 suffix=amazonaws.com
+  [[ $region == cn-* ]] && suffix=amazonaws.com.cn
+  REPLY=${override:-https://$service.$region.$suffix}
+}
+
+# fetch NAME KIND ID [JSON_KEY]: the secret's value into REPLY (or FILE for binary).
+fetch() {
+  local name=$1 kind=$2 id=$3 key=${4:-} region err url
+  case $kind in
+    plaintext)
+      REPLY=$id
+      return 0
+      ;;
+    secretsmanager)
+      region=${id#arn:*:*:}
+      region=${region%%:*}
+      endpoint "${GHES_EMAIL_SECRETSMANAGER_ENDPOINT:-}" secretsmanager "$region"
+      url=$REPLY
+      json_escape "$id"
+      aws_call secretsmanager "$region" "$url" secretsmanager.GetSecretValue "{\"SecretId\":\"$REPLY\"}"
+      ;;
+    ssm)
+      region=$REGION
+      if [[ $id == arn:* ]]; then
+        region=${id#arn:*:*:}
+        region=${region%%:*}
+      fi
+      endpoint "${GHES_EMAIL_SSM_ENDPOINT:-}" ssm "$region"
+      url=$REPLY
+      json_escape "$id"
+      aws_call ssm "$region" "$url" AmazonSSM.GetParameter "{\"Name\":\"$REPLY\",\"WithDecryption\":true}"
+      ;;
+    *) die 2 "bad secret kind '$kind'" ;;
+  esac
+  local noval="the $name in $id has no value or a NUL character; fix the secret, $AGAIN"
+  if [[ $CODE != 200 ]]; then
+    err=$(tail_err)
+    json_get __type "$BODY" && err="${REPLY##*#}"
+    ref_desc "$kind" "$id" "$key"
+    local where=$REPLY
+    json_get Message "$BODY" || json_get message "$BODY" || REPLY=''
+    redact "$REPLY"
+    die 4 "cannot read the $name from $where: $err${REPLY:+ ($REPLY)}; check the secret exists and the instance role may read it (and kms:Decrypt), $AGAIN"
+  fi
+  FILE=''
+  if [[ $kind == ssm ]]; then
+    json_get Value "$BODY" || die 4 "$noval"
+  elif json_get SecretString "$BODY"; then
+    if [[ -n $key ]]; then
+      json_get "$key" "$REPLY" || die 4 "$id: no string key \"$key\" in the JSON secret; fix the secret or jsonKey, $AGAIN"
+    fi
+  elif json_get SecretBinary "$BODY"; then
+    FILE=$TMP/$name.bin
+    printf '%s' "$REPLY" | openssl base64 -d -A >"$FILE" || die 4 "$noval"
+    REPLY=''
+  else
+    die 4 "$noval"
+  fi
+  BODY=''
+}
+
+# ref_desc KIND ID [KEY]: where a secret lives, safe to log (never a literal).
+ref_desc() {
+  case $1 in
+    plaintext) REPLY='the user data (SecretRef.unsafePlainText)' ;;
+    secretsmanager) REPLY="Secrets Manager secret $2${3:+ (JSON key \"$3\")}" ;;
+    *) REPLY="SSM parameter $2" ;;
+  esac
+}
+
+fetch_secrets() {
+  local kinds=" ${ROOT_PW_REF[0]:-} ${SMTP_PW_REF[0]:-} ${LICENSE_REF[0]:-} "
+  if [[ $kinds == *" secretsmanager "* || $kinds == *" ssm "* ]]; then
+    imds_login
+  fi
+  log "2/6 fetching secrets"
+  fetch "root site administrator password" "${ROOT_PW_REF[@]}"
+  ROOT_PW=$REPLY
+  ref_desc "${ROOT_PW_REF[@]}"
+  ROOT_REF=$REPLY
+  WRONG="the root password in $ROOT_REF is wrong"
+  FIXPW="put the right password in $ROOT_REF, $AGAIN"
+  [[ -n $ROOT_PW ]] || die 4 "the root password in $ROOT_REF is empty; $AGAIN"
+  SECRETS+=("$ROOT_PW")
+  printf 'api_key:%s' "$ROOT_PW" | openssl base64 -A >"$TMP/b64"
+  printf 'Authorization: Basic %s\n' "$(<"$TMP/b64")" >"$TMP/h-auth"
+  log "read the root password from $ROOT_REF"
+  SMTP_PW=''
+  if ((${#SMTP_PW_REF[@]})); then
+    fetch "SMTP password" "${SMTP_PW_REF[@]}"
+    SMTP_PW=$REPLY
+    SECRETS+=("$SMTP_PW")
+    ref_desc "${SMTP_PW_REF[@]}"
+    log "read the SMTP password from $REPLY"
+  fi
+  LICENSE=''
+  if [[ $INITIALIZE == true ]]; then
+    fetch license "${LICENSE_REF[@]}"
+    LICENSE=${FILE:-$TMP/license.ghl}
+    [[ -n $FILE ]] || printf '%s' "$REPLY" >"$LICENSE"
+    ref_desc "${LICENSE_REF[@]}"
+    log "read the license from $REPLY"
+  fi
+}
+
+# manage METHOD PATH [curl args]: a Manage API call, retried while the API is
+# down or restarting (no answer, 502, 503, 504) until the Manage deadline.
+manage() {
+  local method=$1 path=$2 deadline
+  shift 2
+  deadline_in "${GHES_EMAIL_MANAGE_TIMEOUT:-3600}"
+  deadline=$REPLY
+  while :; do
+    http -k -X "$method" -H @"$TMP/h-auth" "$@" "$MANAGE$path"
+    [[ $CODE =~ ^(000|502|503|504)$ ]] || return 0
+    backoff "$deadline" || die 5 "Manage API $MANAGE down ($method $path: $(tail_err)); wait until GHES has booted, $AGAIN"
+  done
+}
+
+tail_err() {
+  if [[ $CODE != 000 ]]; then
+    printf 'HTTP %s' "$CODE"
+  else
+    local l=''
+    [[ -s $TMP/curl-err ]] && l=$(tail -n 1 "$TMP/curl-err")
+    printf '%s' "${l:-no answer}"
+  fi
+}
+
+wait_initialized() {
+  local deadline tried=''
+  log "3/6 waiting for the Manage API at $MANAGE"
+  manage GET /manage/v1/version
+  log "the Manage API answers (HTTP $CODE)"
+  deadline_in "${GHES_EMAIL_INIT_TIMEOUT:-$((WAIT_INIT_MIN * 60))}"
+  deadline=$REPLY
+  log "4/6 checking the appliance is initialized"
+  while :; do
+    manage GET /manage/v1/config/settings
+    case $CODE in
+      200) return 0 ;;
+      401)
+        if [[ $INITIALIZE == true && -z $tried ]]; then
+          tried=1
+          log "HTTP 401: POST config/init with the license"
+          printf '%s' "$ROOT_PW" >"$TMP/init-pw"
+          manage POST /manage/v1/config/init -F "license=@$LICENSE;type=application/octet-stream" -F "password=<$TMP/init-pw"
+          rm -f "$TMP/init-pw"
+          if [[ $CODE != 202 && $CODE != 200 ]]; then
+            redact "$BODY"
+            die 6 "$WRONG (HTTP 401; config/init: HTTP $CODE ${REPLY:0:200}); $FIXPW"
+          fi
+          log "config/init accepted (HTTP $CODE)"
+        elif [[ $INITIALIZE == true ]]; then
+          log "HTTP 401 after config/init; waiting"
+        else
+          log "HTTP 401: waiting for an operator to initialize the appliance (or $WRONG)"
+        fi
+        ;;
+      *)
+        redact "$BODY"
+        die 1 "GET config/settings: HTTP $CODE ${REPLY:0:200}; $AGAIN"
+        ;;
+    esac
+    backoff "$deadline" || die 6 "still HTTP 401: the appliance was not initialized in time, or $WRONG; initialize it or $FIXPW"
+  done
+}
+
+put_settings() {
+  local json=$SMTP_JSON
+  log "5/6 PUT config/settings: smtp $json${SMTP_PW:+ + password from its secret}"
+  if [[ -n $SMTP_PW ]]; then
+    json_escape "$SMTP_PW"
+    json="${json%\}},\"password\":\"$REPLY\"}"
+  fi
+  printf '{"smtp":%s}' "$json" >"$TMP/settings.json"
+  manage PUT /manage/v1/config/settings -H 'Content-Type: application/json' --data-binary @"$TMP/settings.json"
+  rm -f "$TMP/settings.json"
+  if [[ $CODE == 401 ]]; then
+    die 6 "$WRONG (HTTP 401); $FIXPW"
+  fi
+  if [[ $CODE != 204 && $CODE != 200 ]]; then
+    redact "$BODY"
+    die 7 "settings rejected: HTTP $CODE ${REPLY:0:300}; fix smtp in the config, $DAY2"
+  fi
+  log "settings staged (HTTP $CODE)"
+}
+
+run_apply() {
+  local run deadline poll
+  log "6/6 POST config/apply"
+  manage POST /manage/v1/config/apply
+  if ! json_get run_id "$BODY" || [[ $CODE != 20? || ! $REPLY =~ ^[A-Za-z0-9._-]+$ ]]; then
+    die 8 "POST config/apply: HTTP $CODE, no run_id; $DAY2"
+  fi
+  run=$REPLY
+  log "config run $run started"
+  deadline_in "${GHES_EMAIL_APPLY_TIMEOUT:-7200}"
+  deadline=$REPLY
+  ms "${GHES_EMAIL_APPLY_POLL:-15}"
+  poll=$REPLY
+  while :; do
+    manage GET "/manage/v1/config/apply?run_id=$run"
+    [[ $CODE == 200 ]] || die 8 "GET config/apply: HTTP $CODE; check run $run in the Management Console, $DAY2"
+    if ! json_true running "$BODY"; then
+      if json_true successful "$BODY" && [[ ! $BODY =~ \"successful\"[[:space:]]*:[[:space:]]*false ]]; then
+        return 0
+      fi
+      apply_events
+      die 8 "config run $run failed (events above, /data/user/common/ghe-config.log); fix the cause, $DAY2"
+    fi
+    log "config run $run is running"
+    DELAY=$poll
+    backoff "$deadline" || die 9 "config run $run still running at the deadline; follow it in the Management Console, $DAY2 if it fails"
+  done
+}
+
+apply_events() {
+  local s n=0
+  manage GET /manage/v1/config/apply/events
+  if [[ $CODE != 200 ]]; then
+    log "no config run events (HTTP $CODE)"
+    return 0
+  fi
+  s=$BODY
+  while ((n < 40)) && json_get body "$s"; do
+    redact "$REPLY"
+    log "apply event: ${REPLY//$'\n'/ }"
+    s=${s#*\"body\"}
+    n=$((n + 1))
+  done
+}
+
+main() {
+  mkdir -p "$(dirname "$LOG")" "$STATE_DIR"
+  : >>"$LOG"
+  chmod 600 "$LOG"
+  trap on_exit EXIT
+  trap 'ERR_LINE=$LINENO' ERR
+  [[ -n $SMTP_JSON ]] || die 2 "bare template: use the synthesized user data"
+  ms "${GHES_EMAIL_BACKOFF_INITIAL:-2}"
+  BACKOFF_INITIAL_MS=$REPLY
+  ms "${GHES_EMAIL_BACKOFF_MAX:-60}"
+  BACKOFF_MAX_MS=$REPLY
+  ms "$REQ_TIMEOUT"
+  local marker=$STATE_DIR/applied-$SETTINGS_SHA
+  log "starting (settings $SETTINGS_SHA, log $LOG)"
+  if [[ -e $marker && ${GHES_EMAIL_FORCE:-} != 1 ]]; then
+    log "already applied ($marker); nothing to do (GHES_EMAIL_FORCE=1 to redo)"
+    return 0
+  fi
+  TMP=$(mktemp -d)
+  : >"$TMP/body"
+  fetch_secrets
+  wait_initialized
+  put_settings
+  run_apply
+  : >"$marker"
+  log "done: SMTP settings applied. Test: Management Console > Email > Test email settings"
+  if [[ $ENFORCE_TLS == true ]]; then
+    log "ACTION NEEDED: 'Enforce TLS auth' has no documented API field and was NOT set: in the Management Console > Email > Authentication tick 'Enforce TLS auth (recommended)' and Save settings"
+  fi
+}
+
+main "$@"

@@ -1,0 +1,125 @@
+/**
+ * Runs rendered user data with bash, the way EC2 would (as a file), with every
+ * external command the script uses wrapped on PATH so that each process's argv
+ * and exported environment are recorded.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Every external command the boot script may start. */
+export const WRAPPED = ['curl', 'openssl', 'sleep', 'mktemp', 'rm', 'mkdir', 'chmod', 'dirname', 'tail', 'cat'];
+
+export interface BootRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The boot log file's content ('' if it was never written). */
+  readonly log: string;
+  readonly logLines: string[];
+  readonly lastLine: string;
+  /** The log file's permission bits, e.g. 0o600. */
+  readonly logMode: number;
+  /** argv of every wrapped process, command name first. */
+  readonly argv: string[][];
+  /** `export -p` of every wrapped process, concatenated. */
+  readonly childEnv: string;
+  /** Files left in the TMPDIR the script used. */
+  readonly leftovers: string[];
+  readonly dir: string;
+}
+
+export interface Workspace {
+  readonly dir: string;
+  readonly bin: string;
+  readonly log: string;
+  readonly state: string;
+  readonly tmp: string;
+}
+
+/** A fresh directory with wrappers, a log path and a state dir. Reuse it to run the script twice. */
+export function workspace(): Workspace {
+  const dir = mkdtempSync(join(tmpdir(), 'ghes-email-boot-'));
+  const bin = join(dir, 'bin');
+  const tmp = join(dir, 'tmp');
+  mkdirSync(bin);
+  mkdirSync(tmp);
+  for (const cmd of WRAPPED) {
+    const real = execFileSync('bash', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).trim();
+    // Builtins only in the wrapper, so it starts no process of its own.
+    writeFileSync(
+      join(bin, cmd),
+      `#!/bin/bash\nprintf '%s\\0' ${cmd} "$@" >>"$GHES_TEST_DIR/argv"\nprintf '\\n\\1\\n' >>"$GHES_TEST_DIR/argv"\nexport -p >>"$GHES_TEST_DIR/env"\nexec ${real} "$@"\n`,
+    );
+    chmodSync(join(bin, cmd), 0o755);
+  }
+  return { dir, bin, tmp, log: join(dir, 'log', 'ghes-email-boot.log'), state: join(dir, 'state') };
+}
+
+/** Short timing knobs for tests. */
+export const FAST = {
+  GHES_EMAIL_BACKOFF_INITIAL: '0.02',
+  GHES_EMAIL_BACKOFF_MAX: '0.05',
+  GHES_EMAIL_APPLY_POLL: '0.02',
+  GHES_EMAIL_REQUEST_TIMEOUT: '5',
+  // Upper bounds so that a broken run ends; no test asserts on elapsed time.
+  GHES_EMAIL_AWS_TIMEOUT: '3',
+  GHES_EMAIL_MANAGE_TIMEOUT: '3',
+  GHES_EMAIL_INIT_TIMEOUT: '3',
+  GHES_EMAIL_APPLY_TIMEOUT: '3',
+};
+
+export async function runBoot(userData: string, env: Record<string, string>, ws: Workspace = workspace()): Promise<BootRun> {
+  const script = join(ws.dir, 'user-data.sh');
+  writeFileSync(script, userData);
+  for (const f of ['argv', 'env']) writeFileSync(join(ws.dir, f), '');
+  const child = spawn('bash', [script], {
+    env: {
+      PATH: `${ws.bin}:${process.env.PATH}`,
+      HOME: ws.dir,
+      TMPDIR: ws.tmp,
+      GHES_TEST_DIR: ws.dir,
+      GHES_EMAIL_LOG: ws.log,
+      GHES_EMAIL_STATE_DIR: ws.state,
+      ...FAST,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
+  const log = existsSync(ws.log) ? readFileSync(ws.log, 'utf8') : '';
+  const logLines = log.split('\n').filter((l) => l !== '');
+  const argv = readFileSync(join(ws.dir, 'argv'), 'utf8')
+    .split('\n\x01\n')
+    .filter((r) => r !== '')
+    .map((r) => r.split('\0').slice(0, -1));
+  return {
+    code,
+    stdout,
+    stderr,
+    log,
+    logLines,
+    lastLine: logLines[logLines.length - 1] ?? '',
+    logMode: existsSync(ws.log) ? statSync(ws.log).mode & 0o777 : -1,
+    argv,
+    childEnv: readFileSync(join(ws.dir, 'env'), 'utf8'),
+    leftovers: readdirSync(ws.tmp),
+    dir: ws.dir,
+  };
+}
+
+/** Every place a secret must never show up in a run, for canary checks. */
+export function everything(run: BootRun): { where: string; text: string }[] {
+  return [
+    { where: 'boot log', text: run.log },
+    { where: 'stdout', text: run.stdout },
+    { where: 'stderr (console)', text: run.stderr },
+    { where: 'argv of a process', text: run.argv.map((a) => a.join(' ')).join('\n') },
+    { where: 'environment of a process', text: run.childEnv },
+  ];
+}
