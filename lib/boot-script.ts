@@ -1,12 +1,16 @@
 /**
  * Renders the first-boot script (lib/boot/ghes-email-boot.sh) with the
  * non-secret settings. Secrets are referenced, fetched on the appliance.
+ * How it runs: docs/boot-script.md.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IApplianceBootScript } from './boot-script-seam';
+import { Problems, ValidationError } from './problems';
 import { SecretRef } from './secret-ref';
 import { SmtpSettings } from './smtp-settings';
+import { checkIntRange } from './value-rules';
 
 export interface ManagementConsoleProps {
   /** Root site administrator password: authenticates to the Manage API as `api_key`. */
@@ -26,25 +30,105 @@ export interface BootScriptProps {
   readonly managementConsole: ManagementConsoleProps;
 }
 
+/** EC2 accepts at most 16 KB of user data (before base64). */
+export const MAX_USER_DATA_BYTES = 16384;
+
+const BEGIN = '# @@GHES_EMAIL_SETTINGS_BEGIN@@';
+const END = '# @@GHES_EMAIL_SETTINGS_END@@';
+
 /** The script lives in lib/boot; compiled code runs from dist/lib, so look in both places. */
 export const BOOT_SCRIPT_PATH = [join(__dirname, 'boot', 'ghes-email-boot.sh'), join(__dirname, '..', '..', 'lib', 'boot', 'ghes-email-boot.sh')].find(
   (path) => existsSync(path),
 ) ?? join(__dirname, 'boot', 'ghes-email-boot.sh');
 
+/** Records every problem with Management Console props under `p`. */
+export function validateManagementConsoleProps(p: Problems, mc: ManagementConsoleProps): void {
+  if (mc.password === undefined) p.add('password', 'required: a secret reference to the root site administrator password');
+  mc.password?.validate(p.at('password'));
+  mc.license?.validate(p.at('license'));
+  if (mc.initialize && mc.license === undefined) p.add('license', 'required when initialize is true: config/init needs the license file');
+  if (mc.license && mc.license.source.kind === 'ssm') p.add('license', 'expected a Secrets Manager (binary) secret: a license file does not fit an SSM parameter');
+  checkIntRange(p, 'waitForInitMinutes', mc.waitForInitMinutes, 1, 10080, 'minutes');
+}
+
 export class BootScript implements IApplianceBootScript {
   public readonly secrets: readonly SecretRef[];
 
   constructor(private readonly props: BootScriptProps) {
+    const p = new Problems('BootScript');
+    validateManagementConsoleProps(p.at('managementConsole'), props.managementConsole);
+    p.throwIfAny('Invalid BootScript props');
     const mc = props.managementConsole;
-    this.secrets = [mc.password, ...(mc.license ? [mc.license] : []), ...props.smtp.secrets];
+    this.secrets = [mc.password, ...(mc.initialize && mc.license ? [mc.license] : []), ...props.smtp.secrets];
   }
 
+  /** The user data: the script with the settings block filled in, comments stripped. Throws above 16,384 bytes. */
   render(): string {
     const template = readFileSync(BOOT_SCRIPT_PATH, 'utf8');
-    const payload = JSON.stringify({ smtp: this.props.smtp.toManagePayload() });
-    const settings = `GHES_EMAIL_SMTP_PAYLOAD=${shellQuote(payload)}`;
-    return template.replace('# @@GHES_EMAIL_SETTINGS@@', settings);
+    const start = template.indexOf(BEGIN);
+    const end = template.indexOf(END);
+    if (start < 0 || end < start) throw new Error(`${BOOT_SCRIPT_PATH}: the settings markers are missing`);
+    const settings = renderSettings(this.props);
+    const script = template.slice(0, start) + settings + template.slice(end + END.length);
+    const userData = stripComments(script);
+    const bytes = Buffer.byteLength(userData, 'utf8');
+    if (bytes > MAX_USER_DATA_BYTES) {
+      throw new ValidationError(
+        [{ path: 'BootScript.userData', message: `is ${bytes} bytes; EC2 accepts at most ${MAX_USER_DATA_BYTES}. Shorten the smtp settings (extraSettings) or the boot script` }],
+        'Boot script too large',
+      );
+    }
+    return userData;
   }
+}
+
+/** The settings block: bash assignments, one per setting, each value single-quoted. */
+export function renderSettings(props: BootScriptProps): string {
+  const mc = props.managementConsole;
+  const smtp = props.smtp;
+  const lines = [
+    `SMTP_JSON=${shellQuote(JSON.stringify(smtp.toManagePayload()))}`,
+    `ENFORCE_TLS=${smtp.enforceTls}`,
+    `INITIALIZE=${mc.initialize === true}`,
+    `WAIT_INIT_MIN=${mc.waitForInitMinutes ?? 240}`,
+    `ROOT_PW_REF=${secretArray(mc.password)}`,
+    `SMTP_PW_REF=${secretArray(smtp.needsPassword ? smtp.password : undefined)}`,
+    `LICENSE_REF=${secretArray(mc.initialize ? mc.license : undefined)}`,
+  ];
+  // Names the settings in the log and in the "already applied" marker.
+  const sha = createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
+  return [...lines, `SETTINGS_SHA=${sha}`].join('\n');
+}
+
+/** A secret reference as a bash array: (kind id [jsonKey]); the literal only for unsafePlainText. */
+function secretArray(ref: SecretRef | undefined): string {
+  if (ref === undefined) return '()';
+  const s = ref.source;
+  switch (s.kind) {
+    case 'secretsmanager':
+      return `(secretsmanager ${shellQuote(s.arn)}${s.jsonKey !== undefined ? ` ${shellQuote(s.jsonKey)}` : ''})`;
+    case 'ssm':
+      return `(ssm ${shellQuote(s.parameter)})`;
+    default:
+      return `(plaintext ${ansiQuote(ref.unsafeValue())})`;
+  }
+}
+
+/**
+ * Drops full-line comments, blank lines and indentation (keeps the shebang) so
+ * the script fits EC2's user-data limit; the script has no multi-line strings.
+ */
+export function stripComments(script: string): string {
+  const [first, ...rest] = script.split('\n');
+  const kept = rest.map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  return [first, '# ghes-email boot script; commented source: lib/boot/ghes-email-boot.sh in the ghes-email package', ...kept].join('\n') + '\n';
+}
+
+/** A bash $'…' literal on one line: any character survives, including newlines. */
+export function ansiQuote(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  const body = value.replace(/[\\'\x00-\x1f\x7f]/g, (c) => (c === '\\' || c === "'" ? `\\${c}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return `$'${body}'`;
 }
 
 /** Single-quotes a value for bash. */

@@ -82,6 +82,11 @@ export class ManageDouble {
     await new Promise<void>((resolve) => this.front.close(() => resolve()));
   }
 
+  /** Connections closed unanswered so far (faults.dropConnections). */
+  get droppedConnections(): number {
+    return this.dropped;
+  }
+
   /** Requests to one path (query string ignored), in order. */
   to(method: string, path: string): Recorded[] {
     return this.requests.filter((r) => r.method === method && r.url.split('?')[0] === path);
