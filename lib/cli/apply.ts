@@ -1,12 +1,186 @@
-// `ghes-email apply`: placeholder until the boot-script issue lands it.
-import { Command } from 'commander';
+/**
+ * `ghes-email apply`: day-2 SMTP changes on a running appliance. User data runs
+ * only at first boot, so this reads the same config, resolves the secrets with
+ * the operator's AWS credentials, shows a diff of the smtp fields, and on
+ * confirmation PUTs them and follows the config run.
+ * Exit codes: 0 applied (or nothing to change), 1 apply failed or declined, 2 bad usage or config.
+ */
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfigFile } from '../config';
+import { SecretRef } from '../secret-ref';
+import { diffSmtp, formatDiff } from './settings-diff';
+import { ManageApi, ManageApiError } from './manage-api';
+import { resolveSecret } from './resolve-secret';
+
+export interface ApplyOptions {
+  readonly config: string;
+  readonly manageUrl?: string;
+  readonly yes?: boolean;
+  readonly passwordStdin?: boolean;
+  readonly caFile?: string;
+  readonly insecure?: boolean;
+  readonly pollSeconds?: number;
+  readonly timeoutMinutes?: number;
+}
+
+/** Where apply reads and writes; tests pass their own. */
+export interface ApplyIo {
+  out(text: string): void;
+  err(text: string): void;
+  readStdin(): Promise<string>;
+  /** Asks yes/no; undefined when there is no terminal to ask on. */
+  confirm?(question: string): Promise<boolean>;
+  /** Resolves a secret reference. @default resolveSecret with the config's region */
+  resolve?(ref: SecretRef, region: string): Promise<string>;
+}
+
+const positive = (what: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number of ${what}`);
+  return n;
+};
 
 export function registerApply(program: Command): void {
   program
     .command('apply')
-    .description('apply the config file\'s SMTP settings to a running appliance (not implemented yet)')
-    .action(() => {
-      console.error('ghes-email apply: not implemented yet');
-      process.exitCode = 2;
+    .description("apply the config file's SMTP settings to a running appliance through the Manage API")
+    .requiredOption('-c, --config <file>', 'the ghes-email config file')
+    .option('--manage-url <url>', 'Manage API base URL (default: https://<hostname>:8443)')
+    .option('-y, --yes', 'apply without asking')
+    .option('--password-stdin', 'read the root site administrator password from stdin instead of managementConsole.password')
+    .option('--ca-file <pem>', "CA certificate to trust for the appliance's TLS certificate")
+    .option('--insecure', 'do not verify the TLS certificate (a self-signed appliance certificate)')
+    .option('--poll-seconds <n>', 'seconds between config run status checks', positive('seconds'), 10)
+    .option('--timeout-minutes <n>', 'give up following the config run after this long', positive('minutes'), 120)
+    .action(async (opts: ApplyOptions) => {
+      process.exitCode = await runApply(opts, processIo());
     });
+}
+
+function processIo(): ApplyIo {
+  return {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    confirm: process.stdin.isTTY
+      ? async (question) => {
+          const rl = createInterface({ input: process.stdin, output: process.stderr });
+          try {
+            return /^y(es)?$/i.test((await rl.question(question)).trim());
+          } finally {
+            rl.close();
+          }
+        }
+      : undefined,
+  };
+}
+
+/** Replaces each secret in `text` (raw and JSON-escaped). */
+function redact(text: string, secrets: string[]): string {
+  let out = text;
+  for (const s of secrets.filter((x) => x !== '')) {
+    out = out.split(s).join('<redacted>').split(JSON.stringify(s).slice(1, -1)).join('<redacted>');
+  }
+  return out;
+}
+
+export async function runApply(opts: ApplyOptions, io: ApplyIo): Promise<number> {
+  let loaded;
+  try {
+    loaded = loadConfigFile(opts.config);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const { config, smtp, managementConsole } = loaded;
+  let baseUrl: string;
+  try {
+    const url = new URL(opts.manageUrl ?? `https://${config.hostname}:8443`);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('not http(s)');
+    baseUrl = url.origin;
+  } catch {
+    io.err(`--manage-url: got ${JSON.stringify(opts.manageUrl)}; expected a URL such as https://github.example.com:8443\n`);
+    return 2;
+  }
+  if (!opts.passwordStdin && !managementConsole) {
+    io.err('no root password: set managementConsole.password in the config, or pass --password-stdin\n');
+    return 2;
+  }
+  let ca: string | undefined;
+  if (opts.caFile) {
+    try {
+      ca = readFileSync(opts.caFile, 'utf8');
+    } catch (err) {
+      io.err(`--ca-file: cannot read ${opts.caFile}: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
+
+  const secrets: string[] = [];
+  const resolve = io.resolve ?? ((ref: SecretRef, region: string) => resolveSecret(ref, { region }));
+  try {
+    const password = opts.passwordStdin ? (await io.readStdin()).replace(/\r?\n$/, '') : await resolve(managementConsole!.password, config.region);
+    if (password === '') throw new Error('the root site administrator password is empty');
+    secrets.push(password);
+    const smtpPassword = smtp.needsPassword ? await resolve(smtp.password!, config.region) : undefined;
+    if (smtpPassword !== undefined) secrets.push(smtpPassword);
+
+    const api = new ManageApi({ baseUrl, password, ca, insecure: opts.insecure });
+    const current = (await api.getSettings()).smtp as Record<string, unknown> | undefined;
+    const desired = smtp.toManagePayload();
+    const rows = diffSmtp(current, desired, smtpPassword);
+    io.out(`SMTP settings on ${baseUrl} ("~" = will change):\n${formatDiff(rows)}\n`);
+    if (smtp.enforceTls) io.out("Note: 'Enforce TLS auth' has no documented Manage API field; set it in the Management Console > Email > Authentication.\n");
+    if (!rows.some((r) => r.changed)) {
+      io.out('Nothing to change.\n');
+      return 0;
+    }
+    if (!opts.yes) {
+      if (!io.confirm) {
+        io.err('Not applied: no terminal to ask on; run again with --yes to apply.\n');
+        return 1;
+      }
+      if (!(await io.confirm('Apply these settings (starts a config run)? [y/N] '))) {
+        io.err('Not applied.\n');
+        return 1;
+      }
+    }
+    await api.putSmtp(smtpPassword === undefined ? desired : { ...desired, password: smtpPassword });
+    const runId = await api.startApply();
+    io.out(`Config run ${runId} started.\n`);
+    const deadline = Date.now() + (opts.timeoutMinutes ?? 120) * 60_000;
+    const started = Date.now();
+    for (;;) {
+      const status = await api.applyStatus(runId);
+      if (!status.running) {
+        if (status.successful) {
+          io.out(`Config run ${runId} successful. Send a test email: Management Console > Email > Test email settings.\n`);
+          return 0;
+        }
+        io.err(`Config run ${runId} failed. Events:\n`);
+        for (const e of await api.applyEvents().catch(() => ['(no events)'])) io.err(`  ${redact(e, secrets)}\n`);
+        return 1;
+      }
+      if (Date.now() > deadline) {
+        io.err(`Config run ${runId} still running after ${opts.timeoutMinutes ?? 120} minutes; follow it in the Management Console.\n`);
+        return 1;
+      }
+      io.out(`Config run ${runId}: running (${Math.round((Date.now() - started) / 1000)}s)\n`);
+      await new Promise((r) => setTimeout(r, (opts.pollSeconds ?? 10) * 1000));
+    }
+  } catch (err) {
+    const e = err as Error;
+    const hint = err instanceof ManageApiError && err.status === 401 ? ' (the root site administrator password is wrong)' : '';
+    io.err(`ghes-email apply failed: ${redact(e.message, secrets)}${hint}\n`);
+    return 1;
+  }
 }

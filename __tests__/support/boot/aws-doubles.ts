@@ -132,15 +132,20 @@ export class AwsDouble {
   public url = '';
   private readonly server: Server;
 
+  /** `cert` undefined: plain HTTP (for the AWS SDK in the test process, which trusts only system CAs). */
   constructor(
-    cert: TestCert,
+    cert: TestCert | undefined,
     private readonly credentials: RoleCredentials,
   ) {
-    this.server = createHttpsServer({ key: cert.key, cert: cert.cert }, (req, res) => void this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.server = cert ? createHttpsServer({ key: cert.key, cert: cert.cert }, handler) : createHttpServer(handler);
+    this.scheme = cert ? 'https' : 'http';
   }
 
+  private readonly scheme: string;
+
   async start(): Promise<this> {
-    this.url = `https://127.0.0.1:${await listen(this.server)}`;
+    this.url = `${this.scheme}://127.0.0.1:${await listen(this.server)}`;
     return this;
   }
 
@@ -200,7 +205,7 @@ export class AwsDouble {
     const amzDate = headers['x-amz-date'];
     const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
     const [hostname, port] = headers.host.split(':');
-    const request = new HttpRequest({ method: req.method, protocol: 'https:', hostname, port: Number(port), path: req.url, headers, body: body.toString('utf8') });
+    const request = new HttpRequest({ method: req.method, protocol: `${this.scheme}:`, hostname, port: Number(port), path: req.url, headers, body: body.toString('utf8') });
     const signer = new SignatureV4({
       credentials: { accessKeyId: this.credentials.accessKeyId, secretAccessKey: this.credentials.secretAccessKey, sessionToken: this.credentials.sessionToken },
       region,
