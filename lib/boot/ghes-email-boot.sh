@@ -7,7 +7,7 @@
 # fetched at boot by reference (Secrets Manager / SSM, SigV4-signed with the
 # instance role) and kept in shell variables only: never in argv (curl reads
 # them from 0600 files), the environment of a child process, or the log.
-# Needs only bash >= 4.4, curl and openssl (no jq, no python).
+# Needs only bash >= 5.0 (EPOCHREALTIME), curl and openssl (no jq, no python).
 #
 # Exit codes: 0 done (or already done), 1 unexpected error, 2 script not
 # rendered, 3 instance metadata service, 4 reading a secret, 5 Manage API not
