@@ -1,12 +1,106 @@
-// `ghes-email doctor`: placeholder until the doctor issue lands it.
-import { Command } from 'commander';
+/**
+ * `ghes-email doctor smtp | inbound | logs`: the test-delivery and
+ * troubleshooting steps of the GHES email docs, automated. Exit codes: 0 every
+ * check passed, 1 a check failed, 2 bad usage, config or input.
+ */
+import { Command, Option } from 'commander';
+import { ConfigError } from '../../config';
+import { SecretResolutionError } from '../resolve-secret';
+import { runInboundDoctor } from './inbound-check';
+import { LogInputError, findLogs } from './log-finder';
+import { checkLogs } from './logs-check';
+import { UsageError, parseDnsServer, parseEndpoint, parseTimeout } from './options';
+import { DoctorReport, exitCodeOf, renderJson, renderText } from './report';
+import { runSmtpDoctor } from './smtp-check';
+
+interface CommonOptions {
+  readonly json?: boolean;
+}
+
+/** Prints the report and sets the exit code. */
+function emit(report: DoctorReport, opts: CommonOptions): void {
+  process.stdout.write(opts.json ? renderJson(report) : renderText(report));
+  process.exitCode = exitCodeOf(report);
+}
+
+/** Runs an action; bad config/usage/input → message on stderr and exit 2. */
+function action<A extends unknown[]>(fn: (...args: A) => Promise<DoctorReport>, optsIndex: number) {
+  return async (...args: A): Promise<void> => {
+    try {
+      emit(await fn(...args), args[optsIndex] as CommonOptions);
+    } catch (err) {
+      if (err instanceof ConfigError || err instanceof UsageError || err instanceof LogInputError || err instanceof SecretResolutionError) {
+        process.stderr.write(`${err.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      process.stderr.write(`ghes-email doctor: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    }
+  };
+}
+
+const TIMEOUT_HELP = 'per-connection timeout in milliseconds (connect, greeting, each reply)';
 
 export function registerDoctor(program: Command): void {
-  program
+  const doctor = program
     .command('doctor')
-    .description('troubleshoot email (not implemented yet)')
-    .action(() => {
-      console.error('ghes-email doctor: not implemented yet');
-      process.exitCode = 2;
-    });
+    .description('check outbound SMTP, the reply-by-email path, or logs from a support bundle; exit 0 ok, 1 a check failed, 2 bad usage or config');
+
+  doctor
+    .command('smtp')
+    .description('talk to the configured SMTP relay as the appliance will (EHLO, STARTTLS, AUTH; --send delivers a test message)')
+    .requiredOption('-c, --config <file>', 'ghes-email config file')
+    .option('--to <address>', 'recipient of the test message (with --send)')
+    .option('--send', 'deliver a short test message from smtp.noreplyAddress to --to')
+    .option('--password-stdin', 'read the SMTP password from stdin instead of its secret reference')
+    .option('--connect-to <host[:port]>', 'connect here instead of smtp.address:smtp.port; TLS still verifies smtp.address')
+    .option('--ca-file <pem>', 'also trust the CA certificate(s) in this PEM file')
+    .option('--timeout <ms>', TIMEOUT_HELP, '10000')
+    .option('--json', 'machine-readable output')
+    .action(
+      action(async (opts: { config: string; to?: string; send?: boolean; passwordStdin?: boolean; connectTo?: string; caFile?: string; timeout: string; json?: boolean }) => {
+        if (opts.send && !opts.to) throw new UsageError('--send needs --to <address>');
+        if (opts.to && !opts.send) throw new UsageError('--to is only used with --send');
+        return runSmtpDoctor({
+          configPath: opts.config,
+          to: opts.send ? opts.to : undefined,
+          passwordFromStdin: !!opts.passwordStdin,
+          connectTo: opts.connectTo ? parseEndpoint(opts.connectTo, '--connect-to') : undefined,
+          caFile: opts.caFile,
+          timeoutMs: parseTimeout(opts.timeout, '--timeout'),
+          progress: (line) => process.stderr.write(`${line}\n`),
+        });
+      }, 0),
+    );
+
+  doctor
+    .command('inbound')
+    .description('check reply-by-email: reply.<hostname> A/AAAA, the two MX records, and port 25 on each MX target')
+    .requiredOption('-c, --config <file>', 'ghes-email config file')
+    .option('--dns-server <ip[:port]>', 'ask this DNS server instead of the system resolvers (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--timeout <ms>', TIMEOUT_HELP, '10000')
+    .option('--dns-timeout <ms>', 'timeout of each DNS query in milliseconds', '5000')
+    .option('--json', 'machine-readable output')
+    // Tests only: the port probed on each MX target (real senders always use 25).
+    .addOption(new Option('--inbound-port <port>').hideHelp().default('25'))
+    .action(
+      action(async (opts: { config: string; dnsServer: string[]; timeout: string; dnsTimeout: string; inboundPort: string; json?: boolean }) =>
+        runInboundDoctor({
+          configPath: opts.config,
+          dnsServers: opts.dnsServer.map((s) => parseDnsServer(s)),
+          timeoutMs: parseTimeout(opts.timeout, '--timeout'),
+          dnsTimeoutMs: parseTimeout(opts.dnsTimeout, '--dns-timeout'),
+          port: parseEndpoint(`x:${opts.inboundPort}`, '--inbound-port').port!,
+          progress: (line) => process.stderr.write(`${line}\n`),
+        }),
+      0),
+    );
+
+  doctor
+    .command('logs')
+    .description('read unicorn.log, mail.log and metroplex.log from a support bundle, directory or files and say where mail stopped')
+    .argument('<inputs...>', 'support bundle (.tgz/.tar.gz/.tar), directory, or log files')
+    .option('--json', 'machine-readable output')
+    .action(action(async (inputs: string[], _opts: CommonOptions) => checkLogs(await findLogs(inputs)), 1));
 }

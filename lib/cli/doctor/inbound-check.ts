@@ -1,0 +1,136 @@
+/**
+ * `doctor inbound`: the reply-by-email path from a sender's point of view.
+ * DNS first (dns-check.ts), then for each MX target and each of its addresses:
+ * connect to port 25, read the 220 banner, EHLO, check STARTTLS is offered and,
+ * with smtp.enforceTls, that MAIL FROM before STARTTLS is refused. The probe
+ * never gets past MAIL FROM: it closes as soon as that reply arrives, so no
+ * message is ever queued on the appliance.
+ */
+import { Resolver } from 'node:dns/promises';
+import { loadConfigFile } from '../../config';
+import { explainConnectionError, showReply } from './diagnosis';
+import { addressesOf, checkDns } from './dns-check';
+import { Check, DoctorReport } from './report';
+import { SmtpSession } from './smtp-session';
+
+export interface InboundDoctorOptions {
+  readonly configPath: string;
+  /** DNS servers as `Resolver.setServers` takes them. @default - the system's resolvers */
+  readonly dnsServers: readonly string[];
+  readonly timeoutMs: number;
+  readonly dnsTimeoutMs: number;
+  /** Port probed on each MX target; only tests change it. @default 25 */
+  readonly port: number;
+  readonly progress: (line: string) => void;
+}
+
+export async function runInboundDoctor(opts: InboundDoctorOptions): Promise<DoctorReport> {
+  const { config, smtp } = loadConfigFile(opts.configPath);
+  const resolver = new Resolver({ timeout: opts.dnsTimeoutMs, tries: 1 });
+  if (opts.dnsServers.length > 0) resolver.setServers([...opts.dnsServers]);
+  const hostname = config.hostname.toLowerCase();
+  opts.progress(`doctor inbound: looking up reply.${hostname} and the MX records via ${resolver.getServers().join(', ')} (timeout ${opts.dnsTimeoutMs} ms) …`);
+  const dns = await checkDns(resolver, {
+    hostname,
+    replyRecord: config.replyRecord === 'wildcard' ? 'wildcard' : 'reply',
+    ipv4: config.existingInstance?.ipv4Address,
+    ipv6: config.existingInstance?.ipv6Address,
+  });
+  const checks: Check[] = [...dns.checks];
+  const transcript: string[] = [];
+
+  for (const target of dns.mxTargets) {
+    const addrs = await addressesOf(resolver, target);
+    const all = [...addrs.v4, ...addrs.v6];
+    if (all.length === 0) {
+      checks.push({ id: `port25.${target}`, status: 'fail', message: `MX target ${target} has no A or AAAA record (${addrs.error ?? 'none'}): senders cannot deliver to it`, fix: `create an A record for ${target} pointing at the appliance` });
+      continue;
+    }
+    for (const address of all) {
+      const { checks: c, transcript: t } = await probe(target, address, opts, smtp.domain, smtp.enforceTls, hostname);
+      checks.push(...c);
+      transcript.push(...t, '');
+    }
+  }
+  return { command: 'inbound', checks, transcript: transcript.length ? transcript.slice(0, -1) : undefined };
+}
+
+/** One port-25 probe of one address of an MX target. */
+async function probe(target: string, address: string, opts: InboundDoctorOptions, ehloName: string, enforceTls: boolean, hostname: string): Promise<{ checks: Check[]; transcript: string[] }> {
+  const id = `port25.${target}[${address}]`;
+  const at = address.includes(':') ? `[${address}]:${opts.port}` : `${address}:${opts.port}`;
+  let mailReply: ((text: string) => void) | undefined;
+  const session = new SmtpSession({
+    host: address,
+    port: opts.port,
+    servername: target,
+    name: ehloName,
+    implicitTls: false,
+    ignoreStarttls: true, // stay in clear text: the MAIL FROM test needs it
+    timeoutMs: opts.timeoutMs,
+    onServerReply: (text, s) => {
+      const lastClient = [...s.entries].reverse().find((e) => !('note' in e) && e.dir === 'client');
+      if (mailReply && lastClient && !('note' in lastClient) && /^MAIL FROM/i.test(lastClient.text)) {
+        s.close(); // before nodemailer acts on the reply: no RCPT, no DATA
+        mailReply(text);
+      }
+    },
+  });
+  const checks: Check[] = [];
+  opts.progress(`doctor inbound: connecting to ${target} at ${at}, waiting up to ${opts.timeoutMs} ms …`);
+  try {
+    await session.connect();
+  } catch (err) {
+    const greeted = session.replies.find((r) => r.command === 'greeting');
+    const d = explainConnectionError((err as Error).message, { host: address, port: opts.port, timeoutMs: opts.timeoutMs });
+    checks.push({
+      id,
+      status: 'fail',
+      message: greeted ? `${target} (${at}) greeted "${showReply(greeted.reply)}" but EHLO failed: ${d.meaning}` : `${target} (${at}): ${d.meaning}`,
+      fix: /refused|reach/.test(d.meaning)
+        ? 'open TCP 25 to the appliance from the senders (the stack\'s inbound mail security group rule) and check that email is enabled in the Management Console'
+        : d.fix,
+    });
+    session.close();
+    return { checks, transcript: session.transcript };
+  }
+  const banner = session.replies[0]?.reply;
+  checks.push({ id, status: 'pass', message: `${target} (${at}) greeted: ${banner ? showReply(banner) : '(no text)'}`, data: { target, address } });
+
+  const starttls = session.extensions.includes('STARTTLS');
+  checks.push({
+    id: `${id}.starttls`,
+    status: starttls ? 'pass' : enforceTls ? 'fail' : 'warn',
+    message: starttls ? `${target} (${at}) offers STARTTLS` : `${target} (${at}) does not offer STARTTLS: senders deliver replies in clear text${enforceTls ? ', and smtp.enforceTls expects TLS' : ''}`,
+    fix: starttls ? undefined : 'upload a TLS certificate for the appliance and enable TLS in the Management Console; then "Enforce TLS auth"',
+  });
+
+  if (enforceTls) {
+    opts.progress(`doctor inbound: MAIL FROM before STARTTLS on ${at} (should be refused) …`);
+    const text = await new Promise<string | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), opts.timeoutMs);
+      mailReply = (t) => {
+        clearTimeout(timer);
+        resolve(t);
+      };
+      session.conn.send({ from: `ghes-email-doctor@${ehloName}`, to: [`postmaster@reply.${hostname}`] }, 'never sent', () => undefined);
+    });
+    const code = text ? Number(text.slice(0, 3)) : undefined;
+    const refused = code !== undefined && code >= 500;
+    checks.push({
+      id: `${id}.enforce-tls`,
+      status: refused ? 'pass' : 'fail',
+      message:
+        code === undefined
+          ? `${target} (${at}): no reply to MAIL FROM within ${opts.timeoutMs} ms`
+          : refused
+            ? `${target} (${at}) refuses mail before STARTTLS: ${text!.split(/\r?\n/).pop()}`
+            : `${target} (${at}) accepted MAIL FROM before STARTTLS (${text!.split(/\r?\n/).pop()}), but smtp.enforceTls is on`,
+      fix: refused ? undefined : 'tick "Enforce TLS auth (recommended)" in the Management Console (Email settings) and save; the Manage API has no documented key for it',
+    });
+    session.close();
+  } else {
+    await session.quit();
+  }
+  return { checks, transcript: session.transcript };
+}

@@ -1,0 +1,74 @@
+/**
+ * The doctor's output: one line per check and a summary for people, or one JSON
+ * document for machines. Exit code 0 when nothing failed, 1 otherwise
+ * (warnings do not fail a run: they name something worth a look).
+ */
+
+/** How a check came out. `info` is a finding that is neither good nor bad. */
+export type CheckStatus = 'pass' | 'fail' | 'warn' | 'info';
+
+/** One finding: what was checked, what was seen and, when it failed, what to do. */
+export interface Check {
+  /** Short stable id, e.g. "smtp.auth" or "dns.reply-mx"; used in JSON output. */
+  readonly id: string;
+  readonly status: CheckStatus;
+  /** One plain sentence: what was expected and what was seen. */
+  readonly message: string;
+  /** What to do about a failure or warning. @default - nothing to do */
+  readonly fix?: string;
+  /** Machine-readable facts behind the message (reply codes, records, queue ids). @default - none */
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/** Everything one doctor command found. */
+export interface DoctorReport {
+  /** "smtp", "inbound" or "logs". */
+  readonly command: string;
+  readonly checks: readonly Check[];
+  /** Conversation in unicorn.log's arrow format, credentials masked. @default - none */
+  readonly transcript?: readonly string[];
+}
+
+export interface Summary {
+  readonly passed: number;
+  readonly failed: number;
+  readonly warnings: number;
+  readonly ok: boolean;
+}
+
+export function summarize(checks: readonly Check[]): Summary {
+  const count = (s: CheckStatus) => checks.filter((c) => c.status === s).length;
+  const failed = count('fail');
+  return { passed: count('pass'), failed, warnings: count('warn'), ok: failed === 0 };
+}
+
+/** 0 when every check passed (warnings allowed), 1 when one failed. */
+export function exitCodeOf(report: DoctorReport): 0 | 1 {
+  return summarize(report.checks).ok ? 0 : 1;
+}
+
+const LABEL: Record<CheckStatus, string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', info: 'INFO' };
+
+/** The human report: transcript (if any), one line per check, then a summary line. */
+export function renderText(report: DoctorReport): string {
+  const lines: string[] = [];
+  if (report.transcript && report.transcript.length > 0) {
+    lines.push('Conversation (credentials masked):', ...report.transcript.map((l) => `  ${l}`), '');
+  }
+  const width = Math.max(0, ...report.checks.map((c) => c.id.length));
+  for (const c of report.checks) {
+    lines.push(`${LABEL[c.status]}  ${c.id.padEnd(width)}  ${c.message}`);
+    if (c.fix && c.status !== 'pass') lines.push(`${' '.repeat(width + 8)}fix: ${c.fix}`);
+  }
+  const s = summarize(report.checks);
+  lines.push('');
+  lines.push(
+    `${s.ok ? 'OK' : 'FAILED'}: doctor ${report.command}: ${s.passed} passed, ${s.failed} failed, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}`,
+  );
+  return lines.join('\n') + '\n';
+}
+
+/** The machine report: the checks, the transcript and the summary. */
+export function renderJson(report: DoctorReport): string {
+  return JSON.stringify({ command: report.command, summary: summarize(report.checks), checks: report.checks, transcript: report.transcript ?? [] }, null, 2) + '\n';
+}
