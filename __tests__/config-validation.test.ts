@@ -70,7 +70,7 @@ const cases: Case[] = [
   ['appliance and existingInstance both', (c) => (c.existingInstance = { ipv4Address: '203.0.113.10', securityGroupIds: ['sg-0123456789abcdef0'] }), '(root)', /exactly one of "appliance"/],
   ['managementConsole missing with an appliance', (c) => delete c.managementConsole, 'managementConsole', /required with "appliance"/],
   ['managementConsole.license missing with initialize', (c) => (c.managementConsole.initialize = true), 'managementConsole.license', /required when initialize is true/],
-  ['managementConsole.license from SSM', (c) => (c.managementConsole.license = { ssmParameter: '/ghes/license' }), 'managementConsole.license', /Secrets Manager binary secret/],
+  ['managementConsole.license from SSM', (c) => (c.managementConsole.license = { ssmParameter: '/ghes/license' }), 'managementConsole.license', /Secrets Manager \(binary\) secret/],
   ['managementConsole.waitForInitMinutes zero', (c) => (c.managementConsole.waitForInitMinutes = 0), 'managementConsole.waitForInitMinutes', /from 1 to 10080/],
   ['backend.s3.bucket malformed', (c) => (c.backend = { s3: { bucket: 'Bad_Bucket', key: 'k', region: 'us-east-1' } }), 'backend.s3.bucket', /"Bad_Bucket"/],
   ['a required key missing', (c) => delete c.hostname, 'hostname', /required \(string\)/],

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { ZodIssue } from 'zod';
-import { ManagementConsoleProps } from './boot-script';
-import { GhesEmailConfig, configSchema } from './config-schema';
+import { ManagementConsoleProps, validateManagementConsoleProps } from './boot-script';
+import { GhesEmailConfig, SecretRefJson, configSchema } from './config-schema';
 import { validateExistingInstance } from './ghes-email';
 import { validateGhesApplianceProps } from './ghes-appliance';
 import { validateMailSources } from './inbound-mail-firewall';
@@ -92,28 +92,36 @@ function checkValues(p: Problems, c: GhesEmailConfig): { smtpProps?: SmtpSetting
   let smtpProps: SmtpSettingsProps | undefined;
   if (c.smtp && typeof c.smtp === 'object') {
     const sp = p.at('smtp');
-    const password = SecretRef.fromConfig(sp.at('password'), c.smtp.password);
-    smtpProps = { ...(c.smtp as unknown as SmtpSettingsProps), password };
-    // A password given in the wrong shape is already reported; do not also call it missing.
-    const stand_in = password ?? (c.smtp.password !== undefined ? SecretRef.fromSsmParameter('/already-reported') : undefined);
-    validateSmtpSettingsProps(sp, { ...smtpProps, password: stand_in });
+    const password = secretFromConfig(sp.at('password'), c.smtp.password);
+    smtpProps = { ...(c.smtp as unknown as SmtpSettingsProps), password: password.ref };
+    validateSmtpSettingsProps(sp, { ...smtpProps, password: password.forChecks });
   }
 
   let managementConsole: ManagementConsoleProps | undefined;
   const mc = c.managementConsole;
   if (mc && typeof mc === 'object') {
     const mp = p.at('managementConsole');
-    const password = SecretRef.fromConfig(mp.at('password'), mc.password);
-    const license = SecretRef.fromConfig(mp.at('license'), mc.license);
-    if (license && license.source.kind !== 'secretsmanager') mp.add('license', 'expected { "secretsManagerArn": … }: the license is a Secrets Manager binary secret');
-    if (mc.initialize && mc.license === undefined) mp.add('license', 'required when initialize is true: config/init needs the license file');
-    checkIntRange(mp, 'waitForInitMinutes', mc.waitForInitMinutes, 1, 10080, 'minutes');
-    if (password) managementConsole = { password, license, initialize: mc.initialize, waitForInitMinutes: mc.waitForInitMinutes };
+    const password = secretFromConfig(mp.at('password'), mc.password);
+    const license = secretFromConfig(mp.at('license'), mc.license);
+    const props = { initialize: mc.initialize, waitForInitMinutes: mc.waitForInitMinutes };
+    validateManagementConsoleProps(mp, { ...props, password: password.forChecks!, license: license.forChecks });
+    if (password.ref) managementConsole = { ...props, password: password.ref, license: license.ref };
   } else if (c.appliance) {
     p.add('managementConsole', 'required with "appliance": { "password": { "secretsManagerArn": … } } (the root site administrator password the boot script uses)');
   }
   return { smtpProps, managementConsole };
 }
+
+/**
+ * A secret reference from the config, plus what the construct rules should see:
+ * a reference given in the wrong shape is reported once here, so the rules get a
+ * stand-in instead of "missing".
+ */
+function secretFromConfig(p: Problems, value: SecretRefJson | undefined): { ref?: SecretRef; forChecks?: SecretRef } {
+  const ref = SecretRef.fromConfig(p, value);
+  return { ref, forChecks: ref ?? (value !== undefined ? SecretRef.fromSecretsManager(STAND_IN_ARN) : undefined) };
+}
+const STAND_IN_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:already-reported';
 
 function dedupe(problems: Problem[]): Problem[] {
   const seen = new Set<string>();
