@@ -22,7 +22,7 @@ export async function runCli(args: string[], options: { stdin?: string } = {}): 
     stderr += chunk.toString();
     return true;
   });
-  const stdin = options.stdin !== undefined ? jest.replaceProperty(process, 'stdin', Readable.from([Buffer.from(options.stdin)]) as never) : undefined;
+  const stdin = options.stdin !== undefined ? jest.spyOn(process, 'stdin', 'get').mockReturnValue(Readable.from([Buffer.from(options.stdin)]) as never) : undefined;
   process.exitCode = undefined;
   try {
     const code = await run(args);
@@ -31,7 +31,7 @@ export async function runCli(args: string[], options: { stdin?: string } = {}): 
     process.exitCode = undefined;
     out.mockRestore();
     err.mockRestore();
-    stdin?.restore();
+    stdin?.mockRestore();
   }
 }
 

@@ -55,7 +55,8 @@ export async function runSmtpDoctor(opts: SmtpDoctorOptions): Promise<DoctorRepo
   const pass = await password(s, opts);
   const host = opts.connectTo?.host ?? s.address;
   const port = opts.connectTo?.port ?? s.port;
-  const implicitTls = port === 465;
+  // GHES decides implicit TLS from the configured port, so the doctor does too (even with --connect-to).
+  const implicitTls = s.port === 465;
   const checks: Check[] = [];
   const session = new SmtpSession({
     host, port, name: s.domain, implicitTls, ignoreStarttls: !s.enableStarttlsAuto, servername: s.address, ca, timeoutMs: opts.timeoutMs, secrets: pass ? [pass] : [],
@@ -180,6 +181,8 @@ async function connectFailure(
     }
   }
   if (!greeted) {
+    // nodemailer's idle-socket timeout can fire before its greeting timer: same meaning once TCP is up.
+    if (session.remoteAddress && /^Timeout/.test(message)) message = 'Greeting never received';
     const d = explainConnectionError(message, where);
     const checks: Check[] = [{ id: 'smtp.connect', status: 'fail', message: d.meaning, fix: d.fix, data: { error: message } }];
     if (/Greeting never received/i.test(message) && !where.implicitTls) {
