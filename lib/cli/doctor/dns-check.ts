@@ -59,7 +59,15 @@ export async function checkDns(resolver: Resolver, e: DnsExpectation): Promise<D
   const seen = [...addrs.v4, ...addrs.v6];
   const hasWildcard = wildcard.v4.length + wildcard.v6.length > 0;
   const expected = e.replyRecord === 'wildcard' ? `A *.${host} (reply.${host} through the wildcard)` : `A ${reply}`;
-  if (seen.length === 0) {
+  if (seen.length === 0 && hasWildcard) {
+    checks.push({
+      id: 'dns.reply-address',
+      status: 'fail',
+      message: `${reply}: expected an address (${expected}); saw none (${addrs.error ?? 'no A or AAAA record'}). A wildcard *.${host} exists, but a wildcard only answers names that do not exist at all (RFC 4592), and ${reply} exists because it has other records (its MX)`,
+      fix: `create an explicit A ${reply} (replyRecord "reply"), or publish the MX through the wildcard (*.${host} MX) instead of at ${reply}`,
+      data: { name: reply, expected: e.ipv4 ?? 'an address', seen, wildcard: true },
+    });
+  } else if (seen.length === 0) {
     checks.push({
       id: 'dns.reply-address',
       status: 'fail',
@@ -69,7 +77,12 @@ export async function checkDns(resolver: Resolver, e: DnsExpectation): Promise<D
     });
   } else {
     const wrong = (e.ipv4 && addrs.v4.length > 0 && !addrs.v4.includes(e.ipv4)) || (e.ipv6 && addrs.v6.length > 0 && !addrs.v6.includes(e.ipv6));
-    const via = hasWildcard ? ` (a wildcard *.${host} also answers${sameSet(seen, [...wildcard.v4, ...wildcard.v6]) ? ' with the same address' : ` with ${[...wildcard.v4, ...wildcard.v6].join(', ')}`})` : '';
+    const wildSeen = [...wildcard.v4, ...wildcard.v6];
+    const via = !hasWildcard
+      ? ''
+      : e.replyRecord === 'wildcard' && sameSet(seen, wildSeen)
+        ? ` (through the wildcard *.${host})`
+        : ` (a wildcard *.${host} also answers${sameSet(seen, wildSeen) ? ' with the same address' : ` with ${wildSeen.join(', ')}`})`;
     checks.push({
       id: 'dns.reply-address',
       status: wrong ? 'fail' : 'pass',
