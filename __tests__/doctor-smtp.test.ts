@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigFile } from '../lib/config';
+import { AwsDouble, RoleCredentials, canary as awsCanary } from './support/boot/aws-doubles';
+import { SMTP_ARN } from './support/boot/rig';
 import { RELAY_NAME, SMTP_USER, writeConfig } from './support/doctor/config';
 import { CliResult, json, runCli } from './support/doctor/run-cli';
 import { RunningServer, TestCerts, closedPort, makeCerts, startSilent, startSmtp } from './support/doctor/smtp-servers';
@@ -206,4 +208,50 @@ test('bad usage: --send without --to, a malformed --connect-to, and a missing --
   expect((await runCli(['doctor', 'smtp', '--config', config, '--send'])).code).toBe(2);
   expect((await runCli(['doctor', 'smtp', '--config', config, '--connect-to', '127.0.0.1:99999'])).stderr).toMatch(/--connect-to: got "127\.0\.0\.1:99999"/);
   expect((await runCli(['doctor', 'smtp'])).code).toBe(2);
+});
+
+describe('password from its secret reference (real AWS SDK against the loopback Secrets Manager double)', () => {
+  const savedEnv = { ...process.env };
+  const creds: RoleCredentials = { accessKeyId: 'AKIDOPERATOR', secretAccessKey: awsCanary('doctor-key'), sessionToken: awsCanary('doctor-token') };
+  const secretCanary = `${awsCanary('doctor-smtp')} "q" \\ é`;
+  let aws: AwsDouble;
+
+  beforeAll(async () => {
+    aws = await new AwsDouble(undefined, creds).start();
+    aws.secrets.set(SMTP_ARN, { string: JSON.stringify({ password: secretCanary }) });
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+      AWS_ACCESS_KEY_ID: creds.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+      AWS_SESSION_TOKEN: creds.sessionToken,
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    });
+    delete process.env.AWS_PROFILE;
+  });
+  afterAll(async () => {
+    process.env = savedEnv;
+    await aws.stop();
+  });
+
+  test('resolves the secret, logs in with it, and never prints it', async () => {
+    const relay = await server(startSmtp({ key: certs.key, cert: certs.cert, user: SMTP_USER, password: secretCanary }));
+    const config = writeConfig(dir, 'secretref', (c) => (c.smtp.password = { secretsManagerArn: SMTP_ARN, jsonKey: 'password' }));
+    const r = await runCli(['doctor', 'smtp', '--config', config, '--connect-to', `127.0.0.1:${relay.port}`, '--ca-file', caFile, '--json']);
+    expect(r.code).toBe(0);
+    expect(relay.logins).toEqual([{ method: 'LOGIN', username: SMTP_USER, password: secretCanary }]);
+    expect(r.stderr).toContain(`reading the password from Secrets Manager secret ${SMTP_ARN}`);
+    for (const form of [secretCanary, Buffer.from(secretCanary).toString('base64'), creds.secretAccessKey, creds.sessionToken!]) {
+      expect(r.stdout).not.toContain(form);
+      expect(r.stderr).not.toContain(form);
+    }
+  });
+
+  test('an unreadable secret is a config-level error: exit 2, the reference named, no value', async () => {
+    const config = writeConfig(dir, 'secretmissing', (c) => (c.smtp.password = { secretsManagerArn: SMTP_ARN.replace('ghes-smtp', 'nope') }));
+    const r = await runCli(['doctor', 'smtp', '--config', config, '--connect-to', '127.0.0.1:1', '--json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot read Secrets Manager secret arn:aws:secretsmanager:.*nope/);
+    expect(r.stdout).toBe('');
+  });
 });
