@@ -105,6 +105,15 @@ test('enforceTls on but port 25 accepts MAIL FROM in clear text: enforce-tls fai
   expect(mx.rcpts).toEqual([]);
 });
 
+test('a refusal that is not about TLS (530 authentication required) does not count as enforcement', async () => {
+  const d = await dns(CORRECT);
+  const s = await startSmtp({ key: certs.key, cert: certs.cert, user: 'u', password: 'p' }); // AUTH required, TLS not
+  running.push(s);
+  const r = await doctor(d, s.port, writeConfig(dir, 'authreq'));
+  expect(r.code).toBe(1);
+  expect(check(r, `port25.${REPLY}[${LOOP}].enforce-tls`)).toMatchObject({ status: 'fail', message: expect.stringMatching(/refused MAIL FROM before STARTTLS, but not for TLS: 530 .*[Aa]uthentication [Rr]equired/) });
+});
+
 test('enforceTls off and no enforcement: passes without the MAIL FROM probe', async () => {
   const d = await dns(CORRECT);
   const mx = await port25({ enforce: false });

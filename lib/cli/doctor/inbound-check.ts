@@ -116,7 +116,11 @@ async function probe(target: string, address: string, opts: InboundDoctorOptions
       session.conn.send({ from: `ghes-email-doctor@${ehloName}`, to: [`postmaster@reply.${hostname}`] }, 'never sent', () => undefined);
     });
     const code = text ? Number(text.slice(0, 3)) : undefined;
-    const refused = code !== undefined && code >= 500;
+    const last = text?.split(/\r?\n/).pop() ?? '';
+    // Only a refusal that names TLS proves enforcement (postfix: "530 5.7.0 Must issue a STARTTLS command first");
+    // "530 authentication required" would refuse real senders too.
+    const refused = code !== undefined && code >= 400 && /starttls|\btls\b|encrypt/i.test(last);
+    const otherRefusal = code !== undefined && code >= 400 && !refused;
     checks.push({
       id: `${id}.enforce-tls`,
       status: refused ? 'pass' : 'fail',
@@ -124,9 +128,15 @@ async function probe(target: string, address: string, opts: InboundDoctorOptions
         code === undefined
           ? `${target} (${at}): no reply to MAIL FROM within ${opts.timeoutMs} ms`
           : refused
-            ? `${target} (${at}) refuses mail before STARTTLS: ${text!.split(/\r?\n/).pop()}`
-            : `${target} (${at}) accepted MAIL FROM before STARTTLS (${text!.split(/\r?\n/).pop()}), but smtp.enforceTls is on`,
-      fix: refused ? undefined : 'tick "Enforce TLS auth (recommended)" in the Management Console (Email settings) and save; the Manage API has no documented key for it',
+            ? `${target} (${at}) refuses mail before STARTTLS: ${last}`
+            : otherRefusal
+              ? `${target} (${at}) refused MAIL FROM before STARTTLS, but not for TLS: ${last}`
+              : `${target} (${at}) accepted MAIL FROM before STARTTLS (${last}), but smtp.enforceTls is on`,
+      fix: refused
+        ? undefined
+        : otherRefusal
+          ? 'sending servers cannot log in: port 25 on the appliance must take mail without AUTH; check that this address really is the appliance'
+          : 'tick "Enforce TLS auth (recommended)" in the Management Console (Email settings) and save; the Manage API has no documented key for it',
     });
     session.close();
   } else {
