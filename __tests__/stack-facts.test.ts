@@ -31,15 +31,16 @@ describe('reply-by-email DNS', () => {
     expect(synth).toHaveDataSourceWithProperties(DataAwsRoute53Zone, { name: 'example.com', private_zone: false });
   });
 
-  test('wildcard + IPv6: A and AAAA *.<host>, and no A reply.<host>', () => {
+  test('wildcard + IPv6: A and AAAA *.<host>, and still A/AAAA reply.<host> (its MX makes the wildcard not apply)', () => {
     const c = exampleConfig();
     c.replyRecord = 'wildcard';
     c.appliance.ipv6 = true;
     const s = synthConfig(c);
     const names = resources(s, 'aws_route53_record').map((r) => `${r.type} ${r.name}`).sort();
-    expect(names).toEqual([`A *.${HOST}`, `AAAA *.${HOST}`, `MX noreply.${HOST}`, `MX reply.${HOST}`]);
-    const aaaa = resources(s, 'aws_route53_record').find((r) => r.type === 'AAAA')!;
-    expect(aaaa.records).toEqual([expect.stringContaining('ipv6_addresses')]);
+    expect(names).toEqual([`A *.${HOST}`, `A reply.${HOST}`, `AAAA *.${HOST}`, `AAAA reply.${HOST}`, `MX noreply.${HOST}`, `MX reply.${HOST}`]);
+    for (const aaaa of resources(s, 'aws_route53_record').filter((r) => r.type === 'AAAA')) {
+      expect(aaaa.records).toEqual([expect.stringContaining('ipv6_addresses')]);
+    }
     expect(resources(s, 'aws_instance')[0].ipv6_address_count).toBe(1);
   });
 

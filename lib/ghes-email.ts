@@ -47,7 +47,7 @@ export interface GhesEmailProps {
   readonly existingInstance?: ExistingInstance;
   /** Management Console access for the boot script; required with appliance. @default - none */
   readonly managementConsole?: ManagementConsoleProps;
-  /** A record for reply.<hostname>, or one wildcard *.<hostname>. @default 'reply' */
+  /** 'wildcard' adds A *.<hostname> next to A reply.<hostname>. @default 'reply' */
   readonly replyRecord?: ReplyRecordKind;
   /** Also create A/AAAA records for <hostname> itself. @default false */
   readonly hostRecord?: boolean;

@@ -10,7 +10,7 @@ import { Problems, show } from './problems';
 import { checkAwsIdLike, checkHostname, checkIntRange, checkIpAddress, checkOneOf, hostnameProblem, isToken } from './value-rules';
 
 export const REPLY_RECORD_KINDS = ['reply', 'wildcard'] as const;
-/** `reply` makes A reply.<host>; `wildcard` makes one A *.<host> that also covers reply.<host>. */
+/** `reply` makes A reply.<host>; `wildcard` adds A *.<host> (GHES subdomain isolation) next to it. */
 export type ReplyRecordKind = (typeof REPLY_RECORD_KINDS)[number];
 
 /** The hosted zone: by id, or looked up by name. */
@@ -32,7 +32,7 @@ export interface ReplyDnsRecordsProps {
   readonly ipv4Address: string;
   /** IPv6 address for AAAA twins of each A record. @default - no AAAA records */
   readonly ipv6Address?: string;
-  /** Which A record serves reply.<hostname>. @default 'reply' */
+  /** 'wildcard' adds A *.<hostname>; A reply.<hostname> is made either way (see RFC 4592 note below). @default 'reply' */
   readonly replyRecord?: ReplyRecordKind;
   /** Also create A (and AAAA) for <hostname> itself. @default false */
   readonly hostRecord?: boolean;
@@ -98,7 +98,10 @@ export class ReplyDnsRecords extends Construct {
 
     if (props.hostRecord) addresses('host', host);
     if ((props.replyRecord ?? 'reply') === 'wildcard') addresses('wildcard', `*.${host}`);
-    else addresses('reply', `reply.${host}`);
+    // Always an explicit A reply.<host>, wildcard or not: the MX below makes reply.<host> an
+    // existing name, and a wildcard only answers names that do not exist (RFC 4592 §2.2.1),
+    // so with "*.<host>" alone an A query for reply.<host> gets no address and mail bounces.
+    addresses('reply', `reply.${host}`);
     // Senders look up MX reply.<host> and deliver to the host it names on port 25.
     record('reply-mx', `reply.${host}`, 'MX', [`${priority} reply.${host}`]);
     // Replies that cc the no-reply address go to the appliance itself.
