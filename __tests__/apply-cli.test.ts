@@ -5,16 +5,16 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
-import { registerApply, runApply, ApplyIo, ApplyOptions } from '../lib/cli/apply';
-import { AwsDouble, canary, RoleCredentials } from './support/boot/aws-doubles';
+import { runApply, ApplyIo, ApplyOptions } from '../lib/cli/apply';
+import { run } from '../lib/cli/main';
+import { AwsDouble, canary, RoleCredentials, useAwsDoubleForSdk } from './support/boot/aws-doubles';
 import { ManageDouble, ManageFaults } from './support/boot/manage-double';
 import { ROOT_ARN, SMTP_ARN } from './support/boot/rig';
 import { testCert, TestCert } from './support/boot/tls';
 import { exampleConfig } from './support/stack';
 
 const creds: RoleCredentials = { accessKeyId: 'AKIDOPERATOR', secretAccessKey: canary('operator-key'), sessionToken: canary('operator-token') };
-const savedEnv = { ...process.env };
+let restoreEnv: () => void = () => undefined;
 let cert: TestCert;
 let aws: AwsDouble;
 let manage: ManageDouble | undefined;
@@ -24,19 +24,10 @@ let smtpPassword: string;
 beforeAll(async () => {
   cert = await testCert();
   aws = await new AwsDouble(undefined, creds).start();
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
-    AWS_ACCESS_KEY_ID: creds.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
-    AWS_SESSION_TOKEN: creds.sessionToken,
-    AWS_REGION: 'eu-west-1',
-    AWS_CONFIG_FILE: '/nonexistent',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-  });
-  delete process.env.AWS_PROFILE;
+  restoreEnv = useAwsDoubleForSdk(aws, creds, { AWS_REGION: 'eu-west-1' });
 });
 afterAll(async () => {
-  process.env = savedEnv;
+  restoreEnv();
   await aws.stop();
 });
 beforeEach(() => {
@@ -179,19 +170,6 @@ test('a bad config: exit 2 with the ConfigError message as is', async () => {
   expect(await runApply({ config: file }, c.io)).toBe(2);
   expect(c.err()).toBe(`Invalid config ${file} (2 problems):\n  hostname: required (string)\n  smtp.port: got a string; expected number\n`);
 });
-
-/** What lib/cli/main.ts does, with only apply registered (the doctor is built separately). */
-async function run(argv: string[]): Promise<number> {
-  const program = new Command('ghes-email').exitOverride();
-  registerApply(program);
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    throw err;
-  }
-}
 
 test('CLI wiring: missing --config or a bad --manage-url is a usage error (exit 2)', async () => {
   const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigFile } from '../lib/config';
-import { AwsDouble, RoleCredentials, canary as awsCanary } from './support/boot/aws-doubles';
+import { AwsDouble, RoleCredentials, canary as awsCanary, useAwsDoubleForSdk } from './support/boot/aws-doubles';
 import { SMTP_ARN } from './support/boot/rig';
 import { RELAY_NAME, SMTP_USER, writeConfig } from './support/doctor/config';
 import { CliResult, json, runCli } from './support/doctor/run-cli';
@@ -211,7 +211,7 @@ test('bad usage: --send without --to, a malformed --connect-to, and a missing --
 });
 
 describe('password from its secret reference (real AWS SDK against the loopback Secrets Manager double)', () => {
-  const savedEnv = { ...process.env };
+  let restoreEnv: () => void = () => undefined;
   const creds: RoleCredentials = { accessKeyId: 'AKIDOPERATOR', secretAccessKey: awsCanary('doctor-key'), sessionToken: awsCanary('doctor-token') };
   const secretCanary = `${awsCanary('doctor-smtp')} "q" \\ é`;
   let aws: AwsDouble;
@@ -219,18 +219,10 @@ describe('password from its secret reference (real AWS SDK against the loopback 
   beforeAll(async () => {
     aws = await new AwsDouble(undefined, creds).start();
     aws.secrets.set(SMTP_ARN, { string: JSON.stringify({ password: secretCanary }) });
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
-      AWS_ACCESS_KEY_ID: creds.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
-      AWS_SESSION_TOKEN: creds.sessionToken,
-      AWS_CONFIG_FILE: '/nonexistent',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-    });
-    delete process.env.AWS_PROFILE;
+    restoreEnv = useAwsDoubleForSdk(aws, creds);
   });
   afterAll(async () => {
-    process.env = savedEnv;
+    restoreEnv();
     await aws.stop();
   });
 

@@ -217,3 +217,24 @@ export class AwsDouble {
     return String(out.headers.authorization ?? out.headers.Authorization);
   }
 }
+
+/**
+ * Points the AWS SDK's default chain at `aws` with `creds` (no profile, no config
+ * files) for the CLI tests; returns a function that restores the environment.
+ */
+export function useAwsDoubleForSdk(aws: AwsDouble, creds: RoleCredentials, extra: Record<string, string> = {}): () => void {
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+    AWS_ACCESS_KEY_ID: creds.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+    AWS_SESSION_TOKEN: creds.sessionToken,
+    AWS_CONFIG_FILE: '/nonexistent',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    ...extra,
+  });
+  delete process.env.AWS_PROFILE;
+  return () => {
+    process.env = saved;
+  };
+}
