@@ -46,8 +46,38 @@ export interface RoleCredentials {
   readonly sessionToken: string;
 }
 
-export class ImdsDouble {
+/** A loopback HTTP(S) server that records every request, then lets the subclass answer it. */
+abstract class RecordingDouble {
   public readonly requests: Recorded[] = [];
+  public url = '';
+  protected readonly scheme: 'http' | 'https';
+  private readonly server: Server;
+
+  constructor(cert?: TestCert) {
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    this.server = cert ? createHttpsServer({ key: cert.key, cert: cert.cert }, handler) : createHttpServer(handler);
+    this.scheme = cert ? 'https' : 'http';
+  }
+
+  async start(): Promise<this> {
+    this.url = `${this.scheme}://127.0.0.1:${await listen(this.server)}`;
+    return this;
+  }
+
+  stop(): Promise<void> {
+    return close(this.server);
+  }
+
+  protected abstract respond(req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> | void;
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    this.requests.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+    await this.respond(req, body, res);
+  }
+}
+
+export class ImdsDouble extends RecordingDouble {
   public readonly token = `imds-${randomBytes(8).toString('hex')}`;
   public readonly role = 'ghes-email-role';
   public readonly region: string;
@@ -56,26 +86,13 @@ export class ImdsDouble {
     secretAccessKey: canary('aws-secret-key'),
     sessionToken: canary('aws-session-token'),
   };
-  public url = '';
-  private readonly server: Server;
 
   constructor(region = 'eu-west-1') {
+    super();
     this.region = region;
-    this.server = createHttpServer((req, res) => void this.handle(req, res));
   }
 
-  async start(): Promise<this> {
-    this.url = `http://127.0.0.1:${await listen(this.server)}`;
-    return this;
-  }
-
-  stop(): Promise<void> {
-    return close(this.server);
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
-    this.requests.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+  protected respond(req: IncomingMessage, _body: Buffer, res: ServerResponse): void {
     const send = (status: number, text: string): void => void res.writeHead(status, { 'Content-Type': 'text/plain' }).end(text);
     if (req.url === '/latest/api/token') {
       // IMDSv2: a PUT with a TTL header gets a token; anything else is refused.
@@ -120,8 +137,7 @@ export function asciiJson(value: unknown): string {
   return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-export class AwsDouble {
-  public readonly requests: Recorded[] = [];
+export class AwsDouble extends RecordingDouble {
   public readonly signatures: SignatureCheck[] = [];
   public readonly secrets = new Map<string, StoredSecret>();
   public readonly parameters = new Map<string, string>();
@@ -129,33 +145,16 @@ export class AwsDouble {
   public readonly denied = new Set<string>();
   /** Encode responses with \u escapes for non-ASCII. */
   public asciiOnly = false;
-  public url = '';
-  private readonly server: Server;
 
   /** `cert` undefined: plain HTTP (for the AWS SDK in the test process, which trusts only system CAs). */
   constructor(
     cert: TestCert | undefined,
     private readonly credentials: RoleCredentials,
   ) {
-    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
-    this.server = cert ? createHttpsServer({ key: cert.key, cert: cert.cert }, handler) : createHttpServer(handler);
-    this.scheme = cert ? 'https' : 'http';
+    super(cert);
   }
 
-  private readonly scheme: string;
-
-  async start(): Promise<this> {
-    this.url = `${this.scheme}://127.0.0.1:${await listen(this.server)}`;
-    return this;
-  }
-
-  stop(): Promise<void> {
-    return close(this.server);
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
-    this.requests.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+  protected async respond(req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
     const send = (status: number, value: unknown): void =>
       void res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.1' }).end(this.asciiOnly ? asciiJson(value) : JSON.stringify(value));
     const target = String(req.headers['x-amz-target'] ?? '');
