@@ -15,12 +15,13 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { IApplianceBootScript } from './boot-script-seam';
+import { addIngressRules } from './ingress-rules';
 import { secretReadPolicy } from './instance-role-policy';
+import { GhesConstruct } from './terraform-literals';
 import { Problems, show } from './problems';
 import { DEFAULT_INSTANCE_TYPE, GHES_AMI_OWNER, GHES_VERSION, MAX_VOLUME_GIB, MIN_DATA_VOLUME_GIB, MIN_ROOT_VOLUME_GIB, amiNameFilter } from './ghes-ami';
-import { checkAwsId, checkCidr, checkIntRange, checkNonEmpty, cidrFamily, isToken, sourceSlug } from './value-rules';
+import { checkAwsId, checkCidr, checkIntRange, checkNonEmpty, isToken, sourceSlug } from './value-rules';
 
 /** Admin ports: Management Console / Manage API over HTTPS, and administrative SSH. */
 export const ADMIN_PORTS = [
@@ -93,7 +94,7 @@ export function validateGhesApplianceProps(p: Problems, props: GhesApplianceProp
   checkIntRange(p, 'dataVolumeGiB', props.dataVolumeGiB, MIN_DATA_VOLUME_GIB, MAX_VOLUME_GIB, 'a size in GiB (GHES needs at least 150)');
 }
 
-export class GhesAppliance extends Construct {
+export class GhesAppliance extends GhesConstruct {
   public readonly vpcId: string;
   public readonly instance: Instance;
   public readonly eip: Eip;
@@ -213,17 +214,12 @@ export class GhesAppliance extends Construct {
 
   private allowPorts(kind: string, ports: readonly { port: number; what: string }[], cidrs: string[]): void {
     for (const { port, what } of ports) {
-      cidrs.forEach((cidr, i) => {
-        const family = isToken(cidr) ? 'ipv4' : cidrFamily(cidr);
-        const sourceId = isToken(cidr) ? String(i) : sourceSlug(cidr);
-        new VpcSecurityGroupIngressRule(this, `${kind}-${port}-from-${sourceId}`, {
-          securityGroupId: this.securityGroup.id,
-          ipProtocol: 'tcp',
-          fromPort: port,
-          toPort: port,
-          ...(family === 'ipv6' ? { cidrIpv6: cidr } : { cidrIpv4: cidr }),
-          description: `GHES ${what} from ${cidr}`,
-        });
+      addIngressRules(this, {
+        port,
+        securityGroupIds: [this.securityGroup.id],
+        cidrs,
+        ruleId: (cidr, i) => `${kind}-${port}-from-${isToken(cidr) ? String(i) : sourceSlug(cidr)}`,
+        describe: (cidr) => `GHES ${what} from ${cidr}`,
       });
     }
   }

@@ -10,6 +10,7 @@ import { GhesAppliance } from './ghes-appliance';
 import { amiOwnerForRegion } from './ghes-ami';
 import { GhesEmail } from './ghes-email';
 import { ReplyRecordKind } from './reply-dns-records';
+import { keepLiteralsVerbatim } from './terraform-literals';
 
 export class GhesEmailStack extends TerraformStack {
   public readonly email: GhesEmail;
@@ -17,6 +18,8 @@ export class GhesEmailStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, loaded: LoadedConfig) {
     super(scope, id);
+    // The provider's tags and the backend's key come from the config too.
+    keepLiteralsVerbatim(this);
     const c = loaded.config;
     new AwsProvider(this, 'aws', { region: c.region, defaultTags: [{ tags: { 'managed-by': 'ghes-email', 'ghes-hostname': c.hostname } }] });
     if (c.backend?.s3) new S3Backend(this, { ...c.backend.s3 });

@@ -9,6 +9,7 @@ import { DataAwsNetworkInterface } from '@cdktf/provider-aws/lib/data-aws-networ
 import { BootScript, ManagementConsoleProps } from './boot-script';
 import { GhesAppliance } from './ghes-appliance';
 import { InboundMailFirewall, validateMailSources } from './inbound-mail-firewall';
+import { GhesConstruct } from './terraform-literals';
 import { Problems } from './problems';
 import { HostedZoneRef, ReplyDnsRecords, ReplyDnsRecordsProps, ReplyRecordKind, validateReplyDnsRecordsProps } from './reply-dns-records';
 import { SmtpSettings } from './smtp-settings';
@@ -71,7 +72,7 @@ export function validateExistingInstance(p: Problems, ei: ExistingInstance): voi
   checkAwsId(p, 'networkInterfaceId', ei.networkInterfaceId, 'eni');
 }
 
-export class GhesEmail extends Construct {
+export class GhesEmail extends GhesConstruct {
   public readonly firewall: InboundMailFirewall;
   public readonly dns: ReplyDnsRecords;
   /** The boot script given to the appliance, if there is one. */

@@ -7,8 +7,10 @@
 import { Construct } from 'constructs';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { GhesConstruct } from './terraform-literals';
+import { addIngressRules } from './ingress-rules';
 import { Problems } from './problems';
-import { checkAwsId, checkCidr, checkNonEmpty, cidrFamily, isToken, sourceSlug } from './value-rules';
+import { checkAwsId, checkCidr, checkNonEmpty, isToken, sourceSlug } from './value-rules';
 
 export const SMTP_PORT = 25;
 export const DEFAULT_INBOUND_MAIL_CIDRS = ['0.0.0.0/0', '::/0'];
@@ -60,13 +62,13 @@ function ruleId(source: string, index: number): string {
   return isToken(source) ? `smtp-source-${index}` : `smtp-from-${sourceSlug(source)}`;
 }
 
-export class InboundMailFirewall extends Construct {
+export class InboundMailFirewall extends GhesConstruct {
   /** The created security group's id; undefined when rules were added to existing groups. */
   public readonly securityGroupId?: string;
   /** The security groups that hold the tcp/25 rules. */
   public readonly securityGroupIds: string[];
-  /** The rules, one per (group, source). */
-  public readonly rules: VpcSecurityGroupIngressRule[] = [];
+  /** The rules: one per (group, source) for literal lists, one iterated rule per list token. */
+  public readonly rules: VpcSecurityGroupIngressRule[];
 
   constructor(scope: Construct, id: string, props: InboundMailFirewallProps) {
     super(scope, id);
@@ -85,38 +87,16 @@ export class InboundMailFirewall extends Construct {
       this.securityGroupId = sg.id;
       this.securityGroupIds = [sg.id];
     } else {
-      this.securityGroupIds = [...props.existingSecurityGroupIds!];
+      this.securityGroupIds = props.existingSecurityGroupIds!;
     }
 
-    const allowedCidrs = props.allowedCidrs ?? DEFAULT_INBOUND_MAIL_CIDRS;
-    const prefixLists = props.prefixListIds ?? [];
-    this.securityGroupIds.forEach((groupId, g) => {
-      const scopeForGroup = this.securityGroupIds.length === 1 ? this : new Construct(this, `group-${g}`);
-      allowedCidrs.forEach((cidr, i) => {
-        const family = isToken(cidr) ? 'ipv4' : cidrFamily(cidr);
-        this.rules.push(
-          new VpcSecurityGroupIngressRule(scopeForGroup, ruleId(cidr, i), {
-            securityGroupId: groupId,
-            ipProtocol: 'tcp',
-            fromPort: SMTP_PORT,
-            toPort: SMTP_PORT,
-            ...(family === 'ipv6' ? { cidrIpv6: cidr } : { cidrIpv4: cidr }),
-            description: `SMTP for GHES reply-by-email from ${cidr}`,
-          }),
-        );
-      });
-      prefixLists.forEach((pl, i) => {
-        this.rules.push(
-          new VpcSecurityGroupIngressRule(scopeForGroup, ruleId(pl, i), {
-            securityGroupId: groupId,
-            ipProtocol: 'tcp',
-            fromPort: SMTP_PORT,
-            toPort: SMTP_PORT,
-            prefixListId: pl,
-            description: `SMTP for GHES reply-by-email from prefix list ${pl}`,
-          }),
-        );
-      });
+    this.rules = addIngressRules(this, {
+      port: SMTP_PORT,
+      securityGroupIds: this.securityGroupIds,
+      cidrs: props.allowedCidrs ?? DEFAULT_INBOUND_MAIL_CIDRS,
+      prefixListIds: props.prefixListIds,
+      ruleId,
+      describe: (source, kind) => `SMTP for GHES reply-by-email from ${kind === 'prefix-list' ? 'prefix list ' : ''}${source}`,
     });
   }
 }

@@ -1,5 +1,6 @@
 // The public surface of ghes-email: constructs, value types and the config loader.
 export * from './problems';
+export * from './terraform-literals';
 export * from './secret-ref';
 export * from './smtp-settings';
 export * from './inbound-mail-firewall';

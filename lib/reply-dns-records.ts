@@ -6,6 +6,7 @@
 import { Construct } from 'constructs';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { DataAwsRoute53Zone } from '@cdktf/provider-aws/lib/data-aws-route53-zone';
+import { GhesConstruct } from './terraform-literals';
 import { Problems, show } from './problems';
 import { checkAwsIdLike, checkHostname, checkIntRange, checkIpAddress, checkOneOf, hostnameProblem, isToken } from './value-rules';
 
@@ -70,7 +71,7 @@ export function validateHostedZone(p: Problems, zone: HostedZoneRef | undefined,
   if (zone.id !== undefined && zone.private !== undefined) p.add('private', 'applies only to a zone looked up by name');
 }
 
-export class ReplyDnsRecords extends Construct {
+export class ReplyDnsRecords extends GhesConstruct {
   /** The zone id used (a token when looked up). */
   public readonly zoneId: string;
   /** Every record created, by role. */

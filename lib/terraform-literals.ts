@@ -1,0 +1,94 @@
+/**
+ * Terraform reads every string in `cdk.tf.json` as a template: `${…}` is
+ * evaluated and `%{…}` is a directive, in attribute values and in object keys
+ * alike (https://developer.hashicorp.com/terraform/language/syntax/json#expression-mapping).
+ * A boot script full of bash `${VAR:-x}`, or a config value such as
+ * "${path.cwd}", must reach Terraform verbatim. This file is the one place that
+ * makes it so: every construct of the library extends `GhesConstruct`, whose
+ * aspect escapes the literal parts of every string its Terraform elements
+ * synthesize, while cdktf tokens (references, functions) stay expressions.
+ */
+import { Aspects, IAspect, TerraformElement } from 'cdktf';
+import { Construct, IConstruct } from 'constructs';
+
+/**
+ * A cdktf token inside a string, as cdktf encodes it before resolution:
+ * `${TfToken[TOKEN.12]}` (string), `#{TfToken[…]}` (list), `&{TfToken[…]}` (map).
+ * Key characters are cdktf's VALID_KEY_CHARS; the pattern has no nested
+ * quantifiers, so matching is linear in the string length.
+ */
+const TOKEN = /[$#&]\{TfToken\[[a-zA-Z0-9:._-]+\]\}/g;
+
+/** `${` → `$${` and `%{` → `%%{`: Terraform's own escapes for a literal `${` / `%{`. */
+export function escapeTemplateText(text: string): string {
+  return text.replace(/([$%])\{/g, '$1$1{');
+}
+
+/**
+ * Escapes the literal parts of a string that may hold cdktf tokens. A literal
+ * `$` right before a token would turn the token's `${` into the escape `$${`,
+ * so each `$` of a run that ends at a token is written as the expression `${"$"}`.
+ */
+export function escapeLiteralString(value: string): string {
+  let out = '';
+  let last = 0;
+  for (const match of value.matchAll(TOKEN)) {
+    let literal = escapeTemplateText(value.slice(last, match.index));
+    if (match[0].startsWith('$')) {
+      let run = 0;
+      while (run < literal.length && literal[literal.length - 1 - run] === '$') run++;
+      literal = literal.slice(0, literal.length - run) + '${"$"}'.repeat(run);
+    }
+    out += literal + match[0];
+    last = match.index! + match[0].length;
+  }
+  return out + escapeTemplateText(value.slice(last));
+}
+
+/** Escapes every string and object key in a synthesized fragment (numbers, booleans and tokens pass through). */
+export function escapeLiterals(value: unknown): unknown {
+  if (typeof value === 'string') return escapeLiteralString(value);
+  if (Array.isArray(value)) return value.map(escapeLiterals);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) out[escapeLiteralString(key)] = escapeLiterals(v);
+    return out;
+  }
+  // Unresolved IResolvable objects and class instances resolve later, to expressions.
+  return value;
+}
+
+const ESCAPED = Symbol.for('ghes-email.literal-strings');
+
+/** Wraps each Terraform element's JSON synthesis so its literal strings are escaped. Idempotent. */
+class LiteralStrings implements IAspect {
+  visit(node: IConstruct): void {
+    if (!(node instanceof TerraformElement)) return;
+    const element = node as TerraformElement & { [ESCAPED]?: true };
+    if (element[ESCAPED]) return;
+    element[ESCAPED] = true;
+    const toTerraform = element.toTerraform.bind(element);
+    element.toTerraform = () => escapeLiterals(toTerraform()) as ReturnType<TerraformElement['toTerraform']>;
+  }
+}
+
+/** One instance, so cdktf runs it once per node however many constructs add it. */
+const LITERAL_STRINGS = new LiteralStrings();
+
+/** Makes the literal strings of every Terraform element under `scope` reach Terraform verbatim. */
+export function keepLiteralsVerbatim(scope: IConstruct): void {
+  Aspects.of(scope).add(LITERAL_STRINGS);
+}
+
+/**
+ * Base of every construct in this library: what it synthesizes says exactly
+ * what its props said. A raw "${…}" string given as a prop is a literal too;
+ * pass cdktf tokens (resource attributes, TerraformVariable values, Fn calls)
+ * for Terraform expressions.
+ */
+export abstract class GhesConstruct extends Construct {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    keepLiteralsVerbatim(this);
+  }
+}
