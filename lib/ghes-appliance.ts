@@ -65,7 +65,7 @@ export interface GhesApplianceProps {
   readonly terminationProtection?: boolean;
   /** Boot script run at first boot (user data). @default - none; GhesEmail sets one with useBootScript */
   readonly bootScript?: IApplianceBootScript;
-  /** Name tag of the instance and its resources. @default 'ghes' */
+  /** Name tag of the instance and its resources, and prefix of its group and IAM names. @default - the hostname of the GhesEmail that uses the appliance, else the construct id */
   readonly name?: string;
 }
 
@@ -106,6 +106,9 @@ export class GhesAppliance extends GhesConstruct {
   /** The instance's IPv6 address, when ipv6 is on. */
   public readonly ipv6Address?: string;
   private readonly securityGroupIds: string[];
+  private readonly profile: IamInstanceProfile;
+  private readonly outputs: { what: string; output: TerraformOutput }[];
+  private readonly nameGiven: boolean;
   private bootScript?: IApplianceBootScript;
 
   constructor(scope: Construct, id: string, props: GhesApplianceProps) {
@@ -114,13 +117,10 @@ export class GhesAppliance extends GhesConstruct {
     validateGhesApplianceProps(p, props);
     p.throwIfAny('Invalid GhesAppliance props');
 
-    const name = props.name ?? 'ghes';
     this.vpcId = props.vpcId;
     this.securityGroup = new SecurityGroup(this, 'access', {
-      namePrefix: `${name}-access-`,
       description: 'GHES admin (8443, 122) and user (443, 80, 22, 9418) ports',
       vpcId: props.vpcId,
-      tags: { Name: `${name}-access` },
       lifecycle: { createBeforeDestroy: true },
     });
     this.allowPorts('admin', ADMIN_PORTS, props.adminCidrs);
@@ -136,17 +136,14 @@ export class GhesAppliance extends GhesConstruct {
     }
     this.securityGroupIds = [this.securityGroup.id];
 
-    // IAM name_prefix: at most 38 characters of [A-Za-z0-9+=,.@_-] (Terraform appends a 26-character suffix).
-    const iamPrefix = `${name.replace(/[^A-Za-z0-9+=,.@_-]+/g, '-').slice(0, 37)}-`;
     this.role = new IamRole(this, 'role', {
-      namePrefix: iamPrefix,
       description: 'GHES appliance: reads the secrets its boot script fetches',
       assumeRolePolicy: JSON.stringify({
         Version: '2012-10-17',
         Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }],
       }),
     });
-    const profile = new IamInstanceProfile(this, 'profile', { namePrefix: iamPrefix, role: this.role.name });
+    this.profile = new IamInstanceProfile(this, 'profile', { role: this.role.name });
 
     const ami =
       props.amiId ??
@@ -165,14 +162,13 @@ export class GhesAppliance extends GhesConstruct {
       instanceType: props.instanceType ?? DEFAULT_INSTANCE_TYPE,
       subnetId: props.subnetId,
       vpcSecurityGroupIds: this.securityGroupIds,
-      iamInstanceProfile: profile.name,
+      iamInstanceProfile: this.profile.name,
       disableApiTermination: props.terminationProtection ?? true,
       ...(props.ipv6 ? { ipv6AddressCount: 1 } : {}),
       metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 },
       rootBlockDevice: { volumeSize: props.rootVolumeGiB ?? MIN_ROOT_VOLUME_GIB, deleteOnTermination: true, ...encrypted },
       // Attached at launch so GHES finds it at first boot; kept when the instance is terminated.
       ebsBlockDevice: [{ deviceName: '/dev/xvdf', volumeSize: props.dataVolumeGiB ?? MIN_DATA_VOLUME_GIB, deleteOnTermination: false, ...encrypted }],
-      tags: { Name: name },
       // User data runs only at first boot; a change must neither replace nor stop the
       // instance (day-2 changes go through `ghes-email apply`). A newer AMI from the
       // lookup must not replace the appliance either (upgrades are GHES's own process),
@@ -181,16 +177,38 @@ export class GhesAppliance extends GhesConstruct {
       lifecycle: { ignoreChanges: ['user_data', 'user_data_base64', 'ami', 'ebs_block_device'] },
     });
 
-    this.eip = new Eip(this, 'eip', { domain: 'vpc', tags: { Name: name } });
+    this.eip = new Eip(this, 'eip', { domain: 'vpc' });
     new EipAssociation(this, 'eip-association', { allocationId: this.eip.allocationId, instanceId: this.instance.id });
     this.publicIp = this.eip.publicIp;
     if (props.ipv6) this.ipv6Address = Fn.element(this.instance.ipv6Addresses, 0);
 
-    new TerraformOutput(this, 'public-ip', { value: this.publicIp, description: `${name}: Elastic IP of the GHES appliance` });
-    new TerraformOutput(this, 'instance-id', { value: this.instance.id, description: `${name}: EC2 instance id` });
-    new TerraformOutput(this, 'management-console-url', { value: `https://${this.publicIp}:8443/setup`, description: `${name}: Management Console` });
+    this.outputs = [
+      { what: 'Elastic IP of the GHES appliance', output: new TerraformOutput(this, 'public-ip', { value: this.publicIp }) },
+      { what: 'EC2 instance id', output: new TerraformOutput(this, 'instance-id', { value: this.instance.id }) },
+      { what: 'Management Console', output: new TerraformOutput(this, 'management-console-url', { value: `https://${this.publicIp}:8443/setup` }) },
+    ];
+    this.nameGiven = props.name !== undefined;
+    this.applyName(props.name ?? this.node.id);
 
     if (props.bootScript) this.useBootScript(props.bootScript);
+  }
+
+  /** Names the appliance after the hostname it serves, unless the props gave a name. GhesEmail calls this. */
+  useHostname(hostname: string): void {
+    if (!this.nameGiven) this.applyName(hostname);
+  }
+
+  /** Name tags, group and IAM name prefixes, and output descriptions, all from one name. */
+  private applyName(name: string): void {
+    this.securityGroup.namePrefix = `${name}-access-`;
+    this.securityGroup.tags = { Name: `${name}-access` };
+    // IAM name_prefix: at most 38 characters of [A-Za-z0-9+=,.@_-] (Terraform appends a 26-character suffix).
+    const iamPrefix = `${name.replace(/[^A-Za-z0-9+=,.@_-]+/g, '-').slice(0, 37)}-`;
+    this.role.namePrefix = iamPrefix;
+    this.profile.namePrefix = iamPrefix;
+    this.instance.tags = { Name: name };
+    this.eip.tags = { Name: name };
+    for (const { what, output } of this.outputs) output.description = `${name}: ${what}`;
   }
 
   /** Attaches another security group (e.g. InboundMailFirewall's) to the instance. */

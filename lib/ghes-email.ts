@@ -40,8 +40,8 @@ export interface GhesEmailProps {
   readonly hostname: string;
   /** Route53 zone of the hostname. */
   readonly zone: HostedZoneRef;
-  /** The Management Console email settings. */
-  readonly smtp: SmtpSettings;
+  /** The Management Console email settings, applied at first boot; required with appliance. @default - none: an existing instance keeps its own settings */
+  readonly smtp?: SmtpSettings;
   /** An appliance built in this stack. @default - none; give this or existingInstance */
   readonly appliance?: GhesAppliance;
   /** An instance managed elsewhere. @default - none; give this or appliance */
@@ -85,6 +85,9 @@ export class GhesEmail extends GhesConstruct {
       p.add(undefined, 'give exactly one of "appliance" or "existingInstance"');
     }
     if (props.existingInstance) validateExistingInstance(p.at('existingInstance'), props.existingInstance);
+    if (props.appliance && props.smtp === undefined) {
+      p.add('smtp', 'required with an appliance: the SMTP settings its boot script applies (new SmtpSettings({...}))');
+    }
     if (props.appliance && props.managementConsole === undefined) {
       p.add('managementConsole', 'required with an appliance: the boot script authenticates to the Manage API with the root site administrator password (a secret reference)');
     }
@@ -94,12 +97,14 @@ export class GhesEmail extends GhesConstruct {
     validateReplyDnsRecordsProps(p, dnsProps as ReplyDnsRecordsProps);
     p.throwIfAny('Invalid GhesEmail props');
 
-    const sources = { allowedCidrs: props.inboundMail?.allowedCidrs, prefixListIds: props.inboundMail?.prefixListIds };
+    // Tagged after the hostname: two hostnames in one VPC stay told apart.
+    const sources = { allowedCidrs: props.inboundMail?.allowedCidrs, prefixListIds: props.inboundMail?.prefixListIds, tags: { Name: `${props.hostname}-inbound-smtp` } };
     const ei = props.existingInstance;
     if (props.appliance) {
       this.firewall = new InboundMailFirewall(this, 'inbound-smtp', { vpcId: props.appliance.vpcId, ...sources });
       props.appliance.addSecurityGroup(this.firewall.securityGroupId!);
-      this.bootScript = new BootScript({ smtp: props.smtp, managementConsole: props.managementConsole! });
+      props.appliance.useHostname(props.hostname);
+      this.bootScript = new BootScript({ smtp: props.smtp!, managementConsole: props.managementConsole! });
       props.appliance.useBootScript(this.bootScript);
     } else if (ei!.securityGroupIds) {
       this.firewall = new InboundMailFirewall(this, 'inbound-smtp', { existingSecurityGroupIds: ei!.securityGroupIds, ...sources });
