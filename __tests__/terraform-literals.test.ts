@@ -69,7 +69,7 @@ test('escaping is applied once per element, however many library constructs are 
 });
 
 test('every construct the library exports extends GhesConstruct', () => {
-  const constructs = Object.values(lib).filter((x): x is Function => typeof x === 'function' && x.prototype instanceof Construct);
+  const constructs = (Object.values(lib) as unknown[]).filter((x): x is Function => typeof x === 'function' && x.prototype instanceof Construct);
   const names = constructs.map((c) => c.name).sort();
   expect(names).toEqual(expect.arrayContaining(['GhesAppliance', 'GhesEmail', 'InboundMailFirewall', 'ReplyDnsRecords']));
   for (const c of constructs) {
