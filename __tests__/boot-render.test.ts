@@ -9,7 +9,7 @@ import { ValidationError } from '../lib/problems';
 import { SecretRef } from '../lib/secret-ref';
 import { LICENSE_ARN, ROOT_ARN, SMTP_ARN, Rig, bootScript, rig, smtp } from './support/boot/rig';
 import { runBoot } from './support/boot/run-boot';
-import { exampleConfig, resources, synthConfig } from './support/stack';
+import { exampleConfig, resources, synthConfig, literalValue } from './support/stack';
 
 function exampleUserData(): string {
   const loaded = parseConfig(exampleConfig());
@@ -87,7 +87,8 @@ describe('end to end: the synthesized stack', () => {
     config.managementConsole.password = { secretsManagerArn: ROOT_ARN };
     const synth = synthConfig(config);
     for (const v of [r.secrets.rootPassword, r.secrets.smtpPassword, r.secrets.licenseCanary]) expect(synth.includes(v)).toBe(false);
-    const userData = resources(synth, 'aws_instance')[0].user_data as string;
+    // As Terraform plans it: the synthesized string escapes bash's ${…} and curl's %{…}.
+    const userData = literalValue(resources(synth, 'aws_instance')[0].user_data as string);
     const run = await runBoot(userData, r.env);
     expect(run.code).toBe(0);
     expect(r.manage.puts[0].smtp).toMatchObject({ address: 'smtp.example.com', authentication: 'login', support_address: 'https://support.example.com', support_address_type: 'url', password: r.secrets.smtpPassword });

@@ -12,6 +12,7 @@ import { validateGhesApplianceProps } from './ghes-appliance';
 import { validateMailSources } from './inbound-mail-firewall';
 import { Problem, Problems, ValidationError, joinPath, show } from './problems';
 import { REPLY_RECORD_KINDS, validateHostedZone } from './reply-dns-records';
+import { CLI_SETTINGS_KIND } from './cli-settings-output';
 import { SecretRef } from './secret-ref';
 import { SmtpSettings, SmtpSettingsProps, validateSmtpSettingsProps } from './smtp-settings';
 import { checkHostname, checkIntRange, checkOneOf } from './value-rules';
@@ -31,12 +32,23 @@ export interface LoadedConfig {
   readonly config: GhesEmailConfig;
   readonly smtp: SmtpSettings;
   readonly managementConsole?: ManagementConsoleProps;
+  /** Public addresses DNS should point at, where known (existingInstance, or a deployed stack's outputs). */
+  readonly addresses?: { readonly ipv4?: string; readonly ipv6?: string };
 }
+
+/** Help text of the CLI's --config and --hostname, shared by apply and doctor. */
+export const CONFIG_HELP = 'ghes-email config file, or the outputs of a deployed stack (cdktf output --outputs-file FILE, or terraform output -json > FILE)';
+export const HOSTNAME_HELP = 'with an outputs file that holds several GhesEmail constructs: the hostname to use';
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
-/** Reads, parses and validates a config file; throws ConfigError listing every problem. */
-export function loadConfigFile(path: string): LoadedConfig {
+/**
+ * Reads, parses and validates a config file, or the outputs of a deployed stack
+ * (`cdktf output --outputs-file`, `terraform output -json`) that hold a GhesEmail's
+ * `cli-settings` output; `hostname` picks one when there are several.
+ * Throws ConfigError listing every problem.
+ */
+export function loadConfigFile(path: string, hostname?: string): LoadedConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -49,25 +61,67 @@ export function loadConfigFile(path: string): LoadedConfig {
   } catch (err) {
     throw new ConfigError([{ path: '(file)', message: `not valid JSON: ${(err as Error).message}` }], path);
   }
-  return parseConfig(raw, path);
+  const settings = isConfigShaped(raw) ? [] : findCliSettings(raw);
+  if (settings.length === 0) return parseConfig(raw, path);
+  return parseConfig(pickSettings(settings, hostname, path), path, 'outputs');
 }
 
-/** Validates an already-parsed config object. */
-export function parseConfig(raw: unknown, source = '(inline)'): LoadedConfig {
-  const parsed = configSchema.safeParse(raw);
+function isConfigShaped(raw: unknown): boolean {
+  return typeof raw === 'object' && raw !== null && 'hostname' in raw && 'smtp' in raw;
+}
+
+/** Every cli-settings value in an outputs document, whatever its nesting (cdktf nests by construct path, terraform wraps in { value }). */
+function findCliSettings(raw: unknown, found: Record<string, unknown>[] = [], depth = 0): Record<string, unknown>[] {
+  if (typeof raw !== 'object' || raw === null || depth > 32) return found;
+  if ((raw as Record<string, unknown>).kind === CLI_SETTINGS_KIND) found.push(raw as Record<string, unknown>);
+  else for (const v of Object.values(raw)) findCliSettings(v, found, depth + 1);
+  return found;
+}
+
+function pickSettings(all: Record<string, unknown>[], hostname: string | undefined, path: string): Record<string, unknown> {
+  const hosts = all.map((s) => String(s.hostname));
+  const chosen = hostname === undefined && all.length === 1 ? all[0] : all.find((s) => s.hostname === hostname);
+  if (chosen) return chosen;
+  const message =
+    hostname === undefined
+      ? `holds settings for ${hosts.length} hostnames (${hosts.join(', ')}); pick one with --hostname`
+      : `has no settings for --hostname ${show(hostname)}; it has ${hosts.join(', ')}`;
+  throw new ConfigError([{ path: '(file)', message }], path);
+}
+
+/**
+ * Validates an already-parsed config object. `outputs` reads a GhesEmail's
+ * cli-settings output instead: no zone or instance block, known addresses.
+ */
+export function parseConfig(raw: unknown, source = '(inline)', kind: 'config' | 'outputs' = 'config'): LoadedConfig {
+  let addresses: LoadedConfig['addresses'];
+  if (kind === 'outputs') {
+    const { kind: _kind, addresses: given, ...rest } = raw as Record<string, unknown>;
+    addresses = given as LoadedConfig['addresses'];
+    raw = rest;
+  }
+  const schema = kind === 'outputs' ? configSchema.partial({ hostedZone: true }) : configSchema;
+  const parsed = schema.safeParse(raw);
   const structural = parsed.success ? [] : parsed.error.issues.flatMap(issueToProblems);
   // Semantic checks run on a copy without the values that failed the shape check.
   const cleaned = structuredClone(raw ?? {}) as Record<string, unknown>;
   for (const issue of parsed.success ? [] : parsed.error.issues) removeAt(cleaned, issue.path);
   const p = new Problems();
-  const result = checkValues(p, cleaned as GhesEmailConfig);
+  const result = checkValues(p, cleaned as GhesEmailConfig, kind);
   const semantic = p.all.filter((s) => !structural.some((st) => s.path === st.path || s.path.startsWith(`${st.path}.`) || s.path.startsWith(`${st.path}[`)));
   const problems = dedupe([...structural, ...semantic]);
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems, source);
-  return { config: parsed.data, smtp: new SmtpSettings(result.smtpProps!, 'smtp'), managementConsole: result.managementConsole };
+  const config = parsed.data as GhesEmailConfig;
+  const ei = config.existingInstance;
+  return {
+    config,
+    smtp: new SmtpSettings(result.smtpProps!, 'smtp'),
+    managementConsole: result.managementConsole,
+    addresses: addresses ?? (ei ? { ipv4: ei.ipv4Address, ipv6: ei.ipv6Address } : undefined),
+  };
 }
 
-function checkValues(p: Problems, c: GhesEmailConfig): { smtpProps?: SmtpSettingsProps; managementConsole?: ManagementConsoleProps } {
+function checkValues(p: Problems, c: GhesEmailConfig, kind: 'config' | 'outputs'): { smtpProps?: SmtpSettingsProps; managementConsole?: ManagementConsoleProps } {
   if (typeof c !== 'object' || c === null) return {};
   if (c.region !== undefined && !REGION.test(c.region)) p.add('region', `got ${show(c.region)}; expected an AWS region such as "us-east-1"`);
   if (c.backend?.s3?.region !== undefined && !REGION.test(c.backend.s3.region)) {
@@ -78,11 +132,11 @@ function checkValues(p: Problems, c: GhesEmailConfig): { smtpProps?: SmtpSetting
   }
   checkHostname(p, 'hostname', c.hostname);
   checkOneOf(p, 'replyRecord', c.replyRecord, REPLY_RECORD_KINDS);
-  validateHostedZone(p.at('hostedZone'), c.hostedZone, c.hostname);
+  if (kind === 'config') validateHostedZone(p.at('hostedZone'), c.hostedZone, c.hostname);
   checkIntRange(p.at('dns'), 'ttl', c.dns?.ttl, 0, 2147483647, 'a TTL in seconds');
   checkIntRange(p.at('dns'), 'mxPriority', c.dns?.mxPriority, 0, 65535, 'an MX priority');
 
-  if ((c.appliance === undefined) === (c.existingInstance === undefined)) {
+  if (kind === 'config' && (c.appliance === undefined) === (c.existingInstance === undefined)) {
     p.add(undefined, 'give exactly one of "appliance" (build a GHES instance) or "existingInstance" (point DNS and port 25 at one you run)');
   }
   if (c.appliance) validateGhesApplianceProps(p.at('appliance'), c.appliance as never);

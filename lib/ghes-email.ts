@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { NetworkInterfaceSgAttachment } from '@cdktf/provider-aws/lib/network-interface-sg-attachment';
 import { DataAwsNetworkInterface } from '@cdktf/provider-aws/lib/data-aws-network-interface';
 import { BootScript, ManagementConsoleProps } from './boot-script';
+import { cliSettingsOutput } from './cli-settings-output';
 import { GhesAppliance } from './ghes-appliance';
 import { InboundMailFirewall, validateMailSources } from './inbound-mail-firewall';
 import { GhesConstruct } from './terraform-literals';
@@ -117,7 +118,11 @@ export class GhesEmail extends GhesConstruct {
       });
     }
 
-    this.dns = new ReplyDnsRecords(this, 'reply-dns', this.dnsProps(props));
+    const records = this.dnsProps(props);
+    this.dns = new ReplyDnsRecords(this, 'reply-dns', records);
+    if (props.smtp) {
+      cliSettingsOutput(this, { ...records, smtp: props.smtp, managementConsole: props.managementConsole });
+    }
   }
 
   private dnsProps(props: GhesEmailProps): ReplyDnsRecordsProps {

@@ -125,6 +125,14 @@ export class SecretRef {
     }
   }
 
+  /** The config file's shape of this reference (no value); undefined for a plain-text secret, which the config cannot hold. */
+  toConfig(): SecretRefConfig | undefined {
+    const s = this.source;
+    if (s.kind === 'secretsmanager') return { secretsManagerArn: s.arn, ...(s.jsonKey !== undefined ? { jsonKey: s.jsonKey } : {}), ...(s.kmsKeyArn ? { kmsKeyArn: s.kmsKeyArn } : {}) };
+    if (s.kind === 'ssm') return { ssmParameter: s.parameter, ...(s.kmsKeyArn ? { kmsKeyArn: s.kmsKeyArn } : {}) };
+    return undefined;
+  }
+
   /** Serializing a reference never reveals a literal. */
   toJSON(): unknown {
     return this.source.kind === 'plaintext' ? { kind: 'plaintext' } : this.source;

@@ -129,6 +129,26 @@ export class SmtpSettings {
     this.extraSettings = { ...(props.extraSettings ?? {}) };
   }
 
+  /** The config file's `smtp` block for these settings: secrets as references, never values. */
+  toConfig(): Record<string, unknown> {
+    const password = this.password?.toConfig();
+    return {
+      enabled: this.enabled,
+      address: this.address,
+      port: this.port,
+      domain: this.domain,
+      authentication: this.authentication,
+      ...(this.username !== undefined ? { username: this.username } : {}),
+      ...(password ? { password } : {}),
+      noreplyAddress: this.noreplyAddress,
+      discardToNoreplyAddress: this.discardToNoreplyAddress,
+      support: this.support,
+      enforceTls: this.enforceTls,
+      enableStarttlsAuto: this.enableStarttlsAuto,
+      ...(Object.keys(this.extraSettings).length > 0 ? { extraSettings: this.extraSettings } : {}),
+    };
+  }
+
   /**
    * The documented `smtp` payload without the password. Port is a string, the
    * discard key is hyphenated, and both `username` and `user_name` are sent

@@ -45,3 +45,15 @@ export function forSnapshot(synth: string): Json {
   }
   return json;
 }
+
+/**
+ * The value Terraform plans for a synthesized string that holds no expression:
+ * `$${` → `${`, `%%{` → `%{`. Throws on a real `${…}`/`%{…}`, which only the
+ * engine (engine.test.ts) can evaluate.
+ */
+export function literalValue(synthesized: string): string {
+  return synthesized.replace(/([$%])(\1?)\{/g, (all, sigil: string, doubled: string) => {
+    if (!doubled) throw new Error(`not a literal: holds a template sequence ${sigil}{ that Terraform would evaluate`);
+    return `${sigil}{`;
+  });
+}

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfigFile } from '../config';
+import { CONFIG_HELP, ConfigError, HOSTNAME_HELP, loadConfigFile } from '../config';
 import { SecretRef } from '../secret-ref';
 import { diffSmtp, formatDiff } from './settings-diff';
 import { ManageApi, ManageApiError } from './manage-api';
@@ -16,6 +16,8 @@ import { resolveSecret } from './resolve-secret';
 
 export interface ApplyOptions {
   readonly config: string;
+  /** Picks one GhesEmail's settings from an outputs file that holds several. */
+  readonly hostname?: string;
   readonly manageUrl?: string;
   readonly yes?: boolean;
   readonly passwordStdin?: boolean;
@@ -46,7 +48,8 @@ export function registerApply(program: Command): void {
   program
     .command('apply')
     .description("apply the config file's SMTP settings to a running appliance through the Manage API")
-    .requiredOption('-c, --config <file>', 'the ghes-email config file')
+    .requiredOption('-c, --config <file>', CONFIG_HELP)
+    .option('--hostname <name>', HOSTNAME_HELP)
     .option('--manage-url <url>', 'Manage API base URL (default: https://<hostname>:8443)')
     .option('-y, --yes', 'apply without asking')
     .option('--password-stdin', 'read the root site administrator password from stdin instead of managementConsole.password')
@@ -93,7 +96,7 @@ function redact(text: string, secrets: string[]): string {
 export async function runApply(opts: ApplyOptions, io: ApplyIo): Promise<number> {
   let loaded;
   try {
-    loaded = loadConfigFile(opts.config);
+    loaded = loadConfigFile(opts.config, opts.hostname);
   } catch (err) {
     if (err instanceof ConfigError) {
       io.err(`${err.message}\n`);

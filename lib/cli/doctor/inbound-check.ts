@@ -15,6 +15,8 @@ import { SmtpSession } from './smtp-session';
 
 export interface InboundDoctorOptions {
   readonly configPath: string;
+  /** Picks one GhesEmail's settings from an outputs file that holds several. @default - the only one */
+  readonly hostname?: string;
   /** DNS servers as `Resolver.setServers` takes them. @default - the system's resolvers */
   readonly dnsServers: readonly string[];
   readonly timeoutMs: number;
@@ -25,7 +27,7 @@ export interface InboundDoctorOptions {
 }
 
 export async function runInboundDoctor(opts: InboundDoctorOptions): Promise<DoctorReport> {
-  const { config, smtp } = loadConfigFile(opts.configPath);
+  const { config, smtp, addresses } = loadConfigFile(opts.configPath, opts.hostname);
   const resolver = new Resolver({ timeout: opts.dnsTimeoutMs, tries: 1 });
   if (opts.dnsServers.length > 0) resolver.setServers([...opts.dnsServers]);
   const hostname = config.hostname.toLowerCase();
@@ -33,8 +35,8 @@ export async function runInboundDoctor(opts: InboundDoctorOptions): Promise<Doct
   const dns = await checkDns(resolver, {
     hostname,
     replyRecord: config.replyRecord === 'wildcard' ? 'wildcard' : 'reply',
-    ipv4: config.existingInstance?.ipv4Address,
-    ipv6: config.existingInstance?.ipv6Address,
+    ipv4: addresses?.ipv4,
+    ipv6: addresses?.ipv6,
   });
   const checks: Check[] = [...dns.checks];
   const transcript: string[] = [];

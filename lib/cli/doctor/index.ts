@@ -4,7 +4,7 @@
  * check passed, 1 a check failed, 2 bad usage, config or input.
  */
 import { Command, Option } from 'commander';
-import { ConfigError } from '../../config';
+import { CONFIG_HELP, ConfigError, HOSTNAME_HELP } from '../../config';
 import { SecretResolutionError } from '../resolve-secret';
 import { runInboundDoctor } from './inbound-check';
 import { LogInputError, findLogs } from './log-finder';
@@ -50,7 +50,8 @@ export function registerDoctor(program: Command): void {
   doctor
     .command('smtp')
     .description('talk to the configured SMTP relay as the appliance will (EHLO, STARTTLS, AUTH; --send delivers a test message)')
-    .requiredOption('-c, --config <file>', 'ghes-email config file')
+    .requiredOption('-c, --config <file>', CONFIG_HELP)
+    .option('--hostname <name>', HOSTNAME_HELP)
     .option('--to <address>', 'recipient of the test message (with --send)')
     .option('--send', 'deliver a short test message from smtp.noreplyAddress to --to')
     .option('--password-stdin', 'read the SMTP password from stdin instead of its secret reference')
@@ -59,11 +60,12 @@ export function registerDoctor(program: Command): void {
     .option('--timeout <ms>', TIMEOUT_HELP, '10000')
     .option('--json', 'machine-readable output')
     .action(
-      action(async (opts: { config: string; to?: string; send?: boolean; passwordStdin?: boolean; connectTo?: string; caFile?: string; timeout: string; json?: boolean }) => {
+      action(async (opts: { config: string; hostname?: string; to?: string; send?: boolean; passwordStdin?: boolean; connectTo?: string; caFile?: string; timeout: string; json?: boolean }) => {
         if (opts.send && !opts.to) throw new UsageError('--send needs --to <address>');
         if (opts.to && !opts.send) throw new UsageError('--to is only used with --send');
         return runSmtpDoctor({
           configPath: opts.config,
+          hostname: opts.hostname,
           to: opts.send ? opts.to : undefined,
           passwordFromStdin: !!opts.passwordStdin,
           connectTo: opts.connectTo ? parseEndpoint(opts.connectTo, '--connect-to') : undefined,
@@ -77,7 +79,8 @@ export function registerDoctor(program: Command): void {
   doctor
     .command('inbound')
     .description('check reply-by-email: reply.<hostname> A/AAAA, the two MX records, and port 25 on each MX target')
-    .requiredOption('-c, --config <file>', 'ghes-email config file')
+    .requiredOption('-c, --config <file>', CONFIG_HELP)
+    .option('--hostname <name>', HOSTNAME_HELP)
     .option('--dns-server <ip[:port]>', 'ask this DNS server instead of the system resolvers (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--timeout <ms>', TIMEOUT_HELP, '10000')
     .option('--dns-timeout <ms>', 'timeout of each DNS query in milliseconds', '5000')
@@ -85,9 +88,10 @@ export function registerDoctor(program: Command): void {
     // Tests only: the port probed on each MX target (real senders always use 25).
     .addOption(new Option('--inbound-port <port>').hideHelp().default('25'))
     .action(
-      action(async (opts: { config: string; dnsServer: string[]; timeout: string; dnsTimeout: string; inboundPort: string; json?: boolean }) =>
+      action(async (opts: { config: string; hostname?: string; dnsServer: string[]; timeout: string; dnsTimeout: string; inboundPort: string; json?: boolean }) =>
         runInboundDoctor({
           configPath: opts.config,
+          hostname: opts.hostname,
           dnsServers: opts.dnsServer.map((s) => parseDnsServer(s)),
           timeoutMs: parseTimeout(opts.timeout, '--timeout'),
           dnsTimeoutMs: parseTimeout(opts.dnsTimeout, '--dns-timeout'),

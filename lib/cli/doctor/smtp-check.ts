@@ -18,6 +18,8 @@ import { SmtpSession } from './smtp-session';
 
 export interface SmtpDoctorOptions {
   readonly configPath: string;
+  /** Picks one GhesEmail's settings from an outputs file that holds several. @default - the only one */
+  readonly hostname?: string;
   /** Send a test message to this address. @default - no message is sent */
   readonly to?: string;
   /** Read the password from stdin instead of resolving its secret reference. */
@@ -50,7 +52,7 @@ async function password(s: SmtpSettings, opts: SmtpDoctorOptions): Promise<strin
 }
 
 export async function runSmtpDoctor(opts: SmtpDoctorOptions): Promise<DoctorReport> {
-  const { smtp: s } = loadConfigFile(opts.configPath);
+  const { smtp: s } = loadConfigFile(opts.configPath, opts.hostname);
   const ca = opts.caFile ? [...tlsRoots, readCa(opts.caFile)] : undefined;
   const pass = await password(s, opts);
   const host = opts.connectTo?.host ?? s.address;
