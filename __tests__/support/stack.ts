@@ -52,7 +52,7 @@ export function forSnapshot(synth: string): Json {
  * engine (engine.test.ts) can evaluate.
  */
 export function literalValue(synthesized: string): string {
-  return synthesized.replace(/([$%])(\1?)\{/g, (all, sigil: string, doubled: string) => {
+  return synthesized.replace(/([$%])(\1?)\{/g, (_all, sigil: string, doubled: string) => {
     if (!doubled) throw new Error(`not a literal: holds a template sequence ${sigil}{ that Terraform would evaluate`);
     return `${sigil}{`;
   });
