@@ -78,9 +78,13 @@ test('every construct the library exports extends GhesConstruct', () => {
   }
 });
 
-test('GhesEmailStack escapes the literals of its provider and backend too', () => {
+test('GhesEmailStack escapes its provider; backend arguments and output descriptions are plain text to Terraform and stay as given', () => {
   const c = exampleConfig();
   c.backend = { s3: { bucket: 'ghes-tfstate', key: 'state/${x}/%{y}.tfstate', region: 'us-east-1' } };
   const json = JSON.parse(synthConfig(c));
-  expect(json.terraform.backend.s3.key).toBe('state/$${x}/%%{y}.tfstate');
+  expect(json.terraform.backend.s3.key).toBe('state/${x}/%{y}.tfstate');
+  const stack = new TerraformStack(Testing.app(), 's');
+  new TerraformOutput(new LiteralHolder(stack, 'h'), 'o', { value: 'v${x}', description: 'd${x}' });
+  const [output] = Object.values<any>(JSON.parse(Testing.synth(stack)).output);
+  expect(output).toEqual({ value: 'v$${x}', description: 'd${x}' });
 });

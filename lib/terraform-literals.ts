@@ -6,9 +6,10 @@
  * "${path.cwd}", must reach Terraform verbatim. This file is the one place that
  * makes it so: every construct of the library extends `GhesConstruct`, whose
  * aspect escapes the literal parts of every string its Terraform elements
- * synthesize, while cdktf tokens (references, functions) stay expressions.
+ * synthesize where Terraform evaluates templates, while cdktf tokens
+ * (references, functions) stay expressions.
  */
-import { Aspects, IAspect, TerraformElement } from 'cdktf';
+import { Aspects, IAspect, TerraformBackend, TerraformElement, TerraformOutput } from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 
 /**
@@ -60,6 +61,22 @@ export function escapeLiterals(value: unknown): unknown {
 
 const ESCAPED = Symbol.for('ghes-email.literal-strings');
 
+/**
+ * What Terraform evaluates as a template in one element's JSON. Backend
+ * arguments and output descriptions are read as plain text (HCL decodes them
+ * without an evaluation context), so escaping them would change them: a
+ * backend is left alone, and of an output only `value` is escaped.
+ */
+function escapeElement(element: TerraformElement, json: Record<string, any>): Record<string, any> {
+  if (element instanceof TerraformBackend) return json;
+  if (element instanceof TerraformOutput) {
+    const output: Record<string, any> = {};
+    for (const [name, block] of Object.entries<Record<string, unknown>>(json.output ?? {})) output[name] = { ...block, value: escapeLiterals(block.value) };
+    return { ...json, output };
+  }
+  return escapeLiterals(json) as Record<string, any>;
+}
+
 /** Wraps each Terraform element's JSON synthesis so its literal strings are escaped. Idempotent. */
 class LiteralStrings implements IAspect {
   visit(node: IConstruct): void {
@@ -68,7 +85,7 @@ class LiteralStrings implements IAspect {
     if (element[ESCAPED]) return;
     element[ESCAPED] = true;
     const toTerraform = element.toTerraform.bind(element);
-    element.toTerraform = () => escapeLiterals(toTerraform()) as ReturnType<TerraformElement['toTerraform']>;
+    element.toTerraform = () => escapeElement(element, toTerraform());
   }
 }
 
