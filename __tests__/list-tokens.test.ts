@@ -4,45 +4,9 @@
  * engine.test.ts runs these stacks through Terraform as well.
  */
 import { TerraformStack, TerraformVariable, Testing } from 'cdktf';
-import { DataAwsInstance } from '@cdktf/provider-aws/lib/data-aws-instance';
-import { GhesAppliance, GhesEmail, InboundMailFirewall, SecretRef, SmtpSettings } from '../lib';
+import { InboundMailFirewall } from '../lib';
 import { Json, resources } from './support/stack';
-
-export function listTokenStack(): { stack: TerraformStack; synth: () => string } {
-  const stack = new TerraformStack(Testing.app(), 'tokens');
-  const mailCidrs = new TerraformVariable(stack, 'mail_cidrs', { type: 'list(string)' }).listValue;
-  const adminCidrs = new TerraformVariable(stack, 'admin_cidrs', { type: 'list(string)' }).listValue;
-  const instance = new DataAwsInstance(stack, 'existing', { instanceId: 'i-0123456789abcdef0' });
-  new GhesEmail(stack, 'existing-email', {
-    hostname: 'git.example.org',
-    zone: { id: 'Z0123456789ABCDEFGHIJ' },
-    existingInstance: { ipv4Address: instance.publicIp, securityGroupIds: instance.vpcSecurityGroupIds },
-    inboundMail: { allowedCidrs: mailCidrs },
-  });
-  const appliance = new GhesAppliance(stack, 'appliance', {
-    vpcId: 'vpc-0123456789abcdef0',
-    subnetId: 'subnet-0123456789abcdef0',
-    ghesVersion: '3.17.4',
-    adminCidrs,
-    userCidrs: ['10.0.0.0/8', new TerraformVariable(stack, 'office', { type: 'string' }).stringValue],
-  });
-  new GhesEmail(stack, 'email', {
-    hostname: 'github.example.com',
-    zone: { id: 'Z0123456789ABCDEFGHIJ' },
-    appliance,
-    inboundMail: { allowedCidrs: mailCidrs },
-    managementConsole: { password: SecretRef.fromSsmParameter('/ghes/root') },
-    smtp: new SmtpSettings({
-      address: 'smtp.example.com',
-      domain: 'example.com',
-      username: 'ghes',
-      password: SecretRef.fromSsmParameter('/ghes/smtp'),
-      noreplyAddress: 'noreply@github.example.com',
-      support: { type: 'email', address: 'help@example.com' },
-    }),
-  });
-  return { stack, synth: () => Testing.synth(stack) };
-}
+import { listTokenStack } from './support/token-stacks';
 
 const rules = (synth: string) => Object.entries<Json>(JSON.parse(synth).resource.aws_vpc_security_group_ingress_rule);
 /** The rules whose construct path is `path` (the logical id adds an 8-digit hash). */
