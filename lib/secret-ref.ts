@@ -3,7 +3,6 @@
  * it. Secrets are never string props: a string would end up in Terraform state,
  * in user data and in snapshots. See the README's "Secrets" section.
  */
-import { inspect } from 'node:util';
 import { Problems, show } from './problems';
 import { isToken } from './value-rules';
 
@@ -138,7 +137,8 @@ export class SecretRef {
     return this.source.kind === 'plaintext' ? { kind: 'plaintext' } : this.source;
   }
 
-  [inspect.custom](): string {
+  /** What console.log and util.inspect print (Node's inspect.custom symbol, without importing node:util into the typings). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `SecretRef(${this.describe()})`;
   }
 

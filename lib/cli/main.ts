@@ -4,12 +4,32 @@
  * (troubleshooting). Exit codes: 0 ok, 1 a check or the apply failed, 2 bad usage or config.
  */
 import { Command, CommanderError } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { registerApply } from './apply';
 import { registerDoctor } from './doctor';
+
+/**
+ * This package's version, read from its own package.json at run time: this file runs from
+ * lib/cli (tests), dist/lib/cli (a clone) and node_modules/ghes-email/dist/lib/cli (installed),
+ * so a fixed relative import would be right in only some of them (and would pull package.json into dist).
+ */
+export function packageVersion(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      // Checking the name keeps a stray package.json (say, one a bundler writes into dist/) from lending us its version.
+      if (pkg.name === 'ghes-email' && typeof pkg.version === 'string') return pkg.version;
+    }
+    if (dirname(dir) === dir) return 'unknown';
+  }
+}
 
 export function buildProgram(): Command {
   const program = new Command('ghes-email')
     .description('Make GitHub Enterprise Server on AWS ready for email, and find out why mail does not flow.')
+    .version(packageVersion(), '-V, --version', 'print the ghes-email version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerApply(program);

@@ -1,0 +1,103 @@
+/**
+ * `npm run test:consumer`: ghes-email as a user gets it. Packs this repository, installs the tarball
+ * into a scratch cdktf app next to the app's own cdktf, constructs and AWS provider, then compiles and
+ * synthesizes consumer/fixture/main.ts there. Not part of `npm test`: it installs packages (from the
+ * npm cache our own `npm ci` warmed, ~10 s) and rebuilds dist/.
+ */
+import { existsSync, lstatSync, readFileSync, realpathSync, rmSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { engineCheck } from '../__tests__/support/engine/run-engine';
+import { Packed, REPO, createApp, pack, timed } from './scratch-app';
+
+const PEERS = ['cdktf', 'constructs', '@cdktf/provider-aws'];
+const ms: Record<string, number> = {};
+let packDir: string;
+let packed: Packed;
+let app: string;
+
+beforeAll(() => {
+  packDir = mkdtempSync(join(tmpdir(), 'ghes-email-pack-'));
+  packed = pack(packDir);
+  ms.pack = packed.ms;
+  app = createApp(packed.tarball);
+  ms.install = timed('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], app).ms;
+});
+
+afterAll(() => {
+  process.stderr.write(`\nconsumer check timings (ms): ${JSON.stringify(ms)}\n`);
+  if (process.env.KEEP_CONSUMER_APP) process.stderr.write(`scratch app kept at ${app}\n`);
+  else for (const dir of [app, packDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test('the tarball ships the compiled library, the boot script, README, LICENSE and docs, and no tests', () => {
+  const files = packed.files;
+  for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/cli/main.js', 'lib/boot/ghes-email-boot.sh', 'docs/boot-script.md', 'docs/doctor.md']) {
+    expect(files).toContain(f);
+  }
+  // README links docs/*.md; every link target must ship.
+  for (const [, target] of readFileSync(join(REPO, 'README.md'), 'utf8').matchAll(/\]\((docs\/[^)#]+)/g)) expect(files).toContain(target);
+  expect(files.filter((f) => !/^(dist\/lib\/.*\.(js|d\.ts)|lib\/boot\/[^/]+\.sh|docs\/[^/]+\.md|README\.md|LICENSE|package\.json)$/.test(f))).toEqual([]);
+  expect(files.filter((f) => /^(__tests__|bench|consumer)\//.test(f))).toEqual([]);
+});
+
+test('the install is real and the peers resolve to the app\'s single copy', () => {
+  const pkg = join(app, 'node_modules', 'ghes-email');
+  // A file: tarball is extracted, not linked: we test what the registry would serve.
+  expect(lstatSync(pkg).isSymbolicLink()).toBe(false);
+  for (const peer of PEERS) {
+    expect(existsSync(join(pkg, 'node_modules', peer))).toBe(false);
+    const fromUs = require.resolve(`${peer}/package.json`, { paths: [pkg] });
+    expect(realpathSync(fromUs)).toBe(realpathSync(join(app, 'node_modules', peer, 'package.json')));
+  }
+});
+
+test('the installed package finds its boot script and knows its version', () => {
+  const script = "process.stdout.write(require('ghes-email').BOOT_SCRIPT_PATH)";
+  const bootPath = timed('node', ['-e', script], app).stdout;
+  expect(realpathSync(bootPath)).toBe(realpathSync(join(app, 'node_modules', 'ghes-email', 'lib', 'boot', 'ghes-email-boot.sh')));
+  const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+  expect(timed(join(app, 'node_modules', '.bin', 'ghes-email'), ['--version'], app).stdout).toBe(`${version}\n`);
+});
+
+test('the consumer app compiles under strict TypeScript', () => {
+  ms.tsc = timed(join(app, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], app).ms;
+});
+
+test('our declaration files type-check on their own (skipLibCheck off, no @types/node)', () => {
+  ms.tscLibCheck = timed(join(app, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.libcheck.json'], app).ms;
+});
+
+describe('synthesized stacks', () => {
+  const stack = (name: string) => JSON.parse(readFileSync(join(app, 'cdktf.out', 'stacks', name, 'cdk.tf.json'), 'utf8'));
+  const count = (json: any, type: string) => Object.keys(json.resource?.[type] ?? {}).length;
+
+  test('node main.js writes both stacks', () => {
+    expect(existsSync(join(app, 'main.js'))).toBe(true); // false: the compile test above failed
+    ms.synth = timed('node', ['main.js'], app).ms;
+    const pair = stack('pair');
+    expect(count(pair, 'aws_instance')).toBe(2);
+    expect(count(pair, 'aws_route53_record')).toBe(6);
+    const tokens = stack('tokens');
+    expect(count(tokens, 'aws_instance')).toBe(1);
+    expect(Object.keys(tokens.variable)).toEqual(expect.arrayContaining(['admin_cidrs', 'mail_cidrs']));
+    expect(tokens.data.aws_instance).toBeDefined();
+  });
+
+  // The Terraform CLI over each stack (provider resources mapped to terraform_data): strings it cannot
+  // parse or evaluate, and variables it cannot use where the lists go, fail here as they would at deploy.
+  // "tokens" is validated, not planned: its rule count depends on a data source, which real Terraform
+  // reads during plan but the harness cannot (engine-tokens.test.ts plans the same shapes from variables).
+  const RUNS: Record<string, { vars?: Record<string, unknown>; plan: boolean }> = {
+    pair: { plan: true },
+    tokens: { vars: { admin_cidrs: ['10.0.0.0/8', '2001:db8::/32'], mail_cidrs: ['0.0.0.0/0', '::/0'] }, plan: false },
+  };
+  test.each(Object.keys(RUNS))('Terraform validates (and, without data-source counts, plans) stack %s', async (name) => {
+    const start = performance.now();
+    const result = await engineCheck(readFileSync(join(app, 'cdktf.out', 'stacks', name, 'cdk.tf.json'), 'utf8'), RUNS[name]);
+    ms[`engine:${name}`] = Math.round(performance.now() - start);
+    expect(result.errors.map((d) => `${d.stage} ${d.address ?? ''}: ${d.summary}: ${d.detail}`)).toEqual([]);
+    expect(result.valid).toBe(true);
+    if (RUNS[name].plan) expect(result.plan).toBeDefined();
+  });
+});
