@@ -14,24 +14,29 @@ function smtpFor(host: string): SmtpSettings {
   });
 }
 
+/** An appliance and its email setup for `host`; `name` as given (undefined: the default). */
+function applianceWithEmail(stack: TerraformStack, host: string, name?: string): void {
+  const appliance = new GhesAppliance(stack, `${host}-appliance`, {
+    vpcId: 'vpc-0123456789abcdef0',
+    subnetId: 'subnet-0123456789abcdef0',
+    adminCidrs: ['10.0.0.0/8'],
+    ghesVersion: '3.17.4',
+    name,
+  });
+  new GhesEmail(stack, `${host}-email`, {
+    hostname: host,
+    zone: { id: 'Z0123456789ABCDEFGHIJ' },
+    smtp: smtpFor(host),
+    appliance,
+    managementConsole: { password: SecretRef.fromSsmParameter(`/${host}/root-password`) },
+  });
+}
+
 test('two GhesEmail/GhesAppliance pairs synthesize distinct resources', () => {
   const app = Testing.app();
   const stack = new TerraformStack(app, 'two');
   for (const host of ['github.example.com', 'ghe-eu.example.com']) {
-    const appliance = new GhesAppliance(stack, `${host}-appliance`, {
-      vpcId: 'vpc-0123456789abcdef0',
-      subnetId: 'subnet-0123456789abcdef0',
-      adminCidrs: ['10.0.0.0/8'],
-      ghesVersion: '3.17.4',
-      name: host,
-    });
-    new GhesEmail(stack, `${host}-email`, {
-      hostname: host,
-      zone: { id: 'Z0123456789ABCDEFGHIJ' },
-      smtp: smtpFor(host),
-      appliance,
-      managementConsole: { password: SecretRef.fromSsmParameter(`/${host}/root-password`) },
-    });
+    applianceWithEmail(stack, host, host);
   }
   const synth = Testing.synth(stack);
   expect(resources(synth, 'aws_instance')).toHaveLength(2);
@@ -58,19 +63,7 @@ test('two GhesEmail/GhesAppliance pairs synthesize distinct resources', () => {
 test('appliances without a name are named after the hostname their GhesEmail serves', () => {
   const stack = new TerraformStack(Testing.app(), 'named');
   for (const host of ['github.example.com', 'ghe-eu.example.com']) {
-    const appliance = new GhesAppliance(stack, `${host}-appliance`, {
-      vpcId: 'vpc-0123456789abcdef0',
-      subnetId: 'subnet-0123456789abcdef0',
-      adminCidrs: ['10.0.0.0/8'],
-      ghesVersion: '3.17.4',
-    });
-    new GhesEmail(stack, `${host}-email`, {
-      hostname: host,
-      zone: { id: 'Z0123456789ABCDEFGHIJ' },
-      smtp: smtpFor(host),
-      appliance,
-      managementConsole: { password: SecretRef.fromSsmParameter(`/${host}/root-password`) },
-    });
+    applianceWithEmail(stack, host);
   }
   const synth = Testing.synth(stack);
   expect(resources(synth, 'aws_instance').map((i) => i.tags.Name).sort()).toEqual(['ghe-eu.example.com', 'github.example.com']);
