@@ -207,11 +207,11 @@ sha256_hex() {
   printf '%s' "$h"
 }
 
-# HMAC-SHA256 of $2 with the hex key $1, computed from two SHA-256 passes so
-# that no key ever appears on a command line (openssl -hmac would show it).
+# REPLY = HMAC-SHA256 of $2 with the hex key $1, computed from two SHA-256
+# passes so that no key ever appears on a command line (openssl -hmac would show it).
 hmac() {
   local k=$1 i b x ip='' op=''
-  while ((${#k} < 128)); do k+=0; done
+  while ((${#k} < 128)); do k+='0'; done
   for ((i = 0; i < 128; i += 2)); do
     b=$((16#${k:i:2}))
     printf -v x '\\x%02x' $((b ^ 0x36))
@@ -219,7 +219,7 @@ hmac() {
     printf -v x '\\x%02x' $((b ^ 0x5c))
     op+=$x
   done
-  { printf '%b' "$op"; { printf '%b' "$ip"; printf '%s' "$2"; } | openssl dgst -sha256 -binary; } | sha256_hex
+  REPLY=$({ printf '%b' "$op"; { printf '%b' "$ip"; printf '%s' "$2"; } | openssl dgst -sha256 -binary; } | sha256_hex)
 }
 
 hex_of() {
@@ -272,6 +272,8 @@ imds_login() {
   json_get Token "$BODY" || die 3 "$nocred"
   ST=$REPLY
   SECRETS+=("$SK" "$ST")
+  # New credentials: aws_call derives its signing key again.
+  SIGN_SCOPE='' SIGN_KEY=''
   log "region $REGION, role $role"
 }
 
@@ -289,13 +291,15 @@ aws_call() {
     scope="$day/$region/$service/aws4_request"
     printf -v creq 'POST\n/\n\ncontent-type:%s\nhost:%s\nx-amz-date:%s\nx-amz-security-token:%s\nx-amz-target:%s\n\n%s\n%s' "$ct" "$host" "$date" "$ST" "$target" "$sh" "$(printf '%s' "$body" | sha256_hex)"
     sts="AWS4-HMAC-SHA256"$'\n'"$date"$'\n'"$scope"$'\n'"$(printf '%s' "$creq" | sha256_hex)"
-    hex_of "AWS4$SK"
-    k=$(hmac "$REPLY" "$day")
-    k=$(hmac "$k" "$region")
-    k=$(hmac "$k" "$service")
-    k=$(hmac "$k" aws4_request)
+    # The signing key depends only on the day, region and service: derive it once per scope.
+    if [[ $SIGN_SCOPE != "$scope" ]]; then
+      hex_of "AWS4$SK"
+      for k in "$day" "$region" "$service" aws4_request; do hmac "$REPLY" "$k"; done
+      SIGN_KEY=$REPLY SIGN_SCOPE=$scope
+    fi
+    hmac "$SIGN_KEY" "$sts"
     printf '%s\n' "Host: $host" "Content-Type: $ct" "X-Amz-Date: $date" "X-Amz-Security-Token: $ST" "X-Amz-Target: $target" \
-      "Authorization: AWS4-HMAC-SHA256 Credential=$AK/$scope, SignedHeaders=$sh, Signature=$(hmac "$k" "$sts")" >"$TMP/h-aws"
+      "Authorization: AWS4-HMAC-SHA256 Credential=$AK/$scope, SignedHeaders=$sh, Signature=$REPLY" >"$TMP/h-aws"
     printf '%s' "$body" >"$TMP/req"
     http -X POST -H @"$TMP/h-aws" --data-binary @"$TMP/req" ${GHES_EMAIL_CA_BUNDLE:+--cacert "$GHES_EMAIL_CA_BUNDLE"} "$url/"
     [[ $CODE == 000 || $CODE == 5* || $BODY == *Throttling* ]] || return 0
