@@ -3,13 +3,15 @@
  * GHES_EMAIL_CONFIG=path picks the operator's file; the default is the bundled example.
  */
 import { App } from 'cdktf';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfigFile } from './lib/config';
 import { GhesEmailStack } from './lib/ghes-email-stack';
 import { ValidationError } from './lib/problems';
 
-// Compiled to dist/main.js; the example sits at the repository root.
-const DEFAULT_CONFIG = join(__dirname, __dirname.endsWith('dist') ? '..' : '.', 'examples', 'ghes-email.config.json');
+// Run from the source, from dist/main.js or from the bundle in dist/app (tools/run-app.js): the example sits at the repository root.
+const EXAMPLE = join('examples', 'ghes-email.config.json');
+const DEFAULT_CONFIG = [join(__dirname, EXAMPLE), join(__dirname, '..', EXAMPLE), join(__dirname, '..', '..', EXAMPLE)].find((p) => existsSync(p)) ?? EXAMPLE;
 
 function main(): void {
   const path = process.env.GHES_EMAIL_CONFIG ?? DEFAULT_CONFIG;
