@@ -28,16 +28,18 @@ let edits = 0;
 const edit = () => appendFileSync(EDITED, `\n// bench edit ${++edits}\n`);
 
 const node = (args) => [process.execPath, ['-r', join(__dirname, 'rss-probe.js'), ...args]];
-const npx = ['npx', ['cdktf', 'synth']];
+// The engine's CLI: cdktf here, cdktn in that flavor (tools/flavor.js sets ghesEmail.cli).
+const CLI = require('../package.json').ghesEmail?.cli ?? 'cdktf';
+const npx = ['npx', [CLI, 'synth']];
 const variants = [
   { key: 'app', name: 'app command (cdktf.json), no edit', cmd: node([join(root, 'tools', 'run-app.js')]) },
   { key: 'appEdit', name: 'app command (cdktf.json), after an edit', cmd: node([join(root, 'tools', 'run-app.js')]), before: edit },
   { key: 'compiled', name: 'precompiled app: node dist/main.js', cmd: node([main]) },
   { key: 'barrel', name: 'same, root-barrel provider import', cmd: node(['-r', join(__dirname, 'preload-barrel.js'), main]) },
   { key: 'floor', name: "floor: require('cdktf'), require('constructs')", cmd: node(['-e', "require('cdktf'); require('constructs')"]) },
-  { key: 'cli', name: 'npx cdktf synth, no edit', cmd: npx },
-  { key: 'cliEdit', name: 'npx cdktf synth, after an edit', cmd: npx, before: edit },
-  { key: 'cliCompiled', name: 'npx cdktf synth --app "node dist/main.js"', cmd: ['npx', ['cdktf', 'synth', '--app', `node ${main}`]] },
+  { key: 'cli', name: `npx ${CLI} synth, no edit`, cmd: npx },
+  { key: 'cliEdit', name: `npx ${CLI} synth, after an edit`, cmd: npx, before: edit },
+  { key: 'cliCompiled', name: `npx ${CLI} synth --app "node dist/main.js"`, cmd: ['npx', [CLI, 'synth', '--app', `node ${main}`]] },
 ];
 
 function once(v) {

@@ -8,9 +8,8 @@ import { existsSync, lstatSync, readFileSync, realpathSync, rmSync, mkdtempSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { engineCheck } from '../__tests__/support/engine/run-engine';
-import { Packed, REPO, createApp, pack, timed } from './scratch-app';
+import { OURS, PEERS, Packed, REPO, createApp, pack, timed } from './scratch-app';
 
-const PEERS = ['cdktf', 'constructs', '@cdktf/provider-aws'];
 const ms: Record<string, number> = {};
 let packDir: string;
 let packed: Packed;
@@ -42,7 +41,7 @@ test('the tarball ships the compiled library, the boot script, README, LICENSE a
 });
 
 test('the install is real and the peers resolve to the app\'s single copy', () => {
-  const pkg = join(app, 'node_modules', 'ghes-email');
+  const pkg = join(app, 'node_modules', OURS.name);
   // A file: tarball is extracted, not linked: we test what the registry would serve.
   expect(lstatSync(pkg).isSymbolicLink()).toBe(false);
   for (const peer of PEERS) {
@@ -53,9 +52,9 @@ test('the install is real and the peers resolve to the app\'s single copy', () =
 });
 
 test('the installed package finds its boot script and knows its version', () => {
-  const script = "process.stdout.write(require('ghes-email').BOOT_SCRIPT_PATH)";
+  const script = `process.stdout.write(require('${OURS.name}').BOOT_SCRIPT_PATH)`;
   const bootPath = timed('node', ['-e', script], app).stdout;
-  expect(realpathSync(bootPath)).toBe(realpathSync(join(app, 'node_modules', 'ghes-email', 'lib', 'boot', 'ghes-email-boot.sh')));
+  expect(realpathSync(bootPath)).toBe(realpathSync(join(app, 'node_modules', OURS.name, 'lib', 'boot', 'ghes-email-boot.sh')));
   const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
   expect(timed(join(app, 'node_modules', '.bin', 'ghes-email'), ['--version'], app).stdout).toBe(`${version}\n`);
 });

@@ -43,11 +43,15 @@ export function pack(dest: string): Packed {
   return { tarball: join(dest, info.filename), files: info.files.map((f) => f.path).sort(), ms };
 }
 
+/** This package (ghes-email, or ghes-email-cdktn in that flavor) and its peers: the app installs the same. */
+export const OURS = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { name: string; peerDependencies: Record<string, string> };
+export const PEERS = Object.keys(OURS.peerDependencies);
+
 /** A scratch app in a new temp dir: package.json, and the fixture's files copied in. */
 export function createApp(tarball: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'ghes-email-consumer-'));
-  const deps = Object.fromEntries(['cdktf', 'constructs', '@cdktf/provider-aws', 'typescript'].map((n) => [n, installedVersion(n)]));
-  const pkg = { name: 'ghes-email-consumer', private: true, version: '0.0.0', dependencies: { ...deps, 'ghes-email': `file:${tarball}` } };
+  const deps = Object.fromEntries([...PEERS, 'typescript'].map((n) => [n, installedVersion(n)]));
+  const pkg = { name: 'ghes-email-consumer', private: true, version: '0.0.0', dependencies: { ...deps, [OURS.name]: `file:${tarball}` } };
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   for (const file of readdirSync(FIXTURE)) copyFileSync(join(FIXTURE, file), join(dir, file));
   return dir;

@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+/**
+ * One source tree, one package per CDK engine. `node tools/flavor.js cdktn [outDir]`
+ * writes the CDK Terrain (cdktn) flavor of this repository to build/cdktn: the same
+ * files, with module specifiers and package metadata mapped, nothing else. cdktn is
+ * the maintained fork of cdktf (archived in Dec 2025); it needs Node >= 22.
+ * Tested by __tests__/flavor.test.ts; used by tools/test-flavor.js.
+ */
+'use strict';
+const { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { extname, join, relative } = require('node:path');
+
+const ROOT = join(__dirname, '..');
+
+const FLAVORS = {
+  cdktn: {
+    packageName: 'ghes-email-cdktn',
+    description: ' Built for CDK Terrain (cdktn), the maintained fork of cdktf.',
+    /** Package roots, mapped with their subpaths ('cdktf/lib/x' → 'cdktn/lib/x'). */
+    specifiers: { cdktf: 'cdktn', '@cdktf/provider-aws': '@cdktn/provider-aws', 'ghes-email': 'ghes-email-cdktn' },
+    // cdktn 0.24 and @cdktn/provider-aws 25.x (= hashicorp/aws 6.66) want constructs >=10.6 <10.8.
+    peerDependencies: { cdktn: '^0.24.0', constructs: '>=10.6.0 <10.8.0', '@cdktn/provider-aws': '^25.0.0' },
+    devDependencies: { cdktn: '0.24.0', constructs: '10.7.2', '@cdktn/provider-aws': '25.7.0' },
+    // cdktn-cli (and its jsii peers) is what users run; the tests synthesize with plain node, as for cdktf.
+    dropDevDependencies: ['cdktf', '@cdktf/provider-aws', 'cdktf-cli'],
+    engines: { node: '>=22.19.0' },
+    cli: 'cdktn',
+  },
+};
+
+/** What a flavor is made of: everything the package, its tests, its bench and its CI check need. */
+const PARTS = [
+  'main.ts', 'lib', '__tests__', 'tools', 'bench', 'consumer', 'examples', 'docs', 'README.md', 'LICENSE',
+  'jest.config.js', 'jest.consumer.config.js', 'tsconfig.json', 'tsconfig.build.json', 'cdktf.json', '.gitignore',
+];
+const CODE = new Set(['.ts', '.js', '.mjs', '.cjs']);
+
+/** A module specifier in the given flavor: a mapped package root keeps its subpath. */
+function mapSpecifier(spec, flavor) {
+  for (const [from, to] of Object.entries(flavor.specifiers)) {
+    if (spec === from || spec.startsWith(`${from}/`)) return to + spec.slice(from.length);
+  }
+  return spec;
+}
+
+/**
+ * Maps the specifiers of import/export-from, side-effect imports, require(), import()
+ * and jest.mock(); other strings are left alone. Linear: no nested quantifiers.
+ */
+const SPECIFIER = /(\bfrom\s+|\bimport\s+|\brequire\s*\(\s*|\bimport\s*\(\s*|\bjest\.mock\s*\(\s*)(['"])([^'"\r\n]*)\2/g;
+function mapSource(text, flavor) {
+  return text.replace(SPECIFIER, (_m, lead, quote, spec) => `${lead}${quote}${mapSpecifier(spec, flavor)}${quote}`);
+}
+
+function mapPackageJson(pkg, name, flavor) {
+  const out = { ...pkg, name: flavor.packageName, description: `${pkg.description}${flavor.description}` };
+  out.peerDependencies = flavor.peerDependencies;
+  const dev = { ...pkg.devDependencies };
+  for (const d of flavor.dropDevDependencies) delete dev[d];
+  out.devDependencies = Object.fromEntries(Object.entries({ ...dev, ...flavor.devDependencies }).sort(([a], [b]) => a.localeCompare(b)));
+  out.engines = flavor.engines;
+  out.scripts = Object.fromEntries(Object.entries(pkg.scripts).map(([k, v]) => [k, v.replace(/\bcdktf synth\b/g, `${flavor.cli} synth`)]));
+  // sourceRoot: where tools/snapshot-resolver.js keeps this flavor's snapshots (flavors/<name>/__snapshots__).
+  out.ghesEmail = { ...(pkg.ghesEmail ?? {}), flavor: name, cli: flavor.cli, sourceRoot: ROOT };
+  return out;
+}
+
+function copyTree(from, to, flavor) {
+  const s = statSync(from);
+  if (s.isDirectory()) {
+    mkdirSync(to, { recursive: true });
+    for (const entry of readdirSync(from)) {
+      // Snapshots are per flavor (tools/snapshot-resolver.js), dependencies are installed anew.
+      if (entry === 'node_modules' || entry === '__snapshots__') continue;
+      copyTree(join(from, entry), join(to, entry), flavor);
+    }
+    return;
+  }
+  if (CODE.has(extname(from))) writeFileSync(to, mapSource(readFileSync(from, 'utf8'), flavor));
+  else cpSync(from, to);
+}
+
+/** Writes the flavor to outDir (emptied first); returns the mapped package.json. */
+function generate(name, outDir) {
+  const flavor = FLAVORS[name];
+  if (!flavor) throw new Error(`unknown flavor ${JSON.stringify(name)}; known: ${Object.keys(FLAVORS).join(', ')}`);
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  for (const part of PARTS) if (existsSync(join(ROOT, part))) copyTree(join(ROOT, part), join(outDir, part), flavor);
+  const pkg = mapPackageJson(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')), name, flavor);
+  writeFileSync(join(outDir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  // The flavor's own lockfile, committed in flavors/<name>/, so its `npm ci` is reproducible.
+  const lock = join(ROOT, 'flavors', name, 'package-lock.json');
+  if (existsSync(lock)) cpSync(lock, join(outDir, 'package-lock.json'));
+  return pkg;
+}
+
+module.exports = { FLAVORS, PARTS, generate, mapPackageJson, mapSource, mapSpecifier };
+
+if (require.main === module) {
+  const [name = 'cdktn', out] = process.argv.slice(2);
+  const outDir = out ?? join(ROOT, 'build', name);
+  generate(name, outDir);
+  process.stdout.write(`${relative(process.cwd(), outDir) || '.'}: ${name} flavor written\n`);
+}
