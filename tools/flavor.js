@@ -32,6 +32,8 @@ const FLAVORS = {
 const PARTS = [
   'main.ts', 'lib', '__tests__', 'tools', 'bench', 'consumer', 'examples', 'docs', 'README.md', 'LICENSE',
   'jest.config.js', 'jest.consumer.config.js', 'tsconfig.json', 'tsconfig.build.json', 'cdktf.json', '.gitignore',
+  // Lockfiles (snapshots stay in the source tree): a flavor can generate itself again, as its flavor test does.
+  'flavors',
 ];
 const CODE = new Set(['.ts', '.js', '.mjs', '.cjs']);
 
