@@ -42,14 +42,32 @@ const variants = [
   { key: 'cliCompiled', name: `npx ${CLI} synth --app "node dist/main.js"`, cmd: ['npx', [CLI, 'synth', '--app', `node ${main}`]] },
 ];
 
+// The cdktn flavor (tools/flavor.js) under Node 22: generated, installed and Node fetched first (~1 min).
+// BENCH_SKIP_CDKTN=1 leaves it out; inside the generated flavor itself there is no second one.
+const withCdktn = CLI === 'cdktf' && !process.env.BENCH_SKIP_CDKTN;
+if (withCdktn) {
+  const flavor = require('../tools/test-flavor').prepare();
+  const cdktnApp = join(flavor.dir, 'tools', 'run-app.js');
+  const inFlavor = (key, name, args, extra = {}) => ({ key, name, cmd: [flavor.node, args], cwd: flavor.dir, env: flavor.env, ...extra });
+  const flavorEdited = join(flavor.dir, 'lib', 'ghes-email.ts');
+  variants.push(
+    inFlavor('cdktnApp', 'cdktn flavor, Node 22: app command, no edit', ['-r', join(__dirname, 'rss-probe.js'), cdktnApp]),
+    inFlavor('cdktnAppEdit', 'cdktn flavor, Node 22: app command, after an edit', ['-r', join(__dirname, 'rss-probe.js'), cdktnApp], {
+      before: () => appendFileSync(flavorEdited, `\n// bench edit ${++edits}\n`),
+    }),
+    inFlavor('cdktnFloor', "cdktn flavor, Node 22: require('cdktn'), constructs", ['-r', join(__dirname, 'rss-probe.js'), '-e', "require('cdktn'); require('constructs')"]),
+    { key: 'cdktnCli', name: 'cdktn flavor, Node 22: npx cdktn synth', cmd: ['npx', ['cdktn', 'synth']], cwd: flavor.dir, env: flavor.env },
+  );
+}
+
 function once(v) {
   const dir = mkdtempSync(join(tmpdir(), 'ghes-email-bench-'));
   const rssFile = join(dir, 'rss');
   v.before?.();
   const start = process.hrtime.bigint();
   const r = spawnSync(v.cmd[0], v.cmd[1], {
-    cwd: root,
-    env: { ...process.env, CDKTF_OUTDIR: join(dir, 'out'), BENCH_RSS_FILE: rssFile, CHECKPOINT_DISABLE: '1' },
+    cwd: v.cwd ?? root,
+    env: { ...(v.env ?? process.env), CDKTF_OUTDIR: join(dir, 'out'), BENCH_RSS_FILE: rssFile, CHECKPOINT_DISABLE: '1' },
     encoding: 'utf8',
   });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -98,4 +116,9 @@ const rss = Math.max(r.app.rssMiB, r.appEdit.rssMiB);
 line('app command peak RSS (worse of the two)', `${rss.toFixed(1)} MiB`, '≤ 120 MB', rss * 1.048576 <= 120);
 line('root barrel / precompiled deep imports', `${ratio('barrel', 'compiled').toFixed(1)}×`, '≥ 10×', ratio('barrel', 'compiled') >= 10);
 line('root barrel / app command (what synth runs)', `${ratio('barrel', 'app').toFixed(1)}×`, '≥ 10×', ratio('barrel', 'app') >= 10);
+if (withCdktn) {
+  line('cdktn flavor: app command, no edit / its floor', `${ratio('cdktnApp', 'cdktnFloor').toFixed(2)}×`, '≤ 1.2×', ratio('cdktnApp', 'cdktnFloor') <= 1.2);
+  line('cdktn flavor: app command after an edit / its floor', `${ratio('cdktnAppEdit', 'cdktnFloor').toFixed(2)}×`, '≤ 1.5×', ratio('cdktnAppEdit', 'cdktnFloor') <= 1.5);
+  console.log(`${pad('npx cdktn synth (Node 22) / npx cdktf synth (Node 20)', 52)}${ratio('cdktnCli', 'cli').toFixed(2)}×`);
+}
 if (process.argv.includes('--json')) console.log(JSON.stringify({ runs: RUNS, node: process.version, results: r }));

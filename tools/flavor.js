@@ -20,8 +20,7 @@ const FLAVORS = {
     specifiers: { cdktf: 'cdktn', '@cdktf/provider-aws': '@cdktn/provider-aws', 'ghes-email': 'ghes-email-cdktn' },
     // cdktn 0.24 and @cdktn/provider-aws 25.x (= hashicorp/aws 6.66) want constructs >=10.6 <10.8.
     peerDependencies: { cdktn: '^0.24.0', constructs: '>=10.6.0 <10.8.0', '@cdktn/provider-aws': '^25.0.0' },
-    devDependencies: { cdktn: '0.24.0', constructs: '10.7.2', '@cdktn/provider-aws': '25.7.0' },
-    // cdktn-cli (and its jsii peers) is what users run; the tests synthesize with plain node, as for cdktf.
+    devDependencies: { cdktn: '0.24.0', 'cdktn-cli': '0.24.0', constructs: '10.7.2', '@cdktn/provider-aws': '25.7.0' },
     dropDevDependencies: ['cdktf', '@cdktf/provider-aws', 'cdktf-cli'],
     engines: { node: '>=22.19.0' },
     cli: 'cdktn',

@@ -41,17 +41,27 @@ function node22() {
   return NODE_BIN;
 }
 
-const dir = join(ROOT, 'build', FLAVOR);
-step(`generating ${FLAVOR} flavor in build/${FLAVOR}`);
-generate(FLAVOR, dir);
-step('npm ci (the flavor\'s lockfile)');
-run('npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline'], dir);
-const bin = node22();
-const env = { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}`, CHECKPOINT_DISABLE: '1' };
-run(join(bin, 'node'), ['--version'], dir, env);
-step('type check');
-run(join(bin, 'node'), [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit'], dir, env);
-step('consumer check (pack, install into a scratch cdktn app, compile, synthesize, engine)');
-run(join(bin, 'node'), [join(dir, 'node_modules', 'jest', 'bin', 'jest.js'), '-c', 'jest.consumer.config.js', '--ci'], dir, env);
-step('jest suite');
-run(join(bin, 'node'), [join(dir, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', ...process.argv.slice(2)], dir, env);
+/** Generates the flavor, installs it from its lockfile and gets Node 22; returns where and how to run it. */
+function prepare() {
+  const dir = join(ROOT, 'build', FLAVOR);
+  step(`generating ${FLAVOR} flavor in build/${FLAVOR}`);
+  generate(FLAVOR, dir);
+  step("npm ci (the flavor's lockfile)");
+  run('npm', ['ci', '--no-audit', '--no-fund', '--prefer-offline'], dir);
+  const bin = node22();
+  const env = { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH}`, CHECKPOINT_DISABLE: '1' };
+  return { dir, bin, env, node: join(bin, 'node') };
+}
+
+module.exports = { prepare, NODE_VERSION };
+
+if (require.main === module) {
+  const { dir, env, node } = prepare();
+  run(node, ['--version'], dir, env);
+  step('type check');
+  run(node, [join(dir, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json', '--noEmit'], dir, env);
+  step('consumer check (pack, install into a scratch cdktn app, compile, synthesize, engine)');
+  run(node, [join(dir, 'node_modules', 'jest', 'bin', 'jest.js'), '-c', 'jest.consumer.config.js', '--ci'], dir, env);
+  step('jest suite');
+  run(node, [join(dir, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', ...process.argv.slice(2)], dir, env);
+}
