@@ -55,6 +55,31 @@ const cases: Case[] = [
   ['inboundMail IPv6 CIDR invalid', (c) => (c.inboundMail.allowedCidrs = ['2001:db8::/129']), 'inboundMail.allowedCidrs[0]', /"2001:db8::\/129"/],
   ['inboundMail empty', (c) => (c.inboundMail.allowedCidrs = []), 'inboundMail.allowedCidrs', /nothing could deliver replies/],
   ['inboundMail duplicate', (c) => (c.inboundMail.allowedCidrs = ['0.0.0.0/0', '0.0.0.0/0']), 'inboundMail.allowedCidrs[1]', /twice/],
+  ['inboundMail IPv6 duplicate in another spelling', (c) => (c.inboundMail.allowedCidrs = ['2001:db8::/32', '2001:DB8::/32']), 'inboundMail.allowedCidrs[1]', /"2001:DB8::\/32", the same block as \[0\] "2001:db8::\/32".*remove one/],
+  ['inboundMail IPv6 duplicate, uncompressed', (c) => (c.inboundMail.allowedCidrs = ['2001:db8::/32', '::/0', '2001:0db8:0:0:0:0:0:0/32']), 'inboundMail.allowedCidrs[2]', /same block as \[0\]/],
+  ['inboundMail prefix list twice', (c) => (c.inboundMail.prefixListIds = ['pl-0123456789abcdef0', 'pl-0123456789abcdef0']), 'inboundMail.prefixListIds[1]', /twice/],
+  ['a CIDR with a leading zero', (c) => (c.inboundMail.allowedCidrs = ['010.0.0.0/8']), 'inboundMail.allowedCidrs[0]', /"010\.0\.0\.0\/8".*leading zero.*octal.*expected "10\.0\.0\.0\/8"/],
+  ['a CIDR in hexadecimal', (c) => (c.appliance.userCidrs = ['0x0a.0.0.0/8']), 'appliance.userCidrs[0]', /hexadecimal.*expected "10\.0\.0\.0\/8"/],
+  ['a CIDR with fewer than four parts', (c) => (c.appliance.adminCidrs = ['10.1/16']), 'appliance.adminCidrs[0]', /fewer than four parts.*expected "10\.1\.0\.0\/16"/],
+  ['a CIDR prefix length with a leading zero', (c) => (c.appliance.adminCidrs = ['10.0.0.0/08']), 'appliance.adminCidrs[0]', /expected "10\.0\.0\.0\/8"/],
+  ['a CIDR with host bits set', (c) => (c.appliance.adminCidrs = ['10.1.2.3/8']), 'appliance.adminCidrs[0]', /"10\.1\.2\.3\/8".*host bits.*expected "10\.0\.0\.0\/8"/],
+  ['a short CIDR whose padding leaves host bits', (c) => (c.appliance.adminCidrs = ['10.1/8']), 'appliance.adminCidrs[0]', /fewer than four parts.*host bits.*expected "10\.0\.0\.0\/8"/],
+  ['an IPv6 CIDR with host bits set', (c) => (c.inboundMail.allowedCidrs = ['2001:db8::1/32']), 'inboundMail.allowedCidrs[0]', /host bits.*expected "2001:db8::\/32"/],
+  ['an IPv6 CIDR with a zone', (c) => (c.inboundMail.allowedCidrs = ['fe80::%eth0/64']), 'inboundMail.allowedCidrs[0]', /"fe80::%eth0\/64".*CIDR/],
+  ['appliance.adminCidrs twice', (c) => (c.appliance.adminCidrs = ['10.0.0.0/8', '192.0.2.0/24', '10.0.0.0/8']), 'appliance.adminCidrs[2]', /"10\.0\.0\.0\/8" twice \(also at \[0\]\)/],
+  ['appliance.userCidrs twice in IPv6 spellings', (c) => (c.appliance.userCidrs = ['2001:db8::/32', '2001:DB8:0::/32']), 'appliance.userCidrs[1]', /same block as \[0\]/],
+  ['appliance.adminCidrs open to the internet', (c) => (c.appliance.adminCidrs = ['10.0.0.0/8', '0.0.0.0/0']), 'appliance.adminCidrs[1]', /"0\.0\.0\.0\/0".*8443.*122.*whole internet.*allowPublicAdmin/],
+  ['appliance.adminCidrs open to the IPv6 internet', (c) => (c.appliance.adminCidrs = ['::/0']), 'appliance.adminCidrs[0]', /whole internet/],
+  ['appliance.allowPublicAdmin not a boolean', (c) => (c.appliance.allowPublicAdmin = 'yes'), 'appliance.allowPublicAdmin', /got a string; expected boolean/],
+  ['smtp.port Infinity', (c) => (c.smtp.port = Infinity), 'smtp.port', /got Infinity;/],
+  ['smtp.address as a bracketed IPv6 literal', (c) => (c.smtp.address = '[2001:db8::25]'), 'smtp.address', /without the brackets: "2001:db8::25"/],
+  ['smtp.address internationalized', (c) => (c.smtp.address = 'smtp.bücher.example'), 'smtp.address', /internationalized.*punycode form "smtp\.xn--bcher-kva\.example"/],
+  ['hostname internationalized', (c) => (c.hostname = 'github.bücher.example'), 'hostname', /punycode form "github\.xn--bcher-kva\.example"/],
+  ['smtp.noreplyAddress with an internationalized domain', (c) => (c.smtp.noreplyAddress = 'noreply@bücher.example'), 'smtp.noreplyAddress', /punycode form "noreply@xn--bcher-kva\.example"/],
+  ['smtp.support URL with a space', (c) => (c.smtp.support = { type: 'url', url: 'https://support.example.com/get help' }), 'smtp.support.url', /spaces or line breaks.*%20/],
+  ['smtp.support URL with a newline', (c) => (c.smtp.support = { type: 'url', url: 'https://support.example.com/\nhelp' }), 'smtp.support.url', /spaces or line breaks/],
+  ['smtp.support URL with credentials', (c) => (c.smtp.support = { type: 'url', url: 'https://admin:s3cret@support.example.com/' }), 'smtp.support.url', /^got "https:\/\/\*\*\*@support\.example\.com\/".*credentials/],
+  ['smtp.password KMS alias ARN', (c) => (c.smtp.password = { ssmParameter: '/x', kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:alias/ghes' }), 'smtp.password.kmsKeyArn', /alias.*cannot grant kms:Decrypt.*key ARN/],
   ['inboundMail prefix list malformed', (c) => (c.inboundMail.prefixListIds = ['prefix-1']), 'inboundMail.prefixListIds[0]', /"prefix-1".*"pl-"/],
   ['appliance.vpcId malformed', (c) => (c.appliance.vpcId = 'vpc-123'), 'appliance.vpcId', /"vpc-123".*"vpc-"/],
   ['appliance.subnetId malformed', (c) => (c.appliance.subnetId = 'sn-0123456789abcdef0'), 'appliance.subnetId', /"subnet-"/],
@@ -112,6 +137,27 @@ test('all problems are reported at once, structural and value problems together'
   c.typo = true;
   const paths = problemsOf(c).map((p) => p.path).sort();
   expect(paths).toEqual(['dns.ttl', 'hostname', 'smtp.port', 'typo']);
+});
+
+test('smtp.address may be an IPv4 or IPv6 literal, as GHES accepts', () => {
+  for (const address of ['192.0.2.25', '2001:db8::25']) {
+    const c = exampleConfig();
+    c.smtp.address = address;
+    expect(parseConfig(c).smtp.toManagePayload().address).toBe(address);
+  }
+});
+
+test('appliance.allowPublicAdmin accepts an admin CIDR open to the internet', () => {
+  const c = exampleConfig();
+  c.appliance.adminCidrs = ['0.0.0.0/0', '::/0'];
+  c.appliance.allowPublicAdmin = true;
+  expect(parseConfig(c).config.appliance?.allowPublicAdmin).toBe(true);
+});
+
+test('a support URL with credentials never echoes the password', () => {
+  const c = exampleConfig();
+  c.smtp.support = { type: 'url', url: 'https://admin:s3cret-canary@support.example.com/' };
+  expect(JSON.stringify(problemsOf(c))).not.toMatch(/s3cret-canary|admin:/);
 });
 
 test('a plain-text secret in the config is rejected without echoing it', () => {

@@ -90,6 +90,7 @@ describe('SecretRef', () => {
 });
 
 describe('instance role policy', () => {
+  const env = { ssmArn: (name: string) => `ARN(${name})`, region: 'REGION', dnsSuffix: 'SUFFIX' };
   test('SSM names become parameter ARNs, KMS keys get Decrypt, duplicates collapse, plain text grants nothing', () => {
     const refs = [
       SecretRef.fromSsmParameter('/ghes/smtp', { kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/k1' }),
@@ -99,10 +100,51 @@ describe('instance role policy', () => {
       SecretRef.fromSecretsManager('arn:aws:secretsmanager:us-east-1:111122223333:secret:a-AbCdEf', { jsonKey: 'password' }),
       SecretRef.unsafePlainText('x'),
     ];
-    expect(secretReadStatements(refs, (name) => `ARN(${name})`)).toEqual([
+    expect(secretReadStatements(refs, env)).toEqual([
       { Sid: 'ReadSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ['arn:aws:secretsmanager:us-east-1:111122223333:secret:a-AbCdEf'] },
       { Sid: 'ReadParameters', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: ['ARN(/ghes/smtp)', 'ARN(ghes/root)', 'arn:aws:ssm:us-east-1:111122223333:parameter/ghes/other'] },
-      { Sid: 'DecryptSecrets', Effect: 'Allow', Action: 'kms:Decrypt', Resource: ['arn:aws:kms:us-east-1:111122223333:key/k1'] },
+      {
+        Sid: 'DecryptSecrets', Effect: 'Allow', Action: 'kms:Decrypt', Resource: ['arn:aws:kms:us-east-1:111122223333:key/k1'],
+        Condition: { StringEquals: { 'kms:ViaService': ['ssm.REGION.SUFFIX'] } },
+      },
+    ]);
+  });
+
+  test('a Secrets Manager ARN without its random suffix is matched with AWS\'s documented -?????? pattern', () => {
+    const refs = [
+      SecretRef.fromSecretsManager('arn:aws:secretsmanager:us-east-1:111122223333:secret:ghes-smtp'),
+      SecretRef.fromSecretsManager('arn:aws:secretsmanager:us-east-1:111122223333:secret:ghes/root-AbCdEf'),
+      SecretRef.fromSecretsManager('arn:aws:secretsmanager:us-east-1:111122223333:secret:short'),
+    ];
+    expect(secretReadStatements(refs, env)).toEqual([
+      {
+        Sid: 'ReadSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue',
+        Resource: [
+          'arn:aws:secretsmanager:us-east-1:111122223333:secret:ghes-smtp-??????',
+          'arn:aws:secretsmanager:us-east-1:111122223333:secret:ghes/root-AbCdEf',
+          'arn:aws:secretsmanager:us-east-1:111122223333:secret:short-??????',
+        ],
+      },
+    ]);
+  });
+
+  test('kms:Decrypt only through the services, in the regions, of the secrets that name the key', () => {
+    const key = { kmsKeyArn: 'arn:aws:kms:eu-west-1:111122223333:key/k1' };
+    const refs = [
+      SecretRef.fromSecretsManager('arn:aws:secretsmanager:eu-west-1:111122223333:secret:a-AbCdEf', key),
+      SecretRef.fromSsmParameter('arn:aws:ssm:eu-central-1:111122223333:parameter/ghes/x', key),
+      SecretRef.fromSsmParameter('/ghes/y', key),
+    ];
+    expect(secretReadStatements(refs, env).find((s) => (s as { Sid: string }).Sid === 'DecryptSecrets')).toEqual({
+      Sid: 'DecryptSecrets', Effect: 'Allow', Action: 'kms:Decrypt', Resource: ['arn:aws:kms:eu-west-1:111122223333:key/k1'],
+      Condition: { StringEquals: { 'kms:ViaService': ['secretsmanager.eu-west-1.SUFFIX', 'ssm.eu-central-1.SUFFIX', 'ssm.REGION.SUFFIX'] } },
+    });
+  });
+
+  test('a KMS alias ARN is rejected: a policy cannot grant kms:Decrypt through an alias', () => {
+    const password = SecretRef.fromSsmParameter('/ghes/smtp', { kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:alias/ghes' });
+    expect(problems(() => new SmtpSettings({ ...smtpProps, password }))).toEqual([
+      { path: 'SmtpSettings.password.kmsKeyArn', message: expect.stringMatching(/alias.*cannot grant kms:Decrypt/) },
     ]);
   });
 });
@@ -113,6 +155,30 @@ describe('InboundMailFirewall', () => {
       { path: 's/fw', message: expect.stringContaining('exactly one of vpcId') },
       { path: 's/fw.allowedCidrs[0]', message: expect.stringContaining('"1.2.3.4/33"') },
       { path: 's/fw.prefixListIds[0]', message: expect.stringContaining('"pl-x"') },
+    ]);
+  });
+
+  test('the same CIDR twice, in any IPv6 spelling, is one problem, not a construct id collision', () => {
+    expect(problems(() => new InboundMailFirewall(stack(), 'fw', { vpcId: 'vpc-0123456789abcdef0', allowedCidrs: ['2001:db8::/32', '2001:DB8::/32'] }))).toEqual([
+      { path: 's/fw.allowedCidrs[1]', message: expect.stringMatching(/the same block as \[0\] "2001:db8::\/32"/) },
+    ]);
+  });
+
+  test('non-canonical and host-bit CIDRs name the canonical form', () => {
+    expect(problems(() => new InboundMailFirewall(stack(), 'fw', { vpcId: 'vpc-0123456789abcdef0', allowedCidrs: ['0x0a.0.0.0/8', '198.51.100.7/24'] }))).toEqual([
+      { path: 's/fw.allowedCidrs[0]', message: expect.stringMatching(/expected "10\.0\.0\.0\/8"/) },
+      { path: 's/fw.allowedCidrs[1]', message: expect.stringMatching(/expected "198\.51\.100\.0\/24"/) },
+    ]);
+  });
+
+  test('token CIDRs are not judged; only the same reference twice is a duplicate', () => {
+    const st = stack();
+    const v = new TerraformVariable(st, 'cidr', { type: 'string' }).stringValue;
+    const w = new TerraformVariable(st, 'other', { type: 'string' }).stringValue;
+    new InboundMailFirewall(st, 'fw', { vpcId: 'vpc-0123456789abcdef0', allowedCidrs: [v, w, '0.0.0.0/0'] });
+    expect(resources(Testing.synth(st), 'aws_vpc_security_group_ingress_rule')).toHaveLength(3);
+    expect(problems(() => new InboundMailFirewall(st, 'fw2', { vpcId: 'vpc-0123456789abcdef0', allowedCidrs: [v, '0.0.0.0/0', v] }))).toEqual([
+      { path: 's/fw2.allowedCidrs[2]', message: expect.stringMatching(/the same Terraform reference twice \(also at \[0\]\)/) },
     ]);
   });
 
@@ -148,6 +214,40 @@ describe('GhesAppliance', () => {
     expect(
       problems(() => new GhesAppliance(stack(), 'ghes', { vpcId: 'vpc-1', subnetId: 'subnet-0123456789abcdef0', adminCidrs: undefined as never, dataVolumeGiB: 10 })).map((p) => p.path),
     ).toEqual(['s/ghes.vpcId', 's/ghes.adminCidrs', 's/ghes.ghesVersion', 's/ghes.dataVolumeGiB']);
+  });
+
+  const base = { vpcId: 'vpc-0123456789abcdef0', subnetId: 'subnet-0123456789abcdef0', amiId: 'ami-0123456789abcdef0' };
+  const warningsOf = (a: GhesAppliance) => a.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
+
+  test('the same CIDR twice is one problem per list, not a construct id collision', () => {
+    expect(problems(() => new GhesAppliance(stack(), 'ghes', { ...base, adminCidrs: ['10.0.0.0/8', '10.0.0.0/8'], userCidrs: ['2001:db8::/32', '2001:0DB8::/32'] }))).toEqual([
+      { path: 's/ghes.adminCidrs[1]', message: expect.stringMatching(/"10\.0\.0\.0\/8" twice \(also at \[0\]\)/) },
+      { path: 's/ghes.userCidrs[1]', message: expect.stringMatching(/the same block as \[0\]/) },
+    ]);
+  });
+
+  test('admin ports open to the internet are refused without allowPublicAdmin', () => {
+    expect(problems(() => new GhesAppliance(stack(), 'ghes', { ...base, adminCidrs: ['0.0.0.0/0', '::/0'] }))).toEqual([
+      { path: 's/ghes.adminCidrs[0]', message: expect.stringMatching(/"0\.0\.0\.0\/0".*whole internet.*allowPublicAdmin/) },
+      { path: 's/ghes.adminCidrs[1]', message: expect.stringMatching(/"::\/0".*whole internet/) },
+    ]);
+  });
+
+  test('allowPublicAdmin accepts them with a synth warning; without a public CIDR there is no warning', () => {
+    const st = stack();
+    const open = new GhesAppliance(st, 'open', { ...base, adminCidrs: ['0.0.0.0/0'], allowPublicAdmin: true });
+    expect(warningsOf(open)).toEqual([expect.stringMatching(/0\.0\.0\.0\/0.*8443.*122.*whole internet.*allowPublicAdmin/)]);
+    const closed = new GhesAppliance(st, 'closed', { ...base, adminCidrs: ['10.0.0.0/8'], allowPublicAdmin: true });
+    expect(warningsOf(closed)).toEqual([]);
+    const rules = resources(Testing.synth(st), 'aws_vpc_security_group_ingress_rule').filter((r) => r.from_port === 8443);
+    expect(rules.map((r) => r.cidr_ipv4).sort()).toEqual(['0.0.0.0/0', '10.0.0.0/8']);
+  });
+
+  test('a token admin list is not judged', () => {
+    const st = stack();
+    const list = new TerraformVariable(st, 'admin', { type: 'list(string)' }).listValue;
+    const a = new GhesAppliance(st, 'ghes', { ...base, adminCidrs: list });
+    expect(warningsOf(a)).toEqual([]);
   });
 
   test('takes one boot script only', () => {

@@ -3,6 +3,9 @@ import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { DataAwsRoute53Zone } from '@cdktf/provider-aws/lib/data-aws-route53-zone';
 import { DataAwsAmi } from '@cdktf/provider-aws/lib/data-aws-ami';
+import { Testing } from 'cdktf';
+import { parseConfig } from '../lib/config';
+import { GhesEmailStack } from '../lib/ghes-email-stack';
 import { dataSources, exampleConfig, existingInstanceConfig, resources, synthConfig } from './support/stack';
 
 const HOST = 'github.example.com';
@@ -200,6 +203,37 @@ describe('appliance', () => {
         ],
       },
     ]);
+  });
+
+  test('kms:Decrypt is granted only through SSM in the stack\'s region', () => {
+    const c = exampleConfig();
+    c.smtp.password = { ssmParameter: '/ghes/smtp-password', kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' };
+    const doc = JSON.parse(resources(synthConfig(c), 'aws_iam_role_policy')[0].policy);
+    expect(doc.Statement.find((s: { Sid: string }) => s.Sid === 'DecryptSecrets')).toEqual({
+      Sid: 'DecryptSecrets',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: ['arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
+      Condition: { StringEquals: { 'kms:ViaService': [expect.stringMatching(/^ssm\.\$\{data\.aws_region\.\S+\.region\}\.\$\{data\.aws_partition\.\S+\.dns_suffix\}$/)] } },
+    });
+  });
+
+  test('a secret ARN without its random suffix reaches the policy as NAME-??????', () => {
+    const c = exampleConfig();
+    c.smtp.password = { secretsManagerArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:ghes-smtp' };
+    const doc = JSON.parse(resources(synthConfig(c), 'aws_iam_role_policy')[0].policy);
+    expect(doc.Statement[0].Resource).toContain('arn:aws:secretsmanager:us-east-1:111122223333:secret:ghes-smtp-??????');
+  });
+
+  test('appliance.allowPublicAdmin: the admin ports open to the internet, with a synth warning', () => {
+    const c = exampleConfig();
+    c.appliance.adminCidrs = ['0.0.0.0/0'];
+    c.appliance.allowPublicAdmin = true;
+    const stack = new GhesEmailStack(Testing.app(), 'test', parseConfig(c));
+    const rules = resources(Testing.synth(stack), 'aws_vpc_security_group_ingress_rule').filter((r) => r.from_port === 8443 || r.from_port === 122);
+    expect(rules.map((r) => r.cidr_ipv4)).toEqual(['0.0.0.0/0', '0.0.0.0/0']);
+    const warnings = stack.appliance!.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
+    expect(warnings).toEqual([expect.stringMatching(/whole internet/)]);
   });
 
   test('the instance profile uses the role, whose trust is EC2 only', () => {

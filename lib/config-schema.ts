@@ -47,6 +47,7 @@ export const configSchema = z
         rootVolumeGiB: z.number().optional(),
         ipv6: z.boolean().optional(),
         adminCidrs: stringList,
+        allowPublicAdmin: z.boolean().optional(),
         userCidrs: stringList.optional(),
       })
       .strict()

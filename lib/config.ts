@@ -10,11 +10,13 @@ import { GhesEmailConfig, SecretRefJson, configSchema } from './config-schema';
 import { validateExistingInstance } from './ghes-email';
 import { validateGhesApplianceProps } from './ghes-appliance';
 import { validateMailSources } from './inbound-mail-firewall';
-import { Problem, Problems, ValidationError, joinPath, show } from './problems';
+import { parseJsonDocument } from './json-document';
+import { Problem, Problems, ValidationError, isWithin, joinPath, show } from './problems';
 import { REPLY_RECORD_KINDS, validateHostedZone } from './reply-dns-records';
 import { CLI_SETTINGS_KIND } from './cli-settings-output';
 import { SecretRef } from './secret-ref';
 import { SmtpSettings, SmtpSettingsProps, validateSmtpSettingsProps } from './smtp-settings';
+import { configText } from './utf8-text';
 import { checkHostname, checkIntRange, checkOneOf } from './value-rules';
 
 export type { GhesEmailConfig } from './config-schema';
@@ -49,20 +51,21 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
  * Throws ConfigError listing every problem.
  */
 export function loadConfigFile(path: string, hostname?: string): LoadedConfig {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     throw new ConfigError([{ path: '(file)', message: `cannot read ${path}: ${(err as Error).message}` }], path);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError([{ path: '(file)', message: `not valid JSON: ${(err as Error).message}` }], path);
-  }
+  const text = configText(bytes);
+  if (!text.ok) throw new ConfigError([{ path: '(file)', message: text.problem }], path);
+  const doc = parseJsonDocument(text.text, text.errors);
+  if (!doc.ok) throw new ConfigError(doc.problems, path);
+  const raw = doc.value;
   const settings = isConfigShaped(raw) ? [] : findCliSettings(raw);
-  if (settings.length === 0) return parseConfig(raw, path);
+  if (settings.length === 0) return validateConfig(raw, path, 'config', doc.problems);
+  // An outputs document's paths are not config paths: its own problems come alone.
+  if (doc.problems.length > 0) throw new ConfigError(doc.problems, path);
   return parseConfig(pickSettings(settings, hostname, path), path, 'outputs');
 }
 
@@ -94,6 +97,15 @@ function pickSettings(all: Record<string, unknown>[], hostname: string | undefin
  * cli-settings output instead: no zone or instance block, known addresses.
  */
 export function parseConfig(raw: unknown, source = '(inline)', kind: 'config' | 'outputs' = 'config'): LoadedConfig {
+  return validateConfig(raw, source, kind, []);
+}
+
+/**
+ * parseConfig, after the problems found in the file itself (a key given twice,
+ * a number out of range, bytes that are not UTF-8): the value JSON.parse kept
+ * at such a path is not what the operator wrote, so nothing more is said about it.
+ */
+function validateConfig(raw: unknown, source: string, kind: 'config' | 'outputs', fromFile: readonly Problem[]): LoadedConfig {
   let addresses: LoadedConfig['addresses'];
   if (kind === 'outputs') {
     const { kind: _kind, addresses: given, ...rest } = raw as Record<string, unknown>;
@@ -108,8 +120,9 @@ export function parseConfig(raw: unknown, source = '(inline)', kind: 'config' | 
   for (const issue of parsed.success ? [] : parsed.error.issues) removeAt(cleaned, issue.path);
   const p = new Problems();
   const result = checkValues(p, cleaned as GhesEmailConfig, kind);
-  const semantic = p.all.filter((s) => !structural.some((st) => s.path === st.path || s.path.startsWith(`${st.path}.`) || s.path.startsWith(`${st.path}[`)));
-  const problems = dedupe([...structural, ...semantic]);
+  const semantic = p.all.filter((s) => !structural.some((st) => isWithin(s.path, st.path)));
+  const later = [...structural, ...semantic].filter((s) => !fromFile.some((f) => isWithin(s.path, f.path)));
+  const problems = dedupe([...fromFile, ...later]);
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems, source);
   const config = parsed.data as GhesEmailConfig;
   const ei = config.existingInstance;

@@ -21,13 +21,14 @@ import { secretReadPolicy } from './instance-role-policy';
 import { GhesConstruct } from './terraform-literals';
 import { Problems, show } from './problems';
 import { DEFAULT_INSTANCE_TYPE, GHES_AMI_OWNER, GHES_VERSION, MAX_VOLUME_GIB, MIN_DATA_VOLUME_GIB, MIN_ROOT_VOLUME_GIB, amiNameFilter } from './ghes-ami';
-import { checkAwsId, checkCidr, checkIntRange, checkNonEmpty, isToken, sourceSlug } from './value-rules';
+import { checkAwsId, checkCidrList, checkIntRange, checkNonEmpty, isToken, sourceSlug, wholeInternetCidrs } from './value-rules';
 
 /** Admin ports: Management Console / Manage API over HTTPS, and administrative SSH. */
 export const ADMIN_PORTS = [
   { port: 8443, what: 'Management Console and Manage API (HTTPS)' },
   { port: 122, what: 'administrative SSH' },
 ] as const;
+const ADMIN_PORTS_TEXT = 'the Management Console (8443) and admin SSH (122)';
 /** User ports: web and Git. 80 only redirects to 443 once TLS is on; 9418 is unencrypted git://. */
 export const USER_PORTS = [
   { port: 443, what: 'web and Git over HTTPS' },
@@ -43,6 +44,8 @@ export interface GhesApplianceProps {
   readonly subnetId: string;
   /** CIDRs allowed to the admin ports 8443 and 122. Required, no default: these ports must never be open by accident. */
   readonly adminCidrs: string[];
+  /** Accept 0.0.0.0/0 or ::/0 in adminCidrs, which opens 8443 and 122 to the whole internet; synth then warns. @default false */
+  readonly allowPublicAdmin?: boolean;
   /** CIDRs allowed to the user ports 443, 80, 22 and 9418. @default - none: user ports stay closed */
   readonly userCidrs?: string[];
   /** GHES version whose AMI to look up, e.g. "3.17.4". @default - required unless amiId is given */
@@ -76,10 +79,14 @@ export function validateGhesApplianceProps(p: Problems, props: GhesApplianceProp
   checkAwsId(p, 'amiId', props.amiId, 'ami');
   if (props.adminCidrs === undefined) p.add('adminCidrs', 'required: the CIDRs allowed to reach ports 8443 and 122 (there is no default)');
   checkNonEmpty(p, 'adminCidrs', props.adminCidrs, 'CIDR');
-  for (const key of ['adminCidrs', 'userCidrs'] as const) {
-    const list = props[key];
-    if (list && !isToken(list)) list.forEach((c, i) => checkCidr(p.at(key), i, c));
+  const admin = checkCidrList(p, 'adminCidrs', props.adminCidrs);
+  // Refused unless asked for by name: the console and admin SSH open to everyone is never a safe accident.
+  if (props.allowPublicAdmin !== true) {
+    for (const { index, reading } of wholeInternetCidrs(admin)) {
+      p.at('adminCidrs').add(index, `got ${show(props.adminCidrs[index])}, which opens ${ADMIN_PORTS_TEXT} to the whole internet; expected your admin networks, or allowPublicAdmin set to true to accept ${reading.canonical}`);
+    }
   }
+  checkCidrList(p, 'userCidrs', props.userCidrs);
   if (props.ghesVersion === undefined && props.amiId === undefined) p.add('ghesVersion', 'required unless amiId is given: the GHES version whose AMI to use, e.g. "3.17.4"');
   if (props.ghesVersion !== undefined && !isToken(props.ghesVersion) && !GHES_VERSION.test(props.ghesVersion)) {
     p.add('ghesVersion', `got ${show(props.ghesVersion)}; expected a GHES version such as "3.17.4"`);
@@ -116,6 +123,11 @@ export class GhesAppliance extends GhesConstruct {
     const p = new Problems(this.node.path);
     validateGhesApplianceProps(p, props);
     p.throwIfAny('Invalid GhesAppliance props');
+    // The props are valid here, so 0.0.0.0/0 or ::/0 in adminCidrs means allowPublicAdmin is true: say so at every synth.
+    const open = wholeInternetCidrs(checkCidrList(new Problems(), 'adminCidrs', props.adminCidrs)).map((c) => c.reading.canonical);
+    if (open.length > 0) {
+      Annotations.of(this).addWarning(`adminCidrs includes ${open.join(' and ')}: ${ADMIN_PORTS_TEXT} are open to the whole internet (allowPublicAdmin is true). Narrow adminCidrs to your admin networks when you can.`);
+    }
 
     this.vpcId = props.vpcId;
     this.securityGroup = new SecurityGroup(this, 'access', {

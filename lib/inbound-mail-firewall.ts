@@ -9,8 +9,8 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { GhesConstruct } from './terraform-literals';
 import { addIngressRules } from './ingress-rules';
-import { Problems } from './problems';
-import { checkAwsId, checkCidr, checkNonEmpty, isToken, sourceSlug } from './value-rules';
+import { Problems, show } from './problems';
+import { checkAwsId, checkCidrList, checkNonEmpty, isToken, sourceSlug } from './value-rules';
 
 export const SMTP_PORT = 25;
 export const DEFAULT_INBOUND_MAIL_CIDRS = ['0.0.0.0/0', '::/0'];
@@ -43,17 +43,19 @@ export function validateInboundMailFirewallProps(p: Problems, props: InboundMail
 
 /** Checks the CIDR and prefix-list sources (shared with the config loader's `inboundMail`). */
 export function validateMailSources(p: Problems, allowedCidrs?: string[], prefixListIds?: string[]): void {
-  if (allowedCidrs && !isToken(allowedCidrs)) allowedCidrs.forEach((c, i) => checkCidr(p.at('allowedCidrs'), i, c));
-  if (prefixListIds && !isToken(prefixListIds)) prefixListIds.forEach((id, i) => checkAwsId(p.at('prefixListIds'), i, id, 'pl'));
+  checkCidrList(p, 'allowedCidrs', allowedCidrs);
+  if (prefixListIds && !isToken(prefixListIds)) {
+    // The same list twice would be a duplicate rule too (and a construct id collision).
+    const first = new Map<string, number>();
+    prefixListIds.forEach((id, i) => {
+      checkAwsId(p.at('prefixListIds'), i, id, 'pl');
+      const earlier = first.get(id);
+      if (earlier === undefined) first.set(id, i);
+      else if (!isToken(id)) p.at('prefixListIds').add(i, `got ${show(id)} twice (also at [${earlier}]); AWS rejects duplicate rules: remove one`);
+    });
+  }
   if (allowedCidrs && !isToken(allowedCidrs) && allowedCidrs.length === 0 && (prefixListIds ?? []).length === 0) {
     p.add('allowedCidrs', 'got an empty list and no prefixListIds; nothing could deliver replies. Expected at least one source');
-  }
-  if (allowedCidrs && !isToken(allowedCidrs)) {
-    const seen = new Set<string>();
-    allowedCidrs.forEach((c, i) => {
-      if (seen.has(c)) p.at('allowedCidrs').add(i, `got ${JSON.stringify(c)} twice; AWS rejects duplicate rules`);
-      seen.add(c);
-    });
   }
 }
 

@@ -31,13 +31,22 @@ export function formatProblems(problems: readonly Problem[]): string {
 /** Joins a prefix and a key into a dotted path; array indexes render as `[i]`. */
 export function joinPath(prefix: string, key: string | number): string {
   if (typeof key === 'number') return `${prefix}[${key}]`;
-  return prefix ? `${prefix}.${key}` : key;
+  // A key from a file may hold a line break or an escape sequence: a problem stays one line, and inert.
+  const safe = key.replace(/[\x00-\x1f\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return prefix ? `${prefix}.${safe}` : safe;
+}
+
+/** True when `path` is `parent` itself or a value inside it (`parent.x`, `parent[0]`). */
+export function isWithin(path: string, parent: string): boolean {
+  return parent === '(root)' || path === parent || path.startsWith(`${parent}.`) || path.startsWith(`${parent}[`);
 }
 
 /** Renders a received value for an error message (strings quoted, objects as JSON). */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'string') return JSON.stringify(value);
+  // JSON.stringify writes Infinity and NaN as "null", which names the wrong problem.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {

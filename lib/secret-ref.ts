@@ -16,13 +16,13 @@ export type SecretSource =
 export interface SecretsManagerOptions {
   /** Key to read when the secret string is a JSON object. @default - the whole SecretString is the value */
   readonly jsonKey?: string;
-  /** Customer-managed KMS key that encrypts the secret; the instance role gets kms:Decrypt on it. @default - the AWS-managed key (no KMS permission needed) */
+  /** Customer-managed KMS key that encrypts the secret, as a key ARN (an alias ARN cannot grant access); the instance role gets kms:Decrypt on it, through Secrets Manager only. @default - the AWS-managed key (no KMS permission needed) */
   readonly kmsKeyArn?: string;
 }
 
 /** Options for an SSM Parameter Store SecureString. */
 export interface SsmParameterOptions {
-  /** Customer-managed KMS key that encrypts the parameter. @default - the AWS-managed key aws/ssm */
+  /** Customer-managed KMS key that encrypts the parameter, as a key ARN (an alias ARN cannot grant access); kms:Decrypt is granted through SSM only. @default - the AWS-managed key aws/ssm */
   readonly kmsKeyArn?: string;
 }
 
@@ -35,7 +35,8 @@ export interface SecretRefConfig {
 }
 
 const SECRET_ARN = /^arn:aws(-[a-z]+)*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
-const KMS_ARN = /^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/;
+const KMS_ARN = /^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9_-]+$/;
+const KMS_ALIAS_ARN = /^arn:aws(-[a-z]+)*:kms:[a-z0-9-]+:\d{12}:alias\/[A-Za-z0-9/_-]+$/;
 const SSM_NAME = /^(\/?[A-Za-z0-9_.-]+)(\/[A-Za-z0-9_.-]+)*$/;
 const SSM_ARN = /^arn:aws(-[a-z]+)*:ssm:[a-z0-9-]+:\d{12}:parameter\/[A-Za-z0-9_./-]+$/;
 
@@ -119,8 +120,13 @@ export class SecretRef {
     if (s.kind === 'ssm' && !isToken(s.parameter) && !(SSM_NAME.test(s.parameter) || SSM_ARN.test(s.parameter))) {
       p.add('ssmParameter', `got ${show(s.parameter)}; expected a parameter name such as "/ghes/smtp-password" or its ARN`);
     }
-    if (s.kind !== 'plaintext' && s.kmsKeyArn !== undefined && !isToken(s.kmsKeyArn) && !KMS_ARN.test(s.kmsKeyArn)) {
-      p.add('kmsKeyArn', `got ${show(s.kmsKeyArn)}; expected a KMS key ARN such as "arn:aws:kms:us-east-1:111122223333:key/…"`);
+    if (s.kind !== 'plaintext' && s.kmsKeyArn !== undefined && !isToken(s.kmsKeyArn)) {
+      if (KMS_ALIAS_ARN.test(s.kmsKeyArn)) {
+        // https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html
+        p.add('kmsKeyArn', `got the alias ARN ${show(s.kmsKeyArn)}; an IAM policy cannot grant kms:Decrypt through an alias. Expected the key ARN ("arn:aws:kms:REGION:ACCOUNT:key/KEY-ID"; \`aws kms describe-key --key-id ${s.kmsKeyArn}\` prints it)`);
+      } else if (!KMS_ARN.test(s.kmsKeyArn)) {
+        p.add('kmsKeyArn', `got ${show(s.kmsKeyArn)}; expected a KMS key ARN such as "arn:aws:kms:us-east-1:111122223333:key/…"`);
+      }
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import { Problems, show } from './problems';
 import { SecretRef } from './secret-ref';
-import { checkEmail, checkHostname, checkHttpUrl, checkIntRange, checkOneOf, isToken } from './value-rules';
+import { checkEmail, checkHostOrIp, checkHostname, checkHttpUrl, checkIntRange, checkOneOf, isToken } from './value-rules';
 
 export const SMTP_AUTHENTICATIONS = ['plain', 'login', 'cram_md5', 'none'] as const;
 /** SMTP AUTH mechanism GHES uses with the relay. `none` sends no credentials. */
@@ -20,7 +20,7 @@ export type ExtraSmtpValue = string | number | boolean;
 export interface SmtpSettingsProps {
   /** "Enable email": outbound notifications and inbound reply-by-email. @default true */
   readonly enabled?: boolean;
-  /** "Server address": the SMTP relay's hostname. */
+  /** "Server address": the SMTP relay's hostname, or its IPv4 or IPv6 address. */
   readonly address: string;
   /** "Port" of the relay. @default 587 */
   readonly port?: number;
@@ -57,7 +57,7 @@ export const RENDERED_SMTP_KEYS = [
 
 /** Records every problem with SMTP settings props under `p` (paths are the prop names). */
 export function validateSmtpSettingsProps(p: Problems, props: SmtpSettingsProps): void {
-  checkHostname(p, 'address', props.address);
+  checkHostOrIp(p, 'address', props.address);
   checkIntRange(p, 'port', props.port, 1, 65535, 'a TCP port');
   checkHostname(p, 'domain', props.domain);
   const authOk = checkOneOf(p, 'authentication', props.authentication, SMTP_AUTHENTICATIONS);

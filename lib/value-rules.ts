@@ -3,9 +3,13 @@
  * Each records a problem instead of throwing, and ignores Terraform tokens:
  * a reference such as `${aws_eip.x.public_ip}` is only known at apply time.
  */
+import { domainToASCII } from 'node:url';
 import * as ipaddr from 'ipaddr.js';
 import { Token } from 'cdktf';
+import { CidrReading, IpFamily, isWholeInternet, readCidr } from './cidr';
 import { Problems, show } from './problems';
+
+export type { IpFamily } from './cidr';
 
 /** True when the value is a cdktf token (a reference resolved by Terraform later). */
 export function isToken(value: unknown): boolean {
@@ -19,6 +23,8 @@ const LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
 
 /** Problem text for a DNS hostname, or undefined when it is fine. */
 export function hostnameProblem(value: string): string | undefined {
+  const ascii = punycodeOf(value);
+  if (ascii !== undefined) return `got ${show(value)}, an internationalized name; expected its punycode form ${show(ascii)}`;
   if (value.endsWith('.')) return `got ${show(value)}: write the hostname without a trailing dot`;
   if (value.length > 253) return `got a ${value.length}-character name; expected a hostname of at most 253 characters`;
   const labels = value.split('.');
@@ -28,10 +34,35 @@ export function hostnameProblem(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The punycode (ASCII) form of an internationalized name, when it is one and
+ * that form is a valid hostname. DNS, SMTP and GHES's settings take the ASCII
+ * form; converting silently would hide which name actually gets used.
+ */
+function punycodeOf(value: string): string | undefined {
+  if (!/[^\x00-\x7f]/.test(value)) return undefined;
+  const ascii = domainToASCII(value);
+  return ascii !== '' && hostnameProblem(ascii) === undefined ? ascii : undefined;
+}
+
 export function checkHostname(p: Problems, key: string, value: string | undefined): void {
   if (value === undefined || isToken(value)) return;
   const problem = hostnameProblem(value);
   if (problem) p.add(key, problem);
+}
+
+/** A server address: a hostname, or an IPv4 or IPv6 literal (GHES's SMTP "Server address" takes either). */
+export function checkHostOrIp(p: Problems, key: string, value: string | undefined): void {
+  if (value === undefined || isToken(value)) return;
+  if (ipaddr.IPv4.isValidFourPartDecimal(value)) return;
+  if (value.includes(':') && !value.includes('%') && ipaddr.IPv6.isValid(value)) return;
+  const inner = value.slice(1, -1);
+  if (value.startsWith('[') && value.endsWith(']') && ipaddr.IPv6.isValid(inner)) {
+    p.add(key, `got ${show(value)}; expected the address without the brackets: ${show(inner)}`);
+    return;
+  }
+  const problem = hostnameProblem(value);
+  if (problem) p.add(key, problem.replace(/; expected a fully qualified hostname/, '; expected an IP address or a fully qualified hostname'));
 }
 
 /** Mailbox check: local@domain, with an RFC 1123 domain. Not RFC 5322 in full, on purpose: GHES needs a plain address. */
@@ -40,24 +71,35 @@ export function checkEmail(p: Problems, key: string, value: string | undefined):
   const at = value.lastIndexOf('@');
   const local = value.slice(0, at);
   const domain = value.slice(at + 1);
-  if (at < 1 || /[\s<>(),;:"\\[\]@]/.test(local) || local.length > 64 || hostnameProblem(domain) !== undefined) {
+  const ascii = at < 1 ? undefined : punycodeOf(domain);
+  if (ascii !== undefined) {
+    p.add(key, `got ${show(value)}, whose domain is internationalized; expected its punycode form ${show(`${local}@${ascii}`)}`);
+  } else if (at < 1 || /[\s<>(),;:"\\[\]@]/.test(local) || local.length > 64 || hostnameProblem(domain) !== undefined) {
     p.add(key, `got ${show(value)}; expected an email address such as "noreply@github.example.com"`);
   }
 }
 
-/** A support URL: GHES requires the http:// or https:// scheme. */
+/**
+ * A support URL: GHES requires the http:// or https:// scheme. GHES shows it
+ * to every user, so credentials in it are refused (and never echoed), and so
+ * is whitespace, which the URL parser would silently drop or encode.
+ */
 export function checkHttpUrl(p: Problems, key: string, value: string | undefined): void {
   if (value === undefined || isToken(value)) return;
-  let ok = /^https?:\/\//i.test(value);
-  if (ok) {
-    try {
-      const url = new URL(value);
-      ok = url.hostname.length > 0;
-    } catch {
-      ok = false;
-    }
+  // Anchored, and the class stops at the first "/", "?" or "#": one pass at most.
+  const shown = show(value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@'));
+  if (/[\s\x00-\x1f\x7f]/.test(value)) {
+    p.add(key, `got ${shown}; a URL may not contain spaces or line breaks (write a space as %20)`);
+    return;
   }
-  if (!ok) p.add(key, `got ${show(value)}; expected a URL that starts with "http://" or "https://"`);
+  let url: URL | undefined;
+  try {
+    url = /^https?:\/\//i.test(value) ? new URL(value) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url || url.hostname.length === 0) p.add(key, `got ${shown}; expected a URL that starts with "http://" or "https://"`);
+  else if (url.username !== '' || url.password !== '') p.add(key, `got ${shown}, a URL with user:password@ credentials, which GHES would show to every user; expected the URL without them`);
 }
 
 /** An integer in [min, max]. */
@@ -68,24 +110,50 @@ export function checkIntRange(p: Problems, key: string, value: number | undefine
   }
 }
 
-export type IpFamily = 'ipv4' | 'ipv6';
-
 /** The family of a CIDR such as "10.0.0.0/8" or "::/0", or undefined when it is not one. */
 export function cidrFamily(value: string): IpFamily | undefined {
-  if (!/\/\d{1,3}$/.test(value)) return undefined;
-  try {
-    const [addr] = ipaddr.parseCIDR(value);
-    return addr.kind();
-  } catch {
-    return undefined;
-  }
+  return readCidr(value)?.family;
 }
 
-export function checkCidr(p: Problems, key: string | number, value: string): IpFamily | undefined {
+/** Checks one CIDR literal; returns its reading when it is acceptable as written. */
+export function checkCidr(p: Problems, key: string | number, value: string): CidrReading | undefined {
   if (isToken(value)) return undefined;
-  const family = cidrFamily(value);
-  if (!family) p.add(key, `got ${show(value)}; expected an IPv4 or IPv6 CIDR block such as "10.0.0.0/8" or "2001:db8::/32"`);
-  return family;
+  const reading = readCidr(value);
+  if (!reading) p.add(key, `got ${show(value)}; expected an IPv4 or IPv6 CIDR block such as "10.0.0.0/8" or "2001:db8::/32"`);
+  else if (reading.flaws.length > 0) p.add(key, `got ${show(value)}, which ${reading.flaws.join(' and ')}; expected ${show(reading.canonical)}`);
+  return reading && reading.flaws.length === 0 ? reading : undefined;
+}
+
+/**
+ * Checks a literal CIDR list: each block, and no block twice in any spelling
+ * (AWS rejects duplicate rules, and the rule ids would collide). A token list
+ * is not judged; a token item only clashes with the same token. Returns the
+ * accepted readings by index (undefined for tokens and rejected items).
+ */
+export function checkCidrList(p: Problems, key: string, list: readonly string[] | undefined): (CidrReading | undefined)[] {
+  if (list === undefined || isToken(list)) return [];
+  const at = p.at(key);
+  const first = new Map<string, number>();
+  return list.map((value, i) => {
+    const reading = checkCidr(at, i, value);
+    const id = isToken(value) ? `token ${value}` : reading?.canonical;
+    if (id === undefined) return undefined;
+    const earlier = first.get(id);
+    if (earlier === undefined) {
+      first.set(id, i);
+      return reading;
+    }
+    const again = `AWS rejects duplicate rules: remove one`;
+    if (isToken(value)) at.add(i, `got the same Terraform reference twice (also at [${earlier}]); ${again}`);
+    else if (list[earlier] === value) at.add(i, `got ${show(value)} twice (also at [${earlier}]); ${again}`);
+    else at.add(i, `got ${show(value)}, the same block as [${earlier}] ${show(list[earlier])}; ${again}`);
+    return undefined;
+  });
+}
+
+/** The accepted readings that open a port to everyone (0.0.0.0/0, ::/0), with their indexes. */
+export function wholeInternetCidrs(readings: readonly (CidrReading | undefined)[]): { index: number; reading: CidrReading }[] {
+  return readings.flatMap((reading, index) => (reading && isWholeInternet(reading) ? [{ index, reading }] : []));
 }
 
 export function checkIpAddress(p: Problems, key: string, value: string | undefined, family: IpFamily): void {
