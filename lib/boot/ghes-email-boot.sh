@@ -23,10 +23,11 @@
 #   GHES_EMAIL_SSM_ENDPOINT   https://ssm.<region>.amazonaws.com
 #   GHES_EMAIL_CA_BUNDLE      CA file for the AWS endpoints (default: system CAs)
 #   GHES_EMAIL_MANAGE_URL     https://localhost:8443 (self-signed: -k for it only)
-#   GHES_EMAIL_BACKOFF_INITIAL 2, GHES_EMAIL_BACKOFF_MAX 60
+#   GHES_EMAIL_BACKOFF_INITIAL 2, GHES_EMAIL_BACKOFF_MAX 30 (each retry is logged)
 #   GHES_EMAIL_AWS_TIMEOUT    300   deadline for the metadata service and AWS APIs
 #   GHES_EMAIL_MANAGE_TIMEOUT 3600  deadline for the Manage API to come up
 #   GHES_EMAIL_INIT_TIMEOUT   waitForInitMinutes*60: wait for an operator to initialize
+#   GHES_EMAIL_WARN_401       300   warn (and repeat) after this long of HTTP 401
 #   GHES_EMAIL_APPLY_POLL     15, GHES_EMAIL_APPLY_TIMEOUT 7200
 #   GHES_EMAIL_REQUEST_TIMEOUT 30   per HTTP request
 set -Eeuo pipefail
@@ -56,9 +57,12 @@ TMP=''
 SECRETS=()
 FAILED=''
 
+# Every line is redacted here, so no message can show a secret by mistake.
+# The local REPLY keeps the caller's.
 log() {
-  local line
-  printf -v line '%(%Y-%m-%dT%H:%M:%SZ)T ghes-email-boot: %s' -1 "$*"
+  local line REPLY
+  redact "$*"
+  printf -v line '%(%Y-%m-%dT%H:%M:%SZ)T ghes-email-boot: %s' -1 "$REPLY"
   printf '%s\n' "$line" >>"$LOG"
   printf '%s\n' "$line" >&2
 }
@@ -93,14 +97,18 @@ now_ms() {
   REPLY=$((10#$t / 1000))
 }
 
-# Bounded exponential backoff: sleep DELAY (ms, doubled up to BACKOFF_MAX_MS),
-# never past DEADLINE (ms). Returns 1 when the deadline has passed.
+# backoff DEADLINE [WHAT]: bounded exponential backoff: sleep DELAY (ms,
+# doubled up to BACKOFF_MAX_MS), never past DEADLINE (ms). Returns 1 when the
+# deadline has passed. With WHAT, each retry is logged with the last error and
+# the time left: BACKOFF_MAX plus one request (60 s by default) is the longest a
+# wait stays silent (a silent hour at first boot looks like a hang).
 DELAY=0
 backoff() {
   local deadline=$1 left
   now_ms
   left=$((deadline - REPLY))
   ((left > 0)) || return 1
+  [[ -z ${2:-} ]] || log "waiting for $2: $(tail_err), $((left / 1000))s left"
   ((DELAY < left)) || DELAY=$left
   sleep "$((DELAY / 1000)).$(printf '%03d' $((DELAY % 1000)))"
   DELAY=$((DELAY * 2))
@@ -155,17 +163,16 @@ json_get() {
   done
 }
 
+# The code point $1 as UTF-8 into REPLY. One loop instead of a branch per length
+# (user data is capped at 16 KB): continuation bytes (6 bits each) from the end
+# while the rest does not fit the lead byte (7 bits alone, else 6 - k bits).
 utf8() {
-  local c=$1 f
-  if ((c < 0x80)); then
-    printf -v f '\\x%02x' "$c"
-  elif ((c < 0x800)); then
-    printf -v f '\\x%02x\\x%02x' $((0xC0 | c >> 6)) $((0x80 | (c & 0x3F)))
-  elif ((c < 0x10000)); then
-    printf -v f '\\x%02x\\x%02x\\x%02x' $((0xE0 | c >> 12)) $((0x80 | ((c >> 6) & 0x3F))) $((0x80 | (c & 0x3F)))
-  else
-    printf -v f '\\x%02x\\x%02x\\x%02x\\x%02x' $((0xF0 | c >> 18)) $((0x80 | ((c >> 12) & 0x3F))) $((0x80 | ((c >> 6) & 0x3F))) $((0x80 | (c & 0x3F)))
-  fi
+  local c=$1 f='' k=0
+  while ((c >= (k ? 1 << (6 - k) : 128))); do
+    printf -v f '\\x%02x%s' $((128 | (c & 63))) "$f"
+    c=$((c >> 6)) k=$((k + 1))
+  done
+  printf -v f '\\x%02x%s' $((c | (k ? 0xFF80 >> k & 255 : 0))) "$f"
   printf -v REPLY '%b' "$f"
 }
 
@@ -189,14 +196,22 @@ json_true() {
   [[ $2 =~ \"$1\"[[:space:]]*:[[:space:]]*true ]]
 }
 
-# Replaces every fetched secret in $1 (raw and JSON-escaped) before it is logged.
+# add_secret V: V raw, JSON-escaped, in base64 (B64; also without padding) and
+# URL-encoded, for redact: a server that echoes a request shows the basic-auth
+# header in base64, a form or query string shows a value URL-encoded.
+add_secret() {
+  B64=$(printf '%s' "$1" | openssl base64 -A)
+  json_escape "$1"
+  SECRETS+=("$1" "$REPLY" "$B64" "${B64%%=*}")
+  enc "$1"
+  SECRETS+=("$REPLY")
+}
+
+# Replaces every form of every fetched secret in $1 with <redacted>.
 redact() {
   local s=$1 v
   for v in "${SECRETS[@]}"; do
-    [[ -n $v ]] || continue
-    s=${s//"$v"/<redacted>}
-    json_escape "$v"
-    s=${s//"$REPLY"/<redacted>}
+    [[ -n $v ]] && s=${s//"$v"/<redacted>}
   done
   REPLY=$s
 }
@@ -222,11 +237,14 @@ hmac() {
   REPLY=$({ printf '%b' "$op"; { printf '%b' "$ip"; printf '%s' "$2"; } | openssl dgst -sha256 -binary; } | sha256_hex)
 }
 
-hex_of() {
-  local s=$1 i h out=''
+# enc S [x]: S URL-encoded (RFC 3986) into REPLY; with x, every byte is
+# encoded (%XX: strip the % for a hex key). LC_ALL=C: ${s:i:1} is one byte.
+enc() {
+  local s=$1 i c out=''
   for ((i = 0; i < ${#s}; i++)); do
-    printf -v h '%02x' "'${s:i:1}"
-    out+=$h
+    c=${s:i:1}
+    [[ -z ${2:-} && $c == [A-Za-z0-9._~-] ]] || printf -v c '%%%02X' "'$c"
+    out+=$c
   done
   REPLY=$out
 }
@@ -245,7 +263,7 @@ imds() {
     http -X "$method" -H @"$hdr" "$IMDS$path"
     [[ $CODE == 200 ]] && return 0
     [[ $CODE == 000 || $CODE == 5* ]] || die 3 "metadata service: HTTP $CODE for $path; check the instance profile and IMDSv2 settings, $AGAIN"
-    backoff "$deadline" || die 3 "metadata service $IMDS unreachable ($path); enable instance metadata (IMDSv2), $AGAIN"
+    backoff "$deadline" "$IMDS$path" || die 3 "metadata service $IMDS unreachable ($path); enable instance metadata (IMDSv2), $AGAIN"
   done
 }
 
@@ -271,13 +289,17 @@ imds_login() {
   SK=$REPLY
   json_get Token "$BODY" || die 3 "$nocred"
   ST=$REPLY
-  SECRETS+=("$SK" "$ST")
+  add_secret "$SK"
+  add_secret "$ST"
   # New credentials: aws_call derives its signing key again.
   SIGN_SCOPE='' SIGN_KEY=''
   log "region $REGION, role $role"
 }
 
-# aws SERVICE REGION ENDPOINT TARGET BODY: a SigV4-signed AWS JSON 1.1 call.
+# aws_call SERVICE REGION ENDPOINT TARGET BODY NAME: a SigV4-signed AWS JSON 1.1
+# call. No answer, 5xx, throttling and AccessDenied are retried until the AWS
+# deadline: a new instance role's policy takes a while to apply (IAM is
+# eventually consistent), and a denied read at first boot is often that race.
 aws_call() {
   local service=$1 region=$2 url=$3 target=$4 body=$5 host date day scope creq sts k deadline
   local ct=application/x-amz-json-1.1 sh='content-type;host;x-amz-date;x-amz-security-token;x-amz-target'
@@ -293,7 +315,8 @@ aws_call() {
     sts="AWS4-HMAC-SHA256"$'\n'"$date"$'\n'"$scope"$'\n'"$(printf '%s' "$creq" | sha256_hex)"
     # The signing key depends only on the day, region and service: derive it once per scope.
     if [[ $SIGN_SCOPE != "$scope" ]]; then
-      hex_of "AWS4$SK"
+      enc "AWS4$SK" x
+      REPLY=${REPLY//%/}
       for k in "$day" "$region" "$service" aws4_request; do hmac "$REPLY" "$k"; done
       SIGN_KEY=$REPLY SIGN_SCOPE=$scope
     fi
@@ -302,8 +325,9 @@ aws_call() {
       "Authorization: AWS4-HMAC-SHA256 Credential=$AK/$scope, SignedHeaders=$sh, Signature=$REPLY" >"$TMP/h-aws"
     printf '%s' "$body" >"$TMP/req"
     http -X POST -H @"$TMP/h-aws" --data-binary @"$TMP/req" ${GHES_EMAIL_CA_BUNDLE:+--cacert "$GHES_EMAIL_CA_BUNDLE"} "$url/"
-    [[ $CODE == 000 || $CODE == 5* || $BODY == *Throttling* ]] || return 0
-    backoff "$deadline" || return 0
+    # Only error answers: a secret's value may contain any text.
+    [[ $CODE == 000 || $CODE == 5* || ($CODE == 4* && $BODY =~ Throttl|AccessDenied) ]] || return 0
+    backoff "$deadline" "the $6" || return 0
   done
 }
 
@@ -327,7 +351,7 @@ fetch() {
       endpoint "${GHES_EMAIL_SECRETSMANAGER_ENDPOINT:-}" secretsmanager "$region"
       url=$REPLY
       json_escape "$id"
-      aws_call secretsmanager "$region" "$url" secretsmanager.GetSecretValue "{\"SecretId\":\"$REPLY\"}"
+      aws_call secretsmanager "$region" "$url" secretsmanager.GetSecretValue "{\"SecretId\":\"$REPLY\"}" "$name"
       ;;
     ssm)
       region=$REGION
@@ -338,18 +362,16 @@ fetch() {
       endpoint "${GHES_EMAIL_SSM_ENDPOINT:-}" ssm "$region"
       url=$REPLY
       json_escape "$id"
-      aws_call ssm "$region" "$url" AmazonSSM.GetParameter "{\"Name\":\"$REPLY\",\"WithDecryption\":true}"
+      aws_call ssm "$region" "$url" AmazonSSM.GetParameter "{\"Name\":\"$REPLY\",\"WithDecryption\":true}" "$name"
       ;;
     *) die 2 "bad secret kind '$kind'" ;;
   esac
   local noval="the $name in $id has no value or a NUL character; fix the secret, $AGAIN"
   if [[ $CODE != 200 ]]; then
     err=$(tail_err)
-    json_get __type "$BODY" && err="${REPLY##*#}"
     ref_desc "$kind" "$id" "$key"
     local where=$REPLY
     json_get Message "$BODY" || json_get message "$BODY" || REPLY=''
-    redact "$REPLY"
     die 4 "cannot read the $name from $where: $err${REPLY:+ ($REPLY)}; check the secret exists and the instance role may read it (and kms:Decrypt), $AGAIN"
   fi
   FILE=''
@@ -391,15 +413,15 @@ fetch_secrets() {
   WRONG="the root password in $ROOT_REF is wrong"
   FIXPW="put the right password in $ROOT_REF, $AGAIN"
   [[ -n $ROOT_PW ]] || die 4 "the root password in $ROOT_REF is empty; $AGAIN"
-  SECRETS+=("$ROOT_PW")
-  printf 'api_key:%s' "$ROOT_PW" | openssl base64 -A >"$TMP/b64"
-  printf 'Authorization: Basic %s\n' "$(<"$TMP/b64")" >"$TMP/h-auth"
+  add_secret "$ROOT_PW"
+  add_secret "api_key:$ROOT_PW"
+  printf 'Authorization: Basic %s\n' "$B64" >"$TMP/h-auth"
   log "read the root password from $ROOT_REF"
   SMTP_PW=''
   if ((${#SMTP_PW_REF[@]})); then
     fetch "SMTP password" "${SMTP_PW_REF[@]}"
     SMTP_PW=$REPLY
-    SECRETS+=("$SMTP_PW")
+    add_secret "$SMTP_PW"
     ref_desc "${SMTP_PW_REF[@]}"
     log "read the SMTP password from $REPLY"
   fi
@@ -415,20 +437,23 @@ fetch_secrets() {
 
 # manage METHOD PATH [curl args]: a Manage API call, retried while the API is
 # down or restarting (no answer, 502, 503, 504) until the Manage deadline.
+# Keeps the caller's DELAY, so that a polling caller's backoff still grows.
 manage() {
-  local method=$1 path=$2 deadline
+  local method=$1 path=$2 deadline d=$DELAY
   shift 2
   deadline_in "${GHES_EMAIL_MANAGE_TIMEOUT:-3600}"
   deadline=$REPLY
   while :; do
     http -k -X "$method" -H @"$TMP/h-auth" "$@" "$MANAGE$path"
-    [[ $CODE =~ ^(000|502|503|504)$ ]] || return 0
-    backoff "$deadline" || die 5 "Manage API $MANAGE down ($method $path: $(tail_err)); wait until GHES has booted, $AGAIN"
+    [[ $CODE =~ ^(000|502|503|504)$ ]] || { DELAY=$d; return 0; }
+    backoff "$deadline" "$method $path" || die 5 "Manage API $MANAGE down ($method $path: $(tail_err)); wait until GHES has booted, $AGAIN"
   done
 }
 
+# The last error: an AWS error type, an HTTP status or curl's message.
 tail_err() {
   if [[ $CODE != 000 ]]; then
+    json_get __type "$BODY" && printf '%s' "${REPLY##*#}" && return
     printf 'HTTP %s' "$CODE"
   else
     local l=''
@@ -438,12 +463,16 @@ tail_err() {
 }
 
 wait_initialized() {
-  local deadline tried=''
+  local deadline tried='' t0 w warn
   log "3/6 waiting for the Manage API at $MANAGE"
   manage GET /manage/v1/version
   log "the Manage API answers (HTTP $CODE)"
+  ms "${GHES_EMAIL_WARN_401:-300}"
+  w=$REPLY
   deadline_in "${GHES_EMAIL_INIT_TIMEOUT:-$((WAIT_INIT_MIN * 60))}"
   deadline=$REPLY
+  now_ms
+  t0=$REPLY warn=$((REPLY + w))
   log "4/6 checking the appliance is initialized"
   while :; do
     manage GET /manage/v1/config/settings
@@ -465,6 +494,12 @@ wait_initialized() {
           log "HTTP 401 after config/init; waiting"
         else
           log "HTTP 401: waiting for an operator to initialize the appliance (or $WRONG)"
+        fi
+        # A wrong password would otherwise surface only at the deadline (hours).
+        now_ms
+        if ((REPLY >= warn)); then
+          warn=$((REPLY + w))
+          log "WARNING: HTTP 401 for $(((REPLY - t0) / 1000))s: not initialized yet, or $WRONG (managementConsole.password); check the Management Console (port 8443) is set up and that password signs in; still waiting"
         fi
         ;;
       *)
@@ -534,7 +569,6 @@ apply_events() {
   fi
   s=$BODY
   while ((n < 40)) && json_get body "$s"; do
-    redact "$REPLY"
     log "apply event: ${REPLY//$'\n'/ }"
     s=${s#*\"body\"}
     n=$((n + 1))
@@ -550,7 +584,7 @@ main() {
   [[ -n $SMTP_JSON ]] || die 2 "bare template: use the synthesized user data"
   ms "${GHES_EMAIL_BACKOFF_INITIAL:-2}"
   BACKOFF_INITIAL_MS=$REPLY
-  ms "${GHES_EMAIL_BACKOFF_MAX:-60}"
+  ms "${GHES_EMAIL_BACKOFF_MAX:-30}"
   BACKOFF_MAX_MS=$REPLY
   ms "$REQ_TIMEOUT"
   local marker=$STATE_DIR/applied-$SETTINGS_SHA

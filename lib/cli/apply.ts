@@ -11,7 +11,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { CONFIG_HELP, ConfigError, HOSTNAME_HELP, loadConfigFile } from '../config';
 import { SecretRef } from '../secret-ref';
 import { diffSmtp, formatDiff } from './settings-diff';
-import { ManageApi, ManageApiError } from './manage-api';
+import { ManageApi, ManageApiConnectionError, ManageApiError } from './manage-api';
+import { SecretRedactor } from './redact-secrets';
 import { resolveSecret } from './resolve-secret';
 
 export interface ApplyOptions {
@@ -34,7 +35,7 @@ export interface ApplyIo {
   readStdin(): Promise<string>;
   /** Asks yes/no; undefined when there is no terminal to ask on. */
   confirm?(question: string): Promise<boolean>;
-  /** Resolves a secret reference. @default resolveSecret with the config's region */
+  /** Resolves a secret reference. @default resolveSecret: an ARN's own region, the config's for an SSM name */
   resolve?(ref: SecretRef, region: string): Promise<string>;
 }
 
@@ -84,16 +85,57 @@ function processIo(): ApplyIo {
   };
 }
 
-/** Replaces each secret in `text` (raw and JSON-escaped). */
-function redact(text: string, secrets: string[]): string {
-  let out = text;
-  for (const s of secrets.filter((x) => x !== '')) {
-    out = out.split(s).join('<redacted>').split(JSON.stringify(s).slice(1, -1)).join('<redacted>');
+/** Node's codes for a certificate it could not verify. */
+const UNTRUSTED_CERT = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+]);
+
+/** What to do about a failure, if the failure says it. */
+function hintFor(err: unknown): string {
+  if (err instanceof ManageApiError && err.status === 401) return ' (the root site administrator password is wrong)';
+  if (err instanceof ManageApiConnectionError && err.code !== undefined) {
+    if (UNTRUSTED_CERT.has(err.code)) {
+      return "; pass --ca-file <pem> with the appliance's certificate (or the CA that signed it), or --insecure to skip verification (not recommended: it sends the root password unverified)";
+    }
+    if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID') return '; use a --manage-url whose host name the certificate carries';
   }
-  return out;
+  return '';
 }
 
-export async function runApply(opts: ApplyOptions, io: ApplyIo): Promise<number> {
+/** --manage-url's origin, or what is wrong with it: https only, since every call carries the root password. */
+function checkManageUrl(given: string): { origin: string } | { problem: string } {
+  const bad = { problem: `--manage-url: got ${JSON.stringify(given)}; expected a URL such as https://github.example.com:8443` };
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    return bad;
+  }
+  if (url.protocol === 'http:') {
+    const https = new URL(url.href);
+    https.protocol = 'https:';
+    return { problem: `--manage-url: got ${JSON.stringify(given)}; the Manage API is HTTPS only (apply sends the root site administrator password): use https://, e.g. ${https.origin}` };
+  }
+  return url.protocol === 'https:' ? { origin: url.origin } : bad;
+}
+
+export async function runApply(opts: ApplyOptions, rawIo: ApplyIo): Promise<number> {
+  // Everything apply prints goes through the redactor, which learns each secret as it is read.
+  const redactor = new SecretRedactor();
+  const io: ApplyIo = { ...rawIo, out: (t) => rawIo.out(redactor.redact(t)), err: (t) => rawIo.err(redactor.redact(t)) };
+  // Checked before the config, and so before any secret is read.
+  const manageUrl = opts.manageUrl === undefined ? undefined : checkManageUrl(opts.manageUrl);
+  if (manageUrl && 'problem' in manageUrl) {
+    io.err(`${manageUrl.problem}\n`);
+    return 2;
+  }
   let loaded;
   try {
     loaded = loadConfigFile(opts.config, opts.hostname);
@@ -105,15 +147,7 @@ export async function runApply(opts: ApplyOptions, io: ApplyIo): Promise<number>
     throw err;
   }
   const { config, smtp, managementConsole } = loaded;
-  let baseUrl: string;
-  try {
-    const url = new URL(opts.manageUrl ?? `https://${config.hostname}:8443`);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('not http(s)');
-    baseUrl = url.origin;
-  } catch {
-    io.err(`--manage-url: got ${JSON.stringify(opts.manageUrl)}; expected a URL such as https://github.example.com:8443\n`);
-    return 2;
-  }
+  const baseUrl = manageUrl?.origin ?? new URL(`https://${config.hostname}:8443`).origin;
   if (!opts.passwordStdin && !managementConsole) {
     io.err('no root password: set managementConsole.password in the config, or pass --password-stdin\n');
     return 2;
@@ -128,16 +162,23 @@ export async function runApply(opts: ApplyOptions, io: ApplyIo): Promise<number>
     }
   }
 
-  const secrets: string[] = [];
+  if (opts.insecure) {
+    io.err(
+      `WARNING: --insecure: the TLS certificate of ${baseUrl} is NOT verified, yet apply sends it the root site administrator password (basic auth api_key:<password>). ` +
+        `Whoever can intercept the connection can take it. Prefer --ca-file <pem> with the appliance's certificate${ca ? ' (given, but ignored with --insecure)' : ''}.\n`,
+    );
+  }
+
+  // The config region only for SSM parameters given by name; an ARN's own region wins (see resolveSecret).
   const resolve = io.resolve ?? ((ref: SecretRef, region: string) => resolveSecret(ref, { region }));
   try {
     const password = opts.passwordStdin ? (await io.readStdin()).replace(/\r?\n$/, '') : await resolve(managementConsole!.password, config.region);
     if (password === '') throw new Error('the root site administrator password is empty');
-    secrets.push(password);
+    redactor.add(password).add(`api_key:${password}`);
     const smtpPassword = smtp.needsPassword ? await resolve(smtp.password!, config.region) : undefined;
-    if (smtpPassword !== undefined) secrets.push(smtpPassword);
+    if (smtpPassword !== undefined) redactor.add(smtpPassword);
 
-    const api = new ManageApi({ baseUrl, password, ca, insecure: opts.insecure });
+    const api = new ManageApi({ baseUrl, password, ca, insecure: opts.insecure, secrets: smtpPassword !== undefined ? [smtpPassword] : [] });
     const current = (await api.getSettings()).smtp as Record<string, unknown> | undefined;
     const desired = smtp.toManagePayload();
     const rows = diffSmtp(current, desired, smtpPassword);
@@ -170,7 +211,7 @@ export async function runApply(opts: ApplyOptions, io: ApplyIo): Promise<number>
           return 0;
         }
         io.err(`Config run ${runId} failed. Events:\n`);
-        for (const e of await api.applyEvents().catch(() => ['(no events)'])) io.err(`  ${redact(e, secrets)}\n`);
+        for (const e of await api.applyEvents().catch(() => ['(no events)'])) io.err(`  ${e}\n`);
         return 1;
       }
       if (Date.now() > deadline) {
@@ -181,9 +222,7 @@ export async function runApply(opts: ApplyOptions, io: ApplyIo): Promise<number>
       await new Promise((r) => setTimeout(r, (opts.pollSeconds ?? 10) * 1000));
     }
   } catch (err) {
-    const e = err as Error;
-    const hint = err instanceof ManageApiError && err.status === 401 ? ' (the root site administrator password is wrong)' : '';
-    io.err(`ghes-email apply failed: ${redact(e.message, secrets)}${hint}\n`);
+    io.err(`ghes-email apply failed: ${(err as Error).message}${hintFor(err)}\n`);
     return 1;
   }
 }

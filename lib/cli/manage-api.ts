@@ -4,6 +4,7 @@
  * Basic auth as `api_key:<root site administrator password>`.
  */
 import { request } from 'node:https';
+import { SecretRedactor } from './redact-secrets';
 
 export interface ManageApiOptions {
   /** e.g. https://github.example.com:8443 */
@@ -16,9 +17,11 @@ export interface ManageApiOptions {
   readonly insecure?: boolean;
   /** Per-request timeout in milliseconds. @default 60000 */
   readonly timeoutMs?: number;
+  /** Other secrets a response may echo (e.g. the SMTP password); the root password is always redacted. @default - none */
+  readonly secrets?: readonly string[];
 }
 
-/** A non-2xx answer; the body is cut short and never includes the request. */
+/** A non-2xx answer; the body (already redacted by ManageApi) is cut short. */
 export class ManageApiError extends Error {
   constructor(
     public readonly status: number,
@@ -30,13 +33,29 @@ export class ManageApiError extends Error {
   }
 }
 
+/** No answer: the connection or TLS failed. `code` is Node's (e.g. DEPTH_ZERO_SELF_SIGNED_CERT). */
+export class ManageApiConnectionError extends Error {
+  constructor(
+    message: string,
+    public readonly code: string | undefined,
+  ) {
+    super(message);
+    this.name = 'ManageApiConnectionError';
+  }
+}
+
 export interface ApplyStatus {
   readonly running: boolean;
   readonly successful: boolean;
 }
 
 export class ManageApi {
-  constructor(private readonly options: ManageApiOptions) {}
+  private readonly redactor: SecretRedactor;
+
+  constructor(private readonly options: ManageApiOptions) {
+    // A server may echo the Authorization header (base64 of api_key:<password>) in an error body.
+    this.redactor = new SecretRedactor([options.password, `api_key:${options.password}`, ...(options.secrets ?? [])]);
+  }
 
   /** GET /manage/v1/config/settings (the `smtp` object included). */
   async getSettings(): Promise<Record<string, unknown>> {
@@ -89,12 +108,15 @@ export class ManageApi {
             const text = Buffer.concat(chunks).toString('utf8');
             const status = res.statusCode ?? 0;
             if (status >= 200 && status < 300) resolve(text || '{}');
-            else reject(new ManageApiError(status, what, text));
+            // Redacted before ManageApiError cuts it short, so that a cut never leaves a secret's prefix.
+            else reject(new ManageApiError(status, what, this.redactor.redact(text)));
           });
         },
       );
       req.on('timeout', () => req.destroy(new Error(`${what}: no answer from ${url.origin} in time`)));
-      req.on('error', (err) => reject(err instanceof ManageApiError ? err : new Error(`${what}: cannot reach ${url.origin}: ${err.message}`)));
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        reject(err instanceof ManageApiError ? err : new ManageApiConnectionError(`${what}: cannot reach ${url.origin}: ${err.message}`, err.code)),
+      );
       req.end(body);
     });
   }

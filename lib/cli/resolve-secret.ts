@@ -9,7 +9,11 @@ import type { SSMClient } from '@aws-sdk/client-ssm';
 import { SecretRef } from '../secret-ref';
 
 export interface ResolveSecretOptions {
-  /** AWS region of the secret. @default - the region in the secret's ARN, else the SDK's default */
+  /**
+   * Region for an SSM parameter given by name. A secret given by ARN is always read in
+   * the ARN's region (as the boot script does), so a cross-region secret works.
+   * @default - the SDK's default region
+   */
   readonly region?: string;
   /** A ready Secrets Manager client (tests, custom TLS). @default - a new client for the region */
   readonly secretsManager?: SecretsManagerClient;
@@ -25,8 +29,9 @@ export class SecretResolutionError extends Error {
   }
 }
 
+/** The region field of an ARN; undefined for a name (or an ARN without a region). */
 function regionOf(arn: string): string | undefined {
-  return arn.startsWith('arn:') ? arn.split(':')[3] : undefined;
+  return arn.startsWith('arn:') ? arn.split(':')[3] || undefined : undefined;
 }
 
 /** The secret's value as a string (a binary secret is returned as its bytes, base64-encoded). */
@@ -36,7 +41,7 @@ export async function resolveSecret(ref: SecretRef, options: ResolveSecretOption
     if (s.kind === 'plaintext') return ref.unsafeValue();
     if (s.kind === 'secretsmanager') {
       const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
-      const client = options.secretsManager ?? new SecretsManagerClient({ region: options.region ?? regionOf(s.arn) });
+      const client = options.secretsManager ?? new SecretsManagerClient({ region: regionOf(s.arn) ?? options.region });
       const out = await client.send(new GetSecretValueCommand({ SecretId: s.arn }));
       if (out.SecretString === undefined) {
         if (out.SecretBinary) return Buffer.from(out.SecretBinary).toString('base64');
@@ -54,7 +59,7 @@ export async function resolveSecret(ref: SecretRef, options: ResolveSecretOption
       return value;
     }
     const { SSMClient, GetParameterCommand } = await import('@aws-sdk/client-ssm');
-    const client = options.ssm ?? new SSMClient({ region: options.region ?? regionOf(s.parameter) });
+    const client = options.ssm ?? new SSMClient({ region: regionOf(s.parameter) ?? options.region });
     const out = await client.send(new GetParameterCommand({ Name: s.parameter, WithDecryption: true }));
     if (out.Parameter?.Value === undefined) throw new Error('the parameter has no value');
     return out.Parameter.Value;

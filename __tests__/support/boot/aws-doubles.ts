@@ -127,6 +127,8 @@ export interface SignatureCheck {
   readonly received: string;
   readonly expected: string;
   readonly scope: string;
+  /** The request body (the secret id or parameter name asked for). */
+  readonly requestBody: string;
 }
 
 /** A stored Secrets Manager secret: text or binary. */
@@ -143,6 +145,11 @@ export class AwsDouble extends RecordingDouble {
   public readonly parameters = new Map<string, string>();
   /** Secret ids (ARN or parameter name) that answer AccessDeniedException. */
   public readonly denied = new Set<string>();
+  /**
+   * Error types answered, one per request and in order, before any secret is looked up:
+   * e.g. AccessDeniedException while a new role's policy propagates, ThrottlingException.
+   */
+  public readonly failNext: string[] = [];
   /** Encode responses with \u escapes for non-ASCII. */
   public asciiOnly = false;
 
@@ -164,8 +171,10 @@ export class AwsDouble extends RecordingDouble {
     const [, , scope, signedHeaders] = m;
     const [, region, service] = scope.split('/');
     const expected = await this.expectedAuthorization(req, body, signedHeaders.split(';'), region, service);
-    this.signatures.push({ target, received: auth, expected, scope });
+    this.signatures.push({ target, received: auth, expected, scope, requestBody: body.toString('utf8') });
     if (expected !== auth) return send(403, { __type: 'InvalidSignatureException', Message: 'The request signature we calculated does not match the signature you provided.' });
+    const fault = this.failNext.shift();
+    if (fault !== undefined) return send(400, { __type: fault, Message: fault === 'ThrottlingException' ? 'Rate exceeded' : `${fault} (injected by the test)` });
 
     const input = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
     if (target === 'secretsmanager.GetSecretValue') {

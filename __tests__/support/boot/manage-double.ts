@@ -21,6 +21,8 @@ export interface ManageFaults {
   runningPolls?: number;
   /** How the config run ends. @default 'success' */
   applyOutcome?: 'success' | 'failure' | 'never';
+  /** 401 bodies echo the request's Authorization header, as a debugging proxy or a verbose server might. */
+  echoAuthorization?: boolean;
   /** Answer PUT config/settings with this status and body. */
   rejectSettings?: { status: number; body: string };
 }
@@ -127,7 +129,7 @@ export class ManageDouble {
       if (route === 'GET /manage/v1/config/settings' && !this.initialized && this.faults.initializeAfterPolls !== undefined) {
         if (++this.settingsReads401 >= this.faults.initializeAfterPolls) this.initialized = true;
       }
-      return json(401, { message: 'Unauthorized' });
+      return json(401, this.faults.echoAuthorization ? { message: 'Unauthorized', request: { headers: { Authorization: req.headers.authorization } } } : { message: 'Unauthorized' });
     }
     switch (route) {
       case 'GET /manage/v1/config/settings':
