@@ -1,8 +1,8 @@
 /**
  * `doctor inbound` against a real DNS server on 127.0.0.1 (dns2) and real
- * port-25 stand-ins (smtp-server on a random loopback port, passed with the
- * hidden --inbound-port). Every record points at 127.0.0.1 or at names with no
- * address, so nothing else is ever contacted.
+ * port-25 stand-ins (smtp-server on a random loopback port, reached with
+ * --connect-to 127.0.0.1:<port>). Every record points at 127.0.0.1 or at names
+ * with no address, so nothing else is ever contacted.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,7 +64,7 @@ async function port25(options: { enforce: boolean; starttls?: boolean }): Promis
 }
 
 function doctor(d: RunningDns, port: number, config: string, ...extra: string[]): Promise<CliResult> {
-  return runCli(['doctor', 'inbound', '--config', config, '--dns-server', d.address, '--inbound-port', String(port), '--timeout', '2000', '--dns-timeout', '1000', '--json', ...extra]);
+  return runCli(['doctor', 'inbound', '--config', config, '--dns-server', d.address, '--connect-to', `127.0.0.1:${port}`, '--timeout', '2000', '--dns-timeout', '1000', '--json', ...extra]);
 }
 
 const statuses = (r: CliResult) => Object.fromEntries(json(r).checks.map((c) => [c.id, c.status]));
@@ -136,7 +136,7 @@ test('wrong noreply MX target: names the record, expected and seen; the unresolv
   const r = await doctor(d, mx.port, writeConfig(dir, 'wrongmx'));
   expect(r.code).toBe(1);
   expect(check(r, 'dns.noreply-mx')).toMatchObject({ status: 'fail', message: `MX noreply.${HOSTNAME}: expected ${HOSTNAME}; saw 10 mail.elsewhere.test` });
-  expect(check(r, 'port25.mail.elsewhere.test')).toMatchObject({ status: 'fail', message: expect.stringMatching(/^MX target mail\.elsewhere\.test has no A or AAAA record/) });
+  expect(check(r, 'port25.mail.elsewhere.test')).toMatchObject({ status: 'fail', message: expect.stringMatching(/^MX target mail\.elsewhere\.test \(from the MX of noreply\.github\.example\.test\) has no A or AAAA record/) });
   expect(check(r, 'dns.reply-mx')!.status).toBe('pass');
 });
 
@@ -158,7 +158,7 @@ test('wildcard-only setup (*.<hostname> A and MX): reply.<hostname> resolves thr
   const mx = await port25({ enforce: true });
   const r = await doctor(d, mx.port, writeConfig(dir, 'wildcard', (c) => (c.replyRecord = 'wildcard')));
   expect(r.code).toBe(0);
-  expect(check(r, 'dns.reply-address')).toMatchObject({ status: 'pass', message: `${REPLY} → ${LOOP} (through the wildcard *.${HOSTNAME})` });
+  expect(check(r, 'dns.reply-address')).toMatchObject({ status: 'pass', message: `${REPLY} → ${LOOP} (answered by the wildcard *.${HOSTNAME}; ${REPLY} has no records of its own)` });
 });
 
 test('wildcard A next to an explicit MX at reply.<hostname>: the wildcard does not cover it (RFC 4592), explained', async () => {
@@ -194,7 +194,7 @@ test('port 25 closed: the probe fails with the firewall advice', async () => {
 test('human report through the program: one line per check and the summary; bad --dns-server is exit 2', async () => {
   const d = await dns(CORRECT);
   const mx = await port25({ enforce: true });
-  const r = await runCli(['doctor', 'inbound', '--config', writeConfig(dir, 'human'), '--dns-server', d.address, '--inbound-port', String(mx.port)]);
+  const r = await runCli(['doctor', 'inbound', '--config', writeConfig(dir, 'human'), '--dns-server', d.address, '--connect-to', `127.0.0.1:${mx.port}`]);
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(/^PASS {2}dns\.noreply-mx +MX noreply\.github\.example\.test → 10 github\.example\.test$/m);
   expect(r.stdout.trim().split('\n').pop()).toBe('OK: doctor inbound: 9 passed, 0 failed, 0 warnings');

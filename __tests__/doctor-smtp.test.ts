@@ -71,7 +71,8 @@ test('healthy relay, AUTH LOGIN, --send: exit 0, the transcript in unicorn.log f
     ['smtp.send', 'pass'],
   ]);
   const t = report.transcript;
-  expect(t[0]).toBe(`Connection opened: ${RELAY_NAME}:${relay.port} (via 127.0.0.1)`);
+  // The configured relay (name and port, as unicorn.log shows it), then where --connect-to really connected.
+  expect(t[0]).toBe(`Connection opened: ${RELAY_NAME}:587 (via 127.0.0.1:${relay.port})`);
   expect(t[1]).toMatch(/^-> "220 smtp\.relay\.test ESMTP test relay\\r\\n"$/);
   expect(t[2]).toBe('<- "EHLO example.test\\r\\n"');
   expect(t).toContain('-> "250 STARTTLS\\r\\n"');
@@ -130,13 +131,19 @@ test('no STARTTLS offered: fails before AUTH and never sends the password', asyn
   expect(relay.logins).toEqual([]);
 });
 
-test('self-signed certificate: the TLS check names the problem', async () => {
+test('self-signed certificate: the TLS check names the problem and --ca-file; EHLO (before STARTTLS) is reported', async () => {
   const relay = await server(startSmtp({ key: certs.selfSignedKey, cert: certs.selfSignedCert, user: SMTP_USER, password: CANARY }));
   const r = await doctor(relay.port, writeConfig(dir, 'selfsigned'), '--json');
   expectNoCanary(r);
   expect(r.code).toBe(1);
-  expect(check(r, 'smtp.connect')).toMatchObject({ status: 'pass' });
+  expect(json(r).checks.map((c) => [c.id, c.status])).toEqual([
+    ['smtp.connect', 'pass'],
+    ['smtp.ehlo', 'pass'],
+    ['smtp.tls', 'fail'],
+  ]);
+  expect(check(r, 'smtp.ehlo')!.message).toMatch(/^EHLO example\.test accepted; the relay offers .*STARTTLS/);
   expect(check(r, 'smtp.tls')).toMatchObject({ status: 'fail', message: expect.stringMatching(/^TLS handshake failed: the certificate is self-signed/) });
+  expect(check(r, 'smtp.tls')!.fix).toMatch(/--ca-file <pem>/);
   expect(relay.logins).toEqual([]);
 });
 

@@ -109,3 +109,41 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+/**
+ * A minimal SMTP server written by hand, for replies the `smtp-server` package
+ * will not send (it blanks control characters in its banner): greets with
+ * `greeting`, answers EHLO with `ehlo` lines, QUIT with 221, anything else with 502.
+ */
+export async function startScripted(greeting: string, ehlo: readonly string[]): Promise<RunningServer> {
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+    s.on('close', () => sockets.delete(s));
+    // latin1: one byte per character, so "\u009b" goes out as the single C1 byte 0x9B.
+    s.write(Buffer.from(`${greeting}\r\n`, 'latin1'));
+    let buffered = '';
+    s.on('data', (d: Buffer) => {
+      buffered += d.toString('latin1');
+      let i: number;
+      while ((i = buffered.indexOf('\r\n')) >= 0) {
+        const line = buffered.slice(0, i);
+        buffered = buffered.slice(i + 2);
+        if (/^EHLO /i.test(line)) s.write(Buffer.from(ehlo.map((l, k) => `250${k === ehlo.length - 1 ? ' ' : '-'}${l}\r\n`).join(''), 'latin1'));
+        else if (/^QUIT/i.test(line)) s.end('221 Bye\r\n');
+        else s.write('502 5.5.1 not implemented\r\n');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    messages: [],
+    logins: [],
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -5,6 +5,8 @@
  * GHES's "Test email settings" failures (docs: configuring-email-for-notifications).
  */
 
+import { PATTERNS, match } from './patterns';
+
 /** A complete (possibly multi-line) SMTP reply. */
 export interface SmtpReply {
   /** Three-digit reply code, e.g. 535. */
@@ -23,10 +25,10 @@ export interface Diagnosis {
 
 /** Parses "535-5.7.1 text" / "535 5.7.1 text" lines of one reply. */
 export function parseReply(lines: readonly string[]): SmtpReply | undefined {
-  const first = /^(\d{3})[ -]?(.*)$/.exec(lines[0] ?? '');
+  const first = match(PATTERNS.REPLY_FIRST, lines[0] ?? '');
   if (!first) return undefined;
-  const parts = lines.map((l) => l.replace(/^\d{3}[ -]?/, '').trim());
-  const enhanced = /^([245]\.\d{1,3}\.\d{1,3})\b/.exec(parts[0])?.[1];
+  const parts = lines.map((l) => l.slice(match(PATTERNS.REPLY_CODE, l)?.[0].length ?? 0).trim());
+  const enhanced = match(PATTERNS.ENHANCED, parts[0])?.[1];
   const text = parts.map((p) => (enhanced && p.startsWith(enhanced) ? p.slice(enhanced.length).trim() : p)).join(' ').trim();
   return { code: Number(first[1]), enhanced, text };
 }

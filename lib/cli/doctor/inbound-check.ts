@@ -9,9 +9,13 @@
 import { Resolver } from 'node:dns/promises';
 import { loadConfigFile } from '../../config';
 import { explainConnectionError, showReply } from './diagnosis';
-import { addressesOf, checkDns } from './dns-check';
+import { MxTarget, checkDns } from './dns-check';
+import { LookupContext, LookupProblem, addressesOf, serverFix } from './dns-lookup';
 import { Check, DoctorReport } from './report';
 import { SmtpSession } from './smtp-session';
+
+/** Port 25: where other mail servers deliver (RFC 5321); replies come in there. */
+const SMTP_PORT = 25;
 
 export interface InboundDoctorOptions {
   readonly configPath: string;
@@ -21,8 +25,12 @@ export interface InboundDoctorOptions {
   readonly dnsServers: readonly string[];
   readonly timeoutMs: number;
   readonly dnsTimeoutMs: number;
-  /** Port probed on each MX target; only tests change it. @default 25 */
-  readonly port: number;
+  /**
+   * Probe this endpoint instead of each MX target's addresses on port 25 (a tunnel, a private
+   * address, a test server). Without `host`, the addresses from DNS are kept and only the port changes.
+   * @default - every address of every MX target, port 25
+   */
+  readonly connectTo?: { readonly host?: string; readonly port?: number };
   readonly progress: (line: string) => void;
 }
 
@@ -30,26 +38,29 @@ export async function runInboundDoctor(opts: InboundDoctorOptions): Promise<Doct
   const { config, smtp, addresses } = loadConfigFile(opts.configPath, opts.hostname);
   const resolver = new Resolver({ timeout: opts.dnsTimeoutMs, tries: 1 });
   if (opts.dnsServers.length > 0) resolver.setServers([...opts.dnsServers]);
+  const ctx: LookupContext = { resolver, timeoutMs: opts.dnsTimeoutMs, explicitServers: opts.dnsServers.length > 0 };
   const hostname = config.hostname.toLowerCase();
   opts.progress(`doctor inbound: looking up reply.${hostname} and the MX records via ${resolver.getServers().join(', ')} (timeout ${opts.dnsTimeoutMs} ms) …`);
-  const dns = await checkDns(resolver, {
+  const dns = await checkDns(ctx, {
     hostname,
     replyRecord: config.replyRecord === 'wildcard' ? 'wildcard' : 'reply',
     ipv4: addresses?.ipv4,
     ipv6: addresses?.ipv6,
+    mxPriority: config.dns?.mxPriority ?? 10,
   });
   const checks: Check[] = [...dns.checks];
   const transcript: string[] = [];
 
   for (const target of dns.mxTargets) {
-    const addrs = await addressesOf(resolver, target);
+    const addrs = await addressesOf(ctx, target.name);
     const all = [...addrs.v4, ...addrs.v6];
     if (all.length === 0) {
-      checks.push({ id: `port25.${target}`, status: 'fail', message: `MX target ${target} has no A or AAAA record (${addrs.error ?? 'none'}): senders cannot deliver to it`, fix: `create an A record for ${target} pointing at the appliance` });
+      checks.push(unresolvedTarget(target, addrs.problem, ctx));
       continue;
     }
-    for (const address of all) {
-      const { checks: c, transcript: t } = await probe(target, address, opts, smtp.domain, smtp.enforceTls, hostname);
+    const port = opts.connectTo?.port ?? SMTP_PORT;
+    for (const address of opts.connectTo?.host ? [opts.connectTo.host] : all) {
+      const { checks: c, transcript: t } = await probe(target.name, address, port, opts, smtp.domain, smtp.enforceTls, hostname);
       checks.push(...c);
       transcript.push(...t, '');
     }
@@ -57,15 +68,41 @@ export async function runInboundDoctor(opts: InboundDoctorOptions): Promise<Doct
   return { command: 'inbound', checks, transcript: transcript.length ? transcript.slice(0, -1) : undefined };
 }
 
+/** An MX target without an address: a missing record, or a lookup that failed, said apart. */
+function unresolvedTarget(target: MxTarget, problem: LookupProblem | undefined, ctx: LookupContext): Check {
+  const from = target.from.map((f) => f.owner).join(' and ');
+  const stray = target.from.find((f) => f.expected !== target.name);
+  const mxFix = stray ? `the MX record is what is wrong: point ${stray.owner} at ${stray.expected} (see ${stray.checkId})` : undefined;
+  const head = `MX target ${target.name} (from the MX of ${from})`;
+  if (problem && !problem.missing) {
+    const refused = problem.code === 'EREFUSED';
+    return {
+      id: `port25.${target.name}`,
+      status: 'fail',
+      message: `${head} could not be looked up: ${problem.text}${refused ? '. Authoritative-only servers, such as Route53\'s, refuse names outside their zones, so this says nothing about its address records' : ''}`,
+      fix: mxFix ? `${mxFix}${refused ? `. To look ${target.name} up anyway, run without --dns-server (the system resolvers recurse)` : ''}` : serverFix(problem, ctx),
+      data: { target: target.name, error: problem.code },
+    };
+  }
+  return {
+    id: `port25.${target.name}`,
+    status: 'fail',
+    message: `${head} has no A or AAAA record (${problem?.text ?? 'none'}): senders cannot deliver to it`,
+    fix: mxFix ?? `create an A record for ${target.name} pointing at the appliance`,
+    data: { target: target.name, error: problem?.code },
+  };
+}
+
 /** One port-25 probe of one address of an MX target. */
-async function probe(target: string, address: string, opts: InboundDoctorOptions, ehloName: string, enforceTls: boolean, hostname: string): Promise<{ checks: Check[]; transcript: string[] }> {
+async function probe(target: string, address: string, port: number, opts: InboundDoctorOptions, ehloName: string, enforceTls: boolean, hostname: string): Promise<{ checks: Check[]; transcript: string[] }> {
   const id = `port25.${target}[${address}]`;
-  const at = address.includes(':') ? `[${address}]:${opts.port}` : `${address}:${opts.port}`;
+  const at = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
   let mailReply: ((text: string) => void) | undefined;
   const session = new SmtpSession({
     host: address,
-    port: opts.port,
+    port,
     servername: target,
+    shownAs: { host: target, port: SMTP_PORT },
     name: ehloName,
     implicitTls: false,
     ignoreStarttls: true, // stay in clear text: the MAIL FROM test needs it
@@ -84,7 +121,7 @@ async function probe(target: string, address: string, opts: InboundDoctorOptions
     await session.connect();
   } catch (err) {
     const greeted = session.replies.find((r) => r.command === 'greeting');
-    const d = explainConnectionError((err as Error).message, { host: address, port: opts.port, timeoutMs: opts.timeoutMs });
+    const d = explainConnectionError((err as Error).message, { host: address, port, timeoutMs: opts.timeoutMs });
     checks.push({
       id,
       status: 'fail',

@@ -3,19 +3,26 @@
  * troubleshooting steps of the GHES email docs, automated. Exit codes: 0 every
  * check passed, 1 a check failed, 2 bad usage, config or input.
  */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { CONFIG_HELP, ConfigError, HOSTNAME_HELP } from '../../config';
 import { SecretResolutionError } from '../resolve-secret';
 import { runInboundDoctor } from './inbound-check';
-import { LogInputError, findLogs } from './log-finder';
+import { LogInputError } from './log-finder';
 import { checkLogs } from './logs-check';
-import { UsageError, parseDnsServer, parseEndpoint, parseTimeout } from './options';
+import { DEFAULT_LIMITS, sizeFlag } from './logs-run';
+import { UsageError, parseDnsServer, parseEndpoint, parseInboundConnectTo, parseSize, parseTimeout } from './options';
 import { DoctorReport, exitCodeOf, renderJson, renderText } from './report';
 import { runSmtpDoctor } from './smtp-check';
+import { escapeControls, escapeLines } from './terminal-text';
 
 interface CommonOptions {
   readonly json?: boolean;
 }
+
+/** Progress lines name hosts from DNS and files from bundles: escaped like the report. */
+const progress = (line: string): void => {
+  process.stderr.write(`${escapeControls(line)}\n`);
+};
 
 /** Prints the report and sets the exit code. */
 function emit(report: DoctorReport, opts: CommonOptions): void {
@@ -30,11 +37,11 @@ function action<A extends unknown[]>(fn: (...args: A) => Promise<DoctorReport>, 
       emit(await fn(...args), args[optsIndex] as CommonOptions);
     } catch (err) {
       if (err instanceof ConfigError || err instanceof UsageError || err instanceof LogInputError || err instanceof SecretResolutionError) {
-        process.stderr.write(`${err.message}\n`);
+        process.stderr.write(`${escapeLines(err.message)}\n`);
         process.exitCode = 2;
         return;
       }
-      process.stderr.write(`ghes-email doctor: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`ghes-email doctor: ${escapeLines(err instanceof Error ? err.message : String(err))}\n`);
       process.exitCode = 1;
     }
   };
@@ -71,7 +78,7 @@ export function registerDoctor(program: Command): void {
           connectTo: opts.connectTo ? parseEndpoint(opts.connectTo, '--connect-to') : undefined,
           caFile: opts.caFile,
           timeoutMs: parseTimeout(opts.timeout, '--timeout'),
-          progress: (line) => process.stderr.write(`${line}\n`),
+          progress,
         });
       }, 0),
     );
@@ -84,19 +91,18 @@ export function registerDoctor(program: Command): void {
     .option('--dns-server <ip[:port]>', 'ask this DNS server instead of the system resolvers (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--timeout <ms>', TIMEOUT_HELP, '10000')
     .option('--dns-timeout <ms>', 'timeout of each DNS query in milliseconds', '5000')
+    .option('--connect-to <host[:port]|:port>', 'probe this endpoint instead of each MX target on port 25 (a tunnel, a private address); ":port" keeps the addresses from DNS. The MX records are still checked')
     .option('--json', 'machine-readable output')
-    // Tests only: the port probed on each MX target (real senders always use 25).
-    .addOption(new Option('--inbound-port <port>').hideHelp().default('25'))
     .action(
-      action(async (opts: { config: string; hostname?: string; dnsServer: string[]; timeout: string; dnsTimeout: string; inboundPort: string; json?: boolean }) =>
+      action(async (opts: { config: string; hostname?: string; dnsServer: string[]; timeout: string; dnsTimeout: string; connectTo?: string; json?: boolean }) =>
         runInboundDoctor({
           configPath: opts.config,
           hostname: opts.hostname,
           dnsServers: opts.dnsServer.map((s) => parseDnsServer(s)),
           timeoutMs: parseTimeout(opts.timeout, '--timeout'),
           dnsTimeoutMs: parseTimeout(opts.dnsTimeout, '--dns-timeout'),
-          port: parseEndpoint(`x:${opts.inboundPort}`, '--inbound-port').port!,
-          progress: (line) => process.stderr.write(`${line}\n`),
+          connectTo: opts.connectTo === undefined ? undefined : parseInboundConnectTo(opts.connectTo),
+          progress,
         }),
       0),
     );
@@ -105,6 +111,14 @@ export function registerDoctor(program: Command): void {
     .command('logs')
     .description('read unicorn.log, mail.log and metroplex.log from a support bundle, directory or files and say where mail stopped')
     .argument('<inputs...>', 'support bundle (.tgz/.tar.gz/.tar), directory, or log files')
+    .option('--max-file-bytes <size>', 'read at most this much text of one log file (after decompression); the rest is skipped and reported', sizeFlag(DEFAULT_LIMITS.maxFileBytes))
+    .option('--max-bundle-bytes <size>', 'read at most this much of one bundle or directory (tar entries as decompressed, plus what .gz logs expand to)', sizeFlag(DEFAULT_LIMITS.maxBundleBytes))
     .option('--json', 'machine-readable output')
-    .action(action(async (inputs: string[], _opts: CommonOptions) => checkLogs(await findLogs(inputs)), 1));
+    .action(
+      action(
+        async (inputs: string[], opts: { maxFileBytes: string; maxBundleBytes: string }) =>
+          checkLogs(inputs, { maxFileBytes: parseSize(opts.maxFileBytes, '--max-file-bytes'), maxBundleBytes: parseSize(opts.maxBundleBytes, '--max-bundle-bytes') }),
+        1,
+      ),
+    );
 }

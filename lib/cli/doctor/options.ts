@@ -32,6 +32,12 @@ export function parseEndpoint(value: string, flag: string): Endpoint {
   return { host: value.slice(0, i), port: port(value.slice(i + 1), flag, value) };
 }
 
+/** `doctor inbound --connect-to`: "host[:port]" as for `doctor smtp`, or ":port" to keep the MX addresses from DNS. */
+export function parseInboundConnectTo(value: string): { host?: string; port?: number } {
+  if (value.startsWith(':')) return { port: port(value.slice(1), '--connect-to', value) };
+  return parseEndpoint(value, '--connect-to');
+}
+
 /** An IP with optional port, in the form `Resolver.setServers` takes. */
 export function parseDnsServer(value: string): string {
   const e = parseEndpoint(value, '--dns-server');
@@ -43,5 +49,15 @@ export function parseDnsServer(value: string): string {
 export function parseTimeout(value: string, flag: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > 600000) throw new UsageError(`${flag}: got "${value}"; expected milliseconds from 1 to 600000`);
+  return n;
+}
+
+const UNITS: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** "1048576", "512k", "64m", "2g" (powers of 1024) → bytes. */
+export function parseSize(value: string, flag: string): number {
+  const m = /^(\d{1,13})([kmgt]?)(?:i?b)?$/i.exec(value.trim());
+  const n = m ? Number(m[1]) * UNITS[m[2].toLowerCase()] : NaN;
+  if (!m || n < 1 || !Number.isSafeInteger(n)) throw new UsageError(`${flag}: got "${value}"; expected a size in bytes, or with k, m or g (KiB, MiB, GiB), e.g. 512m`);
   return n;
 }

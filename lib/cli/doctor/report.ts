@@ -3,6 +3,7 @@
  * document for machines. Exit code 0 when nothing failed, 1 otherwise
  * (warnings do not fail a run: they name something worth a look).
  */
+import { escapeControls } from './terminal-text';
 
 /** How a check came out. `info` is a finding that is neither good nor bad. */
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'info';
@@ -37,7 +38,7 @@ export interface Summary {
 }
 
 export function summarize(checks: readonly Check[]): Summary {
-  const count = (s: CheckStatus) => checks.filter((c) => c.status === s).length;
+  const count = (s: CheckStatus) => checks.reduce((n, c) => n + (c.status === s ? 1 : 0), 0);
   const failed = count('fail');
   return { passed: count('pass'), failed, warnings: count('warn'), ok: failed === 0 };
 }
@@ -49,17 +50,23 @@ export function exitCodeOf(report: DoctorReport): 0 | 1 {
 
 const LABEL: Record<CheckStatus, string> = { pass: 'PASS', fail: 'FAIL', warn: 'WARN', info: 'INFO' };
 
-/** The human report: transcript (if any), one line per check, then a summary line. */
+/**
+ * The human report: transcript (if any), one line per check, then a summary line.
+ * Ids, messages, fixes and transcript lines quote untrusted text (log lines, SMTP
+ * replies, DNS names), so each goes through escapeControls: one check stays one line,
+ * and nothing in it can drive the terminal.
+ */
 export function renderText(report: DoctorReport): string {
   const lines: string[] = [];
   if (report.transcript && report.transcript.length > 0) {
-    lines.push('Conversation (credentials masked):', ...report.transcript.map((l) => `  ${l}`), '');
+    lines.push('Conversation (credentials masked):', ...report.transcript.map((l) => `  ${escapeControls(l)}`), '');
   }
-  const width = Math.max(0, ...report.checks.map((c) => c.id.length));
-  for (const c of report.checks) {
-    lines.push(`${LABEL[c.status]}  ${c.id.padEnd(width)}  ${c.message}`);
-    if (c.fix && c.status !== 'pass') lines.push(`${' '.repeat(width + 8)}fix: ${c.fix}`);
-  }
+  const ids = report.checks.map((c) => escapeControls(c.id));
+  const width = ids.reduce((w, id) => Math.max(w, id.length), 0);
+  report.checks.forEach((c, i) => {
+    lines.push(`${LABEL[c.status]}  ${ids[i].padEnd(width)}  ${escapeControls(c.message)}`);
+    if (c.fix && c.status !== 'pass') lines.push(`${' '.repeat(width + 8)}fix: ${escapeControls(c.fix)}`);
+  });
   const s = summarize(report.checks);
   lines.push('');
   lines.push(

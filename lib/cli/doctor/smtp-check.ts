@@ -61,7 +61,8 @@ export async function runSmtpDoctor(opts: SmtpDoctorOptions): Promise<DoctorRepo
   const implicitTls = s.port === 465;
   const checks: Check[] = [];
   const session = new SmtpSession({
-    host, port, name: s.domain, implicitTls, ignoreStarttls: !s.enableStarttlsAuto, servername: s.address, ca, timeoutMs: opts.timeoutMs, secrets: pass ? [pass] : [],
+    host, port, name: s.domain, implicitTls, ignoreStarttls: !s.enableStarttlsAuto, servername: s.address, shownAs: { host: s.address, port: s.port },
+    ca, timeoutMs: opts.timeoutMs, secrets: pass ? [pass] : [],
   });
   const where = { host, port, timeoutMs: opts.timeoutMs };
   const report = (): DoctorReport => ({ command: 'smtp', checks, transcript: session.transcript });
@@ -201,6 +202,12 @@ async function connectFailure(
     return checks;
   }
   const checks: Check[] = [{ id: 'smtp.connect', status: 'pass', message: `${where.host}:${where.port} greeted: ${showReply(greeted.reply)}` }];
+  // EHLO is answered before STARTTLS: when TLS is what broke, say that EHLO itself worked.
+  const ehlo = replies.find((r) => r.command === 'EHLO' && r.reply.code === 250);
+  if (ehlo) {
+    const offered = ehlo.lines.slice(1).map((l) => l.replace(/^250[ -]/, '').trim().toUpperCase());
+    checks.push({ id: 'smtp.ehlo', status: 'pass', message: `EHLO ${session.options.name} accepted; the relay offers ${offered.join(', ') || 'no extensions'}` });
+  }
   const last = replies[replies.length - 1];
   if (last.command === 'STARTTLS' && last.reply.code !== 220) {
     const d = explainReply(last.reply, 'STARTTLS');
@@ -215,11 +222,14 @@ async function connectFailure(
     return [...checks, { id: last.command === 'EHLO' ? 'smtp.ehlo' : 'smtp.connect', status: 'fail', message: `${last.command} answered ${showReply(last.reply)} (${d.meaning})`, fix: d.fix }];
   }
   const d = explainConnectionError(message, where);
-  return [...checks, { id: 'smtp.ehlo', status: 'fail', message: d.meaning, fix: d.fix }];
+  return [...checks, { id: ehlo ? 'smtp.connect' : 'smtp.ehlo', status: 'fail', message: d.meaning, fix: d.fix }];
 }
 
 function certFix(problem: string, address: string): string {
   if (/does not name/.test(problem)) return `smtp.address must be a name in the relay's certificate (connecting by IP or an alias fails); use the name the certificate carries instead of "${address}" if they differ`;
   if (/expired|not yet valid/.test(problem)) return 'the relay must renew its certificate';
-  return 'the relay needs a certificate from a public CA (GHES trusts the usual roots); a private CA must also be trusted by the appliance';
+  return (
+    'the relay needs a certificate from a public CA (GHES trusts the usual roots). If the relay uses a private CA on purpose, ' +
+    'install that CA on the appliance (ghe-ssl-ca-certificate-install) and give it to the doctor with --ca-file <pem>'
+  );
 }

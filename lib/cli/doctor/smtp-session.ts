@@ -19,6 +19,12 @@ export interface SessionOptions {
   readonly ignoreStarttls: boolean;
   /** Name the certificate must carry. @default - host */
   readonly servername?: string;
+  /**
+   * The endpoint the operator configured (the relay, or an MX target on port 25), named first in the
+   * transcript as unicorn.log names it; where the connection really went follows as "(via …)".
+   * @default - host and port
+   */
+  readonly shownAs?: { readonly host: string; readonly port: number };
   /** Trusted CAs. @default - Node's bundled roots */
   readonly ca?: readonly string[];
   /** Connect, greeting and per-reply timeout. */
@@ -27,6 +33,16 @@ export interface SessionOptions {
   readonly secrets?: readonly string[];
   /** Called with each server reply as it is logged, before nodemailer acts on it. */
   readonly onServerReply?: (text: string, session: SmtpSession) => void;
+}
+
+const hostPort = (host: string, port: number) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`);
+
+/** "smtp.relay.test:587", or "smtp.relay.test:587 (via 127.0.0.1:2525)" when --connect-to sent it elsewhere. */
+function openedAt(o: SessionOptions): string {
+  const real = hostPort(o.host, o.port);
+  if (!o.shownAs) return real;
+  const shown = hostPort(o.shownAs.host, o.shownAs.port);
+  return shown === real ? shown : `${shown} (via ${real})`;
 }
 
 /** One connection and everything said on it. */
@@ -52,7 +68,7 @@ export class SmtpSession {
         this.push({ dir: 'client', text });
       } else if (tnx === 'network' && typeof meta?.remoteAddress === 'string') {
         this.remoteAddress = meta.remoteAddress;
-        this.push({ note: `Connection opened: ${options.servername ?? options.host}:${options.port}${options.servername && options.servername !== options.host ? ` (via ${options.host})` : ''}` });
+        this.push({ note: `Connection opened: ${openedAt(options)}` });
         if (options.implicitTls) this.push({ note: 'TLS connection started' });
       } else if (tnx === 'smtp' && /upgraded with STARTTLS/.test(text)) {
         this.push({ note: 'TLS connection started' });

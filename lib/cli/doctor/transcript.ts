@@ -4,6 +4,8 @@
  * client, and plain notes such as `TLS connection started`. Credentials are
  * masked on the way in, so no caller can print them by mistake.
  */
+import { PATTERNS, match, scanned } from './patterns';
+import { escapeControls } from './terminal-text';
 
 export type Direction = 'server' | 'client';
 
@@ -12,25 +14,67 @@ export type TranscriptEntry = { readonly dir: Direction; readonly text: string }
 
 export const MASK = '******** (masked)';
 
-/** `-> "220 x\r\n"` / `<- "EHLO x\r\n"`; notes are written as they are. */
+/**
+ * `-> "220 x\r\n"` / `<- "EHLO x\r\n"`. The quoting escapes C0 controls; escapeControls also
+ * covers what JSON leaves raw (DEL, C1, bidi marks), so a transcript line is safe in any output.
+ */
 export function formatEntry(e: TranscriptEntry): string {
-  if ('note' in e) return e.note;
-  return `${e.dir === 'server' ? '->' : '<-'} ${JSON.stringify(`${e.text}\r\n`)}`;
+  if ('note' in e) return escapeControls(e.note);
+  return `${e.dir === 'server' ? '->' : '<-'} ${escapeControls(JSON.stringify(`${e.text}\r\n`))}`;
 }
 
-/** Reads one arrow line (anywhere in a log line, after any prefix); undefined for other lines. */
+/**
+ * Reads one arrow line (anywhere in a log line, after any prefix); undefined for other lines.
+ * The quoted text must run to the end of the line. Candidates are found with indexOf and each
+ * quoted string is scanned by hand, forward only: a scan stops at the next unescaped quote,
+ * which is at the latest the next candidate's, so the line is read a bounded number of times.
+ */
 export function parseArrow(line: string): { dir: Direction; text: string } | undefined {
-  const m = /(->|<-) "((?:[^"\\]|\\.)*)"\s*$/.exec(line);
-  if (!m) return undefined;
-  return { dir: m[1] === '->' ? 'server' : 'client', text: unescapeRuby(m[2]).replace(/\r?\n$/, '') };
+  let end = line.length;
+  while (end > 0 && (line[end - 1] === ' ' || line[end - 1] === '\t' || line[end - 1] === '\r')) end--;
+  scanned(line.length - end + 1);
+  if (end < 5 || line[end - 1] !== '"') return undefined;
+  let server = line.indexOf('-> "');
+  let client = line.indexOf('<- "');
+  scanned(line.length);
+  while (server >= 0 || client >= 0) {
+    const at = client < 0 || (server >= 0 && server < client) ? server : client;
+    let i = at + 4;
+    while (i < end - 1 && line[i] !== '"') i += line[i] === '\\' ? 2 : 1;
+    scanned(i - at);
+    if (i === end - 1) return { dir: at === server ? 'server' : 'client', text: stripNewline(unescapeRuby(line.slice(at + 4, end - 1))) };
+    if (at === server) server = line.indexOf('-> "', at + 1);
+    else client = line.indexOf('<- "', at + 1);
+  }
+  return undefined;
 }
 
+function stripNewline(s: string): string {
+  if (s.endsWith('\r\n')) return s.slice(0, -2);
+  return s.endsWith('\n') ? s.slice(0, -1) : s;
+}
+
+const SIMPLE: Readonly<Record<string, string>> = { r: '\r', n: '\n', t: '\t', e: '\x1b', '0': '\0' };
+const isHex = (s: string) => s.length > 0 && [...s].every((c) => (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
+
+/** Ruby's String#inspect escapes (\r, \n, \e, \xHH, \uHHHH, \"), undone in one forward pass. */
 function unescapeRuby(s: string): string {
-  return s.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|.)/g, (_, c: string) => {
-    if (c[0] === 'x' && c.length === 3) return String.fromCharCode(parseInt(c.slice(1), 16));
-    if (c[0] === 'u' && c.length === 5) return String.fromCharCode(parseInt(c.slice(1), 16));
-    return ({ r: '\r', n: '\n', t: '\t', e: '\x1b', '0': '\0' } as Record<string, string>)[c] ?? c;
-  });
+  if (!s.includes('\\')) return s;
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] !== '\\' || i + 1 >= s.length) {
+      out += s[i];
+      continue;
+    }
+    const c = s[++i];
+    const hex = c === 'x' ? s.slice(i + 1, i + 3) : c === 'u' ? s.slice(i + 1, i + 5) : '';
+    if (hex.length === (c === 'x' ? 2 : 4) && isHex(hex)) {
+      out += String.fromCharCode(parseInt(hex, 16));
+      i += hex.length;
+    } else out += SIMPLE[c] ?? c;
+  }
+  scanned(s.length);
+  return out;
 }
 
 /**
@@ -55,7 +99,7 @@ export class CredentialMasker {
   mask(e: TranscriptEntry): TranscriptEntry {
     if ('note' in e) return { note: this.scrub(e.note) };
     if (e.dir === 'client') {
-      const auth = /^(AUTH\s+\S+)(\s+\S+)?/i.exec(e.text);
+      const auth = match(PATTERNS.AUTH_COMMAND, e.text);
       if (auth) {
         this.inAuth = true;
         return { dir: 'client', text: auth[2] ? `${auth[1]} ${MASK}` : this.scrub(e.text) };
@@ -63,7 +107,7 @@ export class CredentialMasker {
       if (this.inAuth) return { dir: 'client', text: MASK };
       return { dir: 'client', text: this.scrub(e.text) };
     }
-    if (!/^334[ -]/.test(e.text)) this.inAuth = false;
+    if (!match(PATTERNS.CHALLENGE, e.text)) this.inAuth = false;
     return { dir: 'server', text: this.scrub(e.text) };
   }
 
@@ -91,7 +135,7 @@ export function repliesWithCommands(entries: readonly TranscriptEntry[]): { comm
       continue;
     }
     pending.push(e.text);
-    if (!/^\d{3}-/.test(e.text)) {
+    if (!match(PATTERNS.CONTINUED, e.text)) {
       out.push({ command, lines: pending });
       pending = [];
     }
@@ -100,8 +144,8 @@ export function repliesWithCommands(entries: readonly TranscriptEntry[]): { comm
   return out;
 }
 
-function commandName(text: string, previous: string): string {
-  const m = /^(MAIL FROM|RCPT TO|AUTH \S+|EHLO|HELO|LHLO|STARTTLS|DATA|QUIT|RSET|NOOP)\b/i.exec(text);
+export function commandName(text: string, previous: string): string {
+  const m = match(PATTERNS.COMMAND, text);
   if (m) return m[1].toUpperCase();
   // A credential line or the message body answers the command it continues.
   if (previous.startsWith('AUTH')) return previous;
