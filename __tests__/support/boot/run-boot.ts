@@ -38,6 +38,18 @@ export interface Workspace {
   readonly tmp: string;
 }
 
+let resolved: Record<string, string> | undefined;
+/** Where each wrapped command really is: looked up once per test file (one bash, not one per command per workspace). */
+function realCommands(): Record<string, string> {
+  resolved ??= Object.fromEntries(
+    execFileSync('bash', ['-c', WRAPPED.map((cmd) => `command -v ${cmd}`).join('; ')], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((path, i) => [WRAPPED[i], path]),
+  );
+  return resolved;
+}
+
 /** A fresh directory with wrappers, a log path and a state dir. Reuse it to run the script twice. */
 export function workspace(): Workspace {
   const dir = mkdtempSync(join(tmpdir(), 'ghes-email-boot-'));
@@ -45,8 +57,9 @@ export function workspace(): Workspace {
   const tmp = join(dir, 'tmp');
   mkdirSync(bin);
   mkdirSync(tmp);
+  const reals = realCommands();
   for (const cmd of WRAPPED) {
-    const real = execFileSync('bash', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).trim();
+    const real = reals[cmd];
     // Builtins only in the wrapper, so it starts no process of its own.
     writeFileSync(
       join(bin, cmd),
