@@ -32,6 +32,9 @@ export interface BootScriptProps {
 
 /** EC2 accepts at most 16 KB of user data (before base64). */
 export const MAX_USER_DATA_BYTES = 16384;
+/** What the size check counts for each Terraform reference in the user data: room for a Secrets Manager ARN. */
+export const TOKEN_BYTES = 128;
+const TOKEN_IN_TEXT = /\$\{TfToken\[[a-zA-Z0-9:._-]+\]\}/g;
 
 const BEGIN = '# @@GHES_EMAIL_SETTINGS_BEGIN@@';
 const END = '# @@GHES_EMAIL_SETTINGS_END@@';
@@ -57,6 +60,8 @@ export class BootScript implements IApplianceBootScript {
   constructor(private readonly props: BootScriptProps) {
     const p = new Problems('BootScript');
     validateManagementConsoleProps(p.at('managementConsole'), props.managementConsole);
+    // Relay settings get their credentials from the relay construct; rendered before that, GHES would get none.
+    if (props.smtp.relay) p.add('smtp.relay', 'these settings still wait for their relay: pass them to GhesEmail (it builds the SesRelay), or use SesRelay.smtpSettings()');
     p.throwIfAny('Invalid BootScript props');
     const mc = props.managementConsole;
     this.secrets = [mc.password, ...(mc.initialize && mc.license ? [mc.license] : []), ...props.smtp.secrets];
@@ -71,7 +76,8 @@ export class BootScript implements IApplianceBootScript {
     const settings = renderSettings(this.props);
     const script = template.slice(0, start) + settings + template.slice(end + END.length);
     const userData = stripComments(script);
-    const bytes = Buffer.byteLength(userData, 'utf8');
+    // A Terraform reference (e.g. the SES relay's secret ARN, ~110 bytes) becomes its value only at apply.
+    const bytes = Buffer.byteLength(userData.replace(TOKEN_IN_TEXT, 'x'.repeat(TOKEN_BYTES)), 'utf8');
     if (bytes > MAX_USER_DATA_BYTES) {
       throw new ValidationError(
         [{ path: 'BootScript.userData', message: `is ${bytes} bytes; EC2 accepts at most ${MAX_USER_DATA_BYTES}. Shorten the smtp settings (extraSettings) or the boot script` }],
@@ -92,7 +98,7 @@ export function renderSettings(props: BootScriptProps): string {
     `INITIALIZE=${mc.initialize === true}`,
     `WAIT_INIT_MIN=${mc.waitForInitMinutes ?? 240}`,
     `ROOT_PW_REF=${secretArray(mc.password)}`,
-    `SMTP_PW_REF=${secretArray(smtp.needsPassword ? smtp.password : undefined)}`,
+    `SMTP_PW_REF=${secretArray(smtp.needsPassword ? smtp.password : undefined, smtp.usernameSecret)}`,
     `LICENSE_REF=${secretArray(mc.initialize ? mc.license : undefined)}`,
   ];
   // Names the settings in the log and in the "already applied" marker.
@@ -100,13 +106,18 @@ export function renderSettings(props: BootScriptProps): string {
   return [...lines, `SETTINGS_SHA=${sha}`].join('\n');
 }
 
-/** A secret reference as a bash array: (kind id [jsonKey]); the literal only for unsafePlainText. */
-function secretArray(ref: SecretRef | undefined): string {
+/**
+ * A secret reference as a bash array: (kind id [jsonKey [usernameKey]]); the
+ * literal only for unsafePlainText. `username` is a key of the same JSON secret
+ * (SmtpSettings credentials): the script reads both from one GetSecretValue.
+ */
+function secretArray(ref: SecretRef | undefined, username?: SecretRef): string {
   if (ref === undefined) return '()';
   const s = ref.source;
+  const u = username?.source.kind === 'secretsmanager' ? username.source.jsonKey : undefined;
   switch (s.kind) {
     case 'secretsmanager':
-      return `(secretsmanager ${shellQuote(s.arn)}${s.jsonKey !== undefined ? ` ${shellQuote(s.jsonKey)}` : ''})`;
+      return `(secretsmanager ${shellQuote(s.arn)}${s.jsonKey !== undefined ? ` ${shellQuote(s.jsonKey)}` : ''}${u !== undefined ? ` ${shellQuote(u)}` : ''})`;
     case 'ssm':
       return `(ssm ${shellQuote(s.parameter)})`;
     default:

@@ -63,15 +63,36 @@ export const configSchema = z
       .optional(),
     inboundMail: z.object({ allowedCidrs: stringList.optional(), prefixListIds: stringList.optional() }).strict().optional(),
     dns: z.object({ ttl: z.number().optional(), mxPriority: z.number().optional(), hostRecord: z.boolean().optional() }).strict().optional(),
+    // SPF/DMARC for the no-reply address's domain (lib/sender-auth-records.ts).
+    senderAuth: z
+      .object({
+        hostedZone: z.object({ id: z.string().optional(), name: z.string().optional(), private: z.boolean().optional() }).strict().optional(),
+        dmarc: z.object({ policy: z.string().optional(), rua: stringList.optional(), pct: z.number().optional() }).strict().optional(),
+        spf: z
+          .object({ include: stringList.optional(), ip4: stringList.optional(), ip6: stringList.optional(), all: z.string().optional(), otherTxtValues: stringList.optional() })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
     smtp: z
       .object({
         enabled: z.boolean().optional(),
-        address: z.string(),
+        // Required unless relay (checked with the other value rules, so the message can say so).
+        address: z.string().optional(),
         port: z.number().optional(),
         domain: z.string(),
         authentication: z.string().optional(),
         username: z.string().optional(),
         password: secretRef.optional(),
+        // {username, password} in one Secrets Manager JSON secret (what a deployed SES relay's outputs hold).
+        credentials: secretRef.optional(),
+        // Amazon SES set up by ghes-email (lib/ses-relay.ts), instead of address/username/password. Unknown keys
+        // are reported by sesRelayFromConfig: a typo must not drop the block and make the relay fields look missing.
+        relay: z
+          .object({ ses: z.object({ mailFromSubdomain: z.string().optional(), smtpPasswordInState: z.boolean().optional() }).passthrough().optional() })
+          .passthrough()
+          .optional(),
         noreplyAddress: z.string(),
         discardToNoreplyAddress: z.boolean().optional(),
         support: z.discriminatedUnion('type', [
@@ -89,6 +110,26 @@ export const configSchema = z
         license: secretRef.optional(),
         initialize: z.boolean().optional(),
         waitForInitMinutes: z.number().optional(),
+      })
+      .strict()
+      .optional(),
+    // Port-25 monitoring (lib/port25-monitor.ts): `true`, or the options.
+    monitoring: z
+      .object({
+        port25: z
+          .union([
+            z.boolean(),
+            z
+              .object({
+                emails: stringList.optional(),
+                failureThreshold: z.number().optional(),
+                requestInterval: z.number().optional(),
+                evaluationPeriods: z.number().optional(),
+                allowHealthCheckers: z.boolean().optional(),
+              })
+              .strict(),
+          ])
+          .optional(),
       })
       .strict()
       .optional(),

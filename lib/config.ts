@@ -11,10 +11,13 @@ import { validateExistingInstance } from './ghes-email';
 import { validateGhesApplianceProps } from './ghes-appliance';
 import { validateMailSources } from './inbound-mail-firewall';
 import { parseJsonDocument } from './json-document';
+import { checkHealthCheckAddress, validatePort25MonitorOptions } from './port25-monitor';
 import { Problem, Problems, ValidationError, isWithin, joinPath, show } from './problems';
 import { REPLY_RECORD_KINDS, validateHostedZone } from './reply-dns-records';
 import { CLI_SETTINGS_KIND } from './cli-settings-output';
 import { SecretRef } from './secret-ref';
+import { sesRelayFromConfig } from './ses-smtp';
+import { validateSenderAuthConfig } from './sender-auth-config';
 import { SmtpSettings, SmtpSettingsProps, validateSmtpSettingsProps } from './smtp-settings';
 import { configText } from './utf8-text';
 import { checkHostname, checkIntRange, checkOneOf } from './value-rules';
@@ -148,6 +151,7 @@ function checkValues(p: Problems, c: GhesEmailConfig, kind: 'config' | 'outputs'
   if (kind === 'config') validateHostedZone(p.at('hostedZone'), c.hostedZone, c.hostname);
   checkIntRange(p.at('dns'), 'ttl', c.dns?.ttl, 0, 2147483647, 'a TTL in seconds');
   checkIntRange(p.at('dns'), 'mxPriority', c.dns?.mxPriority, 0, 65535, 'an MX priority');
+  validateSenderAuthConfig(p, c, kind);
 
   if (kind === 'config' && (c.appliance === undefined) === (c.existingInstance === undefined)) {
     p.add(undefined, 'give exactly one of "appliance" (build a GHES instance) or "existingInstance" (point DNS and port 25 at one you run)');
@@ -155,13 +159,18 @@ function checkValues(p: Problems, c: GhesEmailConfig, kind: 'config' | 'outputs'
   if (c.appliance) validateGhesApplianceProps(p.at('appliance'), c.appliance as never);
   if (c.existingInstance) validateExistingInstance(p.at('existingInstance'), c.existingInstance as never);
   if (c.inboundMail) validateMailSources(p.at('inboundMail'), c.inboundMail.allowedCidrs, c.inboundMail.prefixListIds);
+  const port25 = c.monitoring?.port25;
+  if (typeof port25 === 'object') validatePort25MonitorOptions(p.at('monitoring').at('port25'), port25);
+  if (port25 && c.existingInstance) checkHealthCheckAddress(p.at('existingInstance'), 'ipv4Address', c.existingInstance.ipv4Address);
 
   let smtpProps: SmtpSettingsProps | undefined;
   if (c.smtp && typeof c.smtp === 'object') {
     const sp = p.at('smtp');
     const password = secretFromConfig(sp.at('password'), c.smtp.password);
-    smtpProps = { ...(c.smtp as unknown as SmtpSettingsProps), password: password.ref };
-    validateSmtpSettingsProps(sp, { ...smtpProps, password: password.forChecks });
+    const credentials = secretFromConfig(sp.at('credentials'), c.smtp.credentials);
+    const relay = sesRelayFromConfig(p, c);
+    smtpProps = { ...(c.smtp as unknown as SmtpSettingsProps), password: password.ref, credentials: credentials.ref, relay };
+    validateSmtpSettingsProps(sp, { ...smtpProps, password: password.forChecks, credentials: credentials.forChecks });
   }
 
   let managementConsole: ManagementConsoleProps | undefined;
@@ -203,9 +212,14 @@ function issueToProblems(issue: ZodIssue): Problem[] {
       return issue.keys.map((k) => ({ path: joinPath(path === '(root)' ? '' : path, k), message: 'unknown key (a typo?); see the README config reference' }));
     case 'invalid_type':
       return [{ path, message: issue.received === 'undefined' ? `required (${issue.expected})` : `got a ${issue.received}; expected ${issue.expected}` }];
-    case 'invalid_union':
-      // The only plain union in the schema: smtp.extraSettings values.
+    case 'invalid_union': {
+      // `true` or an object (monitoring.port25): an object is judged by the object branch alone, so a typo'd key is named.
+      const typed = issue.unionErrors.find((e) => !e.issues.some((i) => i.code === 'invalid_type' && i.path.length === issue.path.length));
+      if (typed) return typed.issues.flatMap(issueToProblems);
+      if (issue.path[0] === 'monitoring') return [{ path, message: 'expected true, false or an object of options; see the README config reference' }];
+      // Otherwise smtp.extraSettings values.
       return [{ path, message: 'expected a string, number or boolean (a scalar Manage API value)' }];
+    }
     case 'invalid_union_discriminator':
       return [{ path, message: `expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}` }];
     default:

@@ -10,11 +10,15 @@ import { GhesAppliance } from './ghes-appliance';
 import { amiOwnerForRegion } from './ghes-ami';
 import { GhesEmail } from './ghes-email';
 import { ReplyRecordKind } from './reply-dns-records';
+import { senderAuthProps } from './sender-auth-config';
+import { SenderAuthRecords } from './sender-auth-records';
 import { keepLiteralsVerbatim } from './terraform-literals';
 
 export class GhesEmailStack extends TerraformStack {
   public readonly email: GhesEmail;
   public readonly appliance?: GhesAppliance;
+  /** DMARC/SPF records, with a `senderAuth` block in the config. */
+  public readonly senderAuth?: SenderAuthRecords;
 
   constructor(scope: Construct, id: string, loaded: LoadedConfig) {
     super(scope, id);
@@ -43,6 +47,11 @@ export class GhesEmailStack extends TerraformStack {
       ttl: c.dns?.ttl,
       mxPriority: c.dns?.mxPriority,
       inboundMail: c.inboundMail,
+      // `true` takes every default; the us-east-1 provider is derived from the one above (us-east-1-provider.ts).
+      port25Monitor: c.monitoring?.port25 === true ? {} : c.monitoring?.port25 || undefined,
     });
+    // SPF/DMARC for the no-reply address's domain, in the reply records' zone unless senderAuth.hostedZone says otherwise.
+    const senderAuth = senderAuthProps(c, loaded.smtp.noreplyAddress, this.email.dns.zoneId);
+    if (senderAuth) this.senderAuth = new SenderAuthRecords(this, 'sender-auth', senderAuth);
   }
 }

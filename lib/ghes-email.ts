@@ -3,6 +3,7 @@
  * the reply-by-email DNS records and (on an appliance built here) the boot
  * script that applies the SMTP settings.
  */
+import { Lazy } from 'cdktf';
 import { Construct } from 'constructs';
 import { NetworkInterfaceSgAttachment } from '@cdktf/provider-aws/lib/network-interface-sg-attachment';
 import { DataAwsNetworkInterface } from '@cdktf/provider-aws/lib/data-aws-network-interface';
@@ -12,7 +13,11 @@ import { GhesAppliance } from './ghes-appliance';
 import { InboundMailFirewall, validateMailSources } from './inbound-mail-firewall';
 import { GhesConstruct } from './terraform-literals';
 import { Problems } from './problems';
+import { Port25Monitor, Port25MonitoringProps, checkHealthCheckAddress, validatePort25MonitorOptions } from './port25-monitor';
+import { Route53HealthCheckerAccess, needsHealthCheckerRule } from './route53-health-checkers';
 import { HostedZoneRef, ReplyDnsRecords, ReplyDnsRecordsProps, ReplyRecordKind, validateReplyDnsRecordsProps } from './reply-dns-records';
+import { SesRelay } from './ses-relay';
+import { validateSesRelayOptions } from './ses-smtp';
 import { SmtpSettings } from './smtp-settings';
 import { checkAwsId, checkIpAddress, checkNonEmpty, isToken } from './value-rules';
 
@@ -41,7 +46,7 @@ export interface GhesEmailProps {
   readonly hostname: string;
   /** Route53 zone of the hostname. */
   readonly zone: HostedZoneRef;
-  /** The Management Console email settings, applied at first boot; required with appliance. @default - none: an existing instance keeps its own settings */
+  /** The Management Console email settings, applied at first boot; required with appliance. With `relay: { ses }`, GhesEmail creates the SesRelay and completes them. @default - none: an existing instance keeps its own settings */
   readonly smtp?: SmtpSettings;
   /** An appliance built in this stack. @default - none; give this or existingInstance */
   readonly appliance?: GhesAppliance;
@@ -59,6 +64,8 @@ export interface GhesEmailProps {
   readonly mxPriority?: number;
   /** Who may connect to port 25. @default - the whole internet (every sending mail server) */
   readonly inboundMail?: InboundMailProps;
+  /** Watch port 25 from the internet: Route 53 TCP health check, CloudWatch alarm and SNS topic in us-east-1 (Port25Monitor). @default - not monitored */
+  readonly port25Monitor?: Port25MonitoringProps;
 }
 
 /** Problems with the existing-instance description. */
@@ -78,6 +85,12 @@ export class GhesEmail extends GhesConstruct {
   public readonly dns: ReplyDnsRecords;
   /** The boot script given to the appliance, if there is one. */
   public readonly bootScript?: BootScript;
+  /** The port-25 health check, alarm and topic, with `port25Monitor`. */
+  public readonly port25Monitor?: Port25Monitor;
+  /** The SMTP settings applied: `smtp`, completed by the SES relay when it has one. */
+  public readonly smtp?: SmtpSettings;
+  /** The SES identity, DNS records, IAM user and credentials secret, with `smtp.relay.ses`. */
+  public readonly sesRelay?: SesRelay;
 
   constructor(scope: Construct, id: string, props: GhesEmailProps) {
     super(scope, id);
@@ -93,10 +106,27 @@ export class GhesEmail extends GhesConstruct {
       p.add('managementConsole', 'required with an appliance: the boot script authenticates to the Manage API with the root site administrator password (a secret reference)');
     }
     validateMailSources(p.at('inboundMail'), props.inboundMail?.allowedCidrs, props.inboundMail?.prefixListIds);
+    const ses = props.smtp?.relay?.ses;
+    if (ses) {
+      const context = { hostname: props.hostname, noreplyAddress: props.smtp!.noreplyAddress, zoneName: props.zone?.name, zonePrivate: props.zone?.private };
+      validateSesRelayOptions(p.at('smtp').at('relay').at('ses'), ses, context, { p: p.at('smtp'), key: 'noreplyAddress' });
+    }
+    if (props.port25Monitor) {
+      validatePort25MonitorOptions(p.at('port25Monitor'), props.port25Monitor);
+      checkHealthCheckAddress(p.at('existingInstance'), 'ipv4Address', props.existingInstance?.ipv4Address);
+    }
     // The record props share their names with ours; addresses come from the instance (checked above).
     const { ipv4Address: _v4, ipv6Address: _v6, ...dnsProps } = this.dnsProps(props);
     validateReplyDnsRecordsProps(p, dnsProps as ReplyDnsRecordsProps);
     p.throwIfAny('Invalid GhesEmail props');
+
+    // The SES relay completes the settings: address, port, login and the credentials secret. Its records
+    // go in the reply records' zone, made below: a lazy id reuses that zone instead of looking it up twice.
+    if (ses) {
+      const zone = { id: props.zone.id ?? Lazy.stringValue({ produce: () => this.dns.zoneId }) };
+      this.sesRelay = new SesRelay(this, 'ses-relay', { ...ses, hostname: props.hostname, zone, noreplyAddress: props.smtp!.noreplyAddress, ttl: props.ttl });
+    }
+    this.smtp = this.sesRelay ? this.sesRelay.smtpSettings(props.smtp!, 'smtp') : props.smtp;
 
     // Tagged after the hostname: two hostnames in one VPC stay told apart.
     const sources = { allowedCidrs: props.inboundMail?.allowedCidrs, prefixListIds: props.inboundMail?.prefixListIds, tags: { Name: `${props.hostname}-inbound-smtp` } };
@@ -105,7 +135,7 @@ export class GhesEmail extends GhesConstruct {
       this.firewall = new InboundMailFirewall(this, 'inbound-smtp', { vpcId: props.appliance.vpcId, ...sources });
       props.appliance.addSecurityGroup(this.firewall.securityGroupId!);
       props.appliance.useHostname(props.hostname);
-      this.bootScript = new BootScript({ smtp: props.smtp!, managementConsole: props.managementConsole! });
+      this.bootScript = new BootScript({ smtp: this.smtp!, managementConsole: props.managementConsole! });
       props.appliance.useBootScript(this.bootScript);
     } else if (ei!.securityGroupIds) {
       this.firewall = new InboundMailFirewall(this, 'inbound-smtp', { existingSecurityGroupIds: ei!.securityGroupIds, ...sources });
@@ -120,8 +150,17 @@ export class GhesEmail extends GhesConstruct {
 
     const records = this.dnsProps(props);
     this.dns = new ReplyDnsRecords(this, 'reply-dns', records);
-    if (props.smtp) {
-      cliSettingsOutput(this, { ...records, smtp: props.smtp, managementConsole: props.managementConsole });
+    if (this.smtp) {
+      cliSettingsOutput(this, { ...records, smtp: this.smtp, managementConsole: props.managementConsole });
+    }
+    const monitor = props.port25Monitor;
+    if (monitor) {
+      // Restricted senders would shut the health checkers out too: the alarm would never clear.
+      if (monitor.allowHealthCheckers !== false && needsHealthCheckerRule(props.inboundMail?.allowedCidrs)) {
+        new Route53HealthCheckerAccess(this, 'port25-health-checkers', this.firewall.securityGroupIds);
+      }
+      const { allowHealthCheckers: _allow, ...options } = monitor;
+      this.port25Monitor = new Port25Monitor(this, 'port25-monitor', { ...options, ipAddress: records.ipv4Address, name: props.hostname });
     }
   }
 

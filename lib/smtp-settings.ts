@@ -5,6 +5,7 @@
  */
 import { Problems, show } from './problems';
 import { SecretRef } from './secret-ref';
+import { SES_SMTP_PORT, SesRelayOptions, checkRegion, sesSmtpEndpoint } from './ses-smtp';
 import { checkEmail, checkHostOrIp, checkHostname, checkHttpUrl, checkIntRange, checkOneOf, isToken } from './value-rules';
 
 export const SMTP_AUTHENTICATIONS = ['plain', 'login', 'cram_md5', 'none'] as const;
@@ -14,14 +15,20 @@ export type SmtpAuthentication = (typeof SMTP_AUTHENTICATIONS)[number];
 /** Where users are sent for help: an email address or an http(s) URL. */
 export type SupportContact = { readonly type: 'email'; readonly address: string } | { readonly type: 'url'; readonly url: string };
 
+/** A relay this library sets up itself; it fills in the relay fields (address, port, authentication, credentials). */
+export interface SmtpRelay {
+  /** Amazon SES: GhesEmail creates a SesRelay (identity, DKIM, MAIL FROM, IAM user, credentials secret). */
+  readonly ses: SesRelayOptions;
+}
+
 /** A scalar raw `smtp` key read off an appliance's `GET /manage/v1/config/settings`. */
 export type ExtraSmtpValue = string | number | boolean;
 
 export interface SmtpSettingsProps {
   /** "Enable email": outbound notifications and inbound reply-by-email. @default true */
   readonly enabled?: boolean;
-  /** "Server address": the SMTP relay's hostname, or its IPv4 or IPv6 address. */
-  readonly address: string;
+  /** "Server address": the SMTP relay's hostname, or its IPv4 or IPv6 address. @default - none; required unless relay */
+  readonly address?: string;
   /** "Port" of the relay. @default 587 */
   readonly port?: number;
   /** "Domain": the HELO/EHLO name GHES announces. */
@@ -30,8 +37,12 @@ export interface SmtpSettingsProps {
   readonly authentication?: SmtpAuthentication;
   /** SMTP login. @default - none; required unless authentication is 'none' */
   readonly username?: string;
-  /** SMTP password, fetched at boot from its store. @default - none; required unless authentication is 'none' */
+  /** SMTP password, fetched at boot from its store. @default - none; required unless authentication is 'none' or credentials is given */
   readonly password?: SecretRef;
+  /** Username and password together: a Secrets Manager JSON secret with the keys "username" and "password", read at boot (instead of username and password). @default - none */
+  readonly credentials?: SecretRef;
+  /** Let this library set up the relay (Amazon SES) and fill in address, port, authentication, STARTTLS and credentials. @default - none: the fields above name the relay */
+  readonly relay?: SmtpRelay;
   /** "No-reply email address": From/To of notification mail. */
   readonly noreplyAddress: string;
   /** "Discard email addressed to the no-reply email address". @default true */
@@ -55,21 +66,13 @@ export const RENDERED_SMTP_KEYS = [
   'enable_starttls_auto', 'noreply_address', 'discard-to-noreply-address', 'support_address', 'support_address_type',
 ] as const;
 
+/** What a relay fills in, and so may not be given next to it. */
+const RELAY_FIELDS = ['address', 'port', 'authentication', 'username', 'password', 'credentials', 'enableStarttlsAuto'] as const;
+
 /** Records every problem with SMTP settings props under `p` (paths are the prop names). */
 export function validateSmtpSettingsProps(p: Problems, props: SmtpSettingsProps): void {
-  checkHostOrIp(p, 'address', props.address);
-  checkIntRange(p, 'port', props.port, 1, 65535, 'a TCP port');
-  checkHostname(p, 'domain', props.domain);
-  const authOk = checkOneOf(p, 'authentication', props.authentication, SMTP_AUTHENTICATIONS);
-  const auth = props.authentication ?? 'plain';
-  if (authOk && auth !== 'none') {
-    if (props.username === undefined || (!isToken(props.username) && props.username.trim() === '')) {
-      p.add('username', `required when authentication is ${show(auth)}; set it, or set authentication to "none"`);
-    }
-    if (props.password === undefined) p.add('password', `required when authentication is ${show(auth)}: a secret reference`);
-  }
-  if (auth === 'none' && props.password !== undefined) p.add('password', 'must be unset when authentication is "none"');
-  props.password?.validate(p.at('password'));
+  if (props.relay !== undefined) validateRelayChoice(p, props);
+  else validateRelayFields(p, props);
   checkEmail(p, 'noreplyAddress', props.noreplyAddress);
   const support = props.support as SupportContact | undefined;
   if (support === undefined) {
@@ -93,6 +96,51 @@ export function validateSmtpSettingsProps(p: Problems, props: SmtpSettingsProps)
   }
 }
 
+/** With a relay, the fields it fills in must be unset; the relay's own options are checked by the relay. */
+function validateRelayChoice(p: Problems, props: SmtpSettingsProps): void {
+  checkHostname(p, 'domain', props.domain);
+  const relay = props.relay as Partial<SmtpRelay> | null;
+  if (typeof relay !== 'object' || relay === null || relay.ses === undefined) {
+    p.add('relay', 'expected { "ses": { … } }: Amazon SES is the relay this library sets up');
+    return;
+  }
+  const given = props as unknown as Record<string, unknown>;
+  for (const key of RELAY_FIELDS) {
+    if (given[key] !== undefined) p.add(key, `is filled in by relay.ses (${sesSmtpEndpoint('<region>')}, port ${SES_SMTP_PORT}, STARTTLS, login, credentials from its secret); remove it, or remove relay`);
+  }
+  const at = p.at('relay').at('ses');
+  if (relay.ses.region === undefined) at.add('region', "required: the AWS region of the SES identity (the AWS provider's region)");
+  checkRegion(at, 'region', relay.ses.region);
+}
+
+/** The relay named field by field: address, and credentials unless authentication is "none". */
+function validateRelayFields(p: Problems, props: SmtpSettingsProps): void {
+  if (props.address === undefined) p.add('address', 'required: the relay\'s hostname or IP address (or let ghes-email set up Amazon SES with relay: { ses: {} })');
+  checkHostOrIp(p, 'address', props.address);
+  checkIntRange(p, 'port', props.port, 1, 65535, 'a TCP port');
+  checkHostname(p, 'domain', props.domain);
+  const authOk = checkOneOf(p, 'authentication', props.authentication, SMTP_AUTHENTICATIONS);
+  const auth = props.authentication ?? 'plain';
+  const credentials = props.credentials;
+  if (credentials !== undefined) {
+    for (const key of ['username', 'password'] as const) {
+      if (props[key] !== undefined) p.add(key, 'must be unset with credentials: the username and password both come from that secret');
+    }
+    if (auth === 'none') p.add('credentials', 'must be unset when authentication is "none"');
+    const s = credentials.source;
+    if (s.kind !== 'secretsmanager') p.add('credentials', 'expected a Secrets Manager secret holding {"username": …, "password": …}');
+    else if (s.jsonKey !== undefined) p.at('credentials').add('jsonKey', 'must be unset: the keys are "username" and "password"');
+    credentials.validate(p.at('credentials'));
+  } else if (authOk && auth !== 'none') {
+    if (props.username === undefined || (!isToken(props.username) && props.username.trim() === '')) {
+      p.add('username', `required when authentication is ${show(auth)}; set it, or set authentication to "none"`);
+    }
+    if (props.password === undefined) p.add('password', `required when authentication is ${show(auth)}: a secret reference`);
+  }
+  if (auth === 'none' && props.password !== undefined) p.add('password', 'must be unset when authentication is "none"');
+  props.password?.validate(p.at('password'));
+}
+
 export class SmtpSettings {
   /** Validated props with defaults applied. */
   public readonly enabled: boolean;
@@ -101,7 +149,13 @@ export class SmtpSettings {
   public readonly domain: string;
   public readonly authentication: SmtpAuthentication;
   public readonly username?: string;
+  /** The password's reference: `password`, or the "password" key of `credentials`. */
   public readonly password?: SecretRef;
+  /** The username's reference when it is not a literal: the "username" key of `credentials`. */
+  public readonly usernameSecret?: SecretRef;
+  public readonly credentials?: SecretRef;
+  /** Set until the relay is built (GhesEmail does it): these settings have no credentials yet. */
+  public readonly relay?: SmtpRelay;
   public readonly noreplyAddress: string;
   public readonly discardToNoreplyAddress: boolean;
   public readonly support: SupportContact;
@@ -115,36 +169,49 @@ export class SmtpSettings {
     validateSmtpSettingsProps(p, props);
     p.throwIfAny('Invalid SMTP settings');
     this.enabled = props.enabled ?? true;
-    this.address = props.address;
-    this.port = props.port ?? 587;
+    const ses = props.relay?.ses;
+    this.relay = props.relay;
+    this.address = ses ? sesSmtpEndpoint(ses.region) : props.address!;
+    this.port = ses ? SES_SMTP_PORT : (props.port ?? 587);
     this.domain = props.domain;
-    this.authentication = props.authentication ?? 'plain';
+    this.authentication = ses ? 'login' : (props.authentication ?? 'plain');
     this.username = props.username;
     this.password = props.password;
+    const c = props.credentials?.source;
+    if (c?.kind === 'secretsmanager') {
+      // One secret, two keys: the boot script reads it once (docs/boot-script.md).
+      this.credentials = props.credentials;
+      this.password = SecretRef.fromSecretsManager(c.arn, { jsonKey: 'password', kmsKeyArn: c.kmsKeyArn });
+      this.usernameSecret = SecretRef.fromSecretsManager(c.arn, { jsonKey: 'username', kmsKeyArn: c.kmsKeyArn });
+    }
     this.noreplyAddress = props.noreplyAddress;
     this.discardToNoreplyAddress = props.discardToNoreplyAddress ?? true;
     this.support = props.support;
     this.enforceTls = props.enforceTls ?? true;
-    this.enableStarttlsAuto = props.enableStarttlsAuto ?? true;
+    this.enableStarttlsAuto = ses ? true : (props.enableStarttlsAuto ?? true);
     this.extraSettings = { ...(props.extraSettings ?? {}) };
   }
 
   /** The config file's `smtp` block for these settings: secrets as references, never values. */
   toConfig(): Record<string, unknown> {
-    const password = this.password?.toConfig();
+    const password = this.credentials ? undefined : this.password?.toConfig();
+    const credentials = this.credentials?.toConfig();
+    const ses = this.relay?.ses;
+    // The config's relay block takes its region from the top-level region.
+    const relay = ses && { relay: { ses: { ...(ses.mailFromSubdomain !== undefined ? { mailFromSubdomain: ses.mailFromSubdomain } : {}), ...(ses.smtpPasswordInState !== undefined ? { smtpPasswordInState: ses.smtpPasswordInState } : {}) } } };
     return {
       enabled: this.enabled,
-      address: this.address,
-      port: this.port,
+      ...(relay ?? { address: this.address, port: this.port }),
       domain: this.domain,
-      authentication: this.authentication,
+      ...(relay ? {} : { authentication: this.authentication }),
       ...(this.username !== undefined ? { username: this.username } : {}),
       ...(password ? { password } : {}),
+      ...(credentials ? { credentials } : {}),
       noreplyAddress: this.noreplyAddress,
       discardToNoreplyAddress: this.discardToNoreplyAddress,
       support: this.support,
       enforceTls: this.enforceTls,
-      enableStarttlsAuto: this.enableStarttlsAuto,
+      ...(relay ? {} : { enableStarttlsAuto: this.enableStarttlsAuto }),
       ...(Object.keys(this.extraSettings).length > 0 ? { extraSettings: this.extraSettings } : {}),
     };
   }

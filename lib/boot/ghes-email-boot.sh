@@ -25,6 +25,7 @@
 #   GHES_EMAIL_MANAGE_URL     https://localhost:8443 (self-signed: -k for it only)
 #   GHES_EMAIL_BACKOFF_INITIAL 2, GHES_EMAIL_BACKOFF_MAX 30 (each retry is logged)
 #   GHES_EMAIL_AWS_TIMEOUT    300   deadline for the metadata service and AWS APIs
+#   GHES_EMAIL_SECRET_WAIT    3600  wait for a secret with no value yet (relay-credentials)
 #   GHES_EMAIL_MANAGE_TIMEOUT 3600  deadline for the Manage API to come up
 #   GHES_EMAIL_INIT_TIMEOUT   waitForInitMinutes*60: wait for an operator to initialize
 #   GHES_EMAIL_WARN_401       300   warn (and repeat) after this long of HTTP 401
@@ -300,11 +301,16 @@ imds_login() {
 # call. No answer, 5xx, throttling and AccessDenied are retried until the AWS
 # deadline: a new instance role's policy takes a while to apply (IAM is
 # eventually consistent), and a denied read at first boot is often that race.
+# A secret without a value yet ("can't find the specified secret value") is
+# awaited until GHES_EMAIL_SECRET_WAIT: the SES relay's secret stays empty
+# until someone runs `ghes-email relay-credentials`, maybe after deploy.
 aws_call() {
-  local service=$1 region=$2 url=$3 target=$4 body=$5 host date day scope creq sts k deadline
+  local service=$1 region=$2 url=$3 target=$4 body=$5 host date day scope creq sts k deadline w
   local ct=application/x-amz-json-1.1 sh='content-type;host;x-amz-date;x-amz-security-token;x-amz-target'
   host=${url#*://}
   host=${host%%/*}
+  deadline_in "${GHES_EMAIL_SECRET_WAIT:-3600}"
+  w=$REPLY
   deadline_in "${GHES_EMAIL_AWS_TIMEOUT:-300}"
   deadline=$REPLY
   while :; do
@@ -326,7 +332,8 @@ aws_call() {
     printf '%s' "$body" >"$TMP/req"
     http -X POST -H @"$TMP/h-aws" --data-binary @"$TMP/req" ${GHES_EMAIL_CA_BUNDLE:+--cacert "$GHES_EMAIL_CA_BUNDLE"} "$url/"
     # Only error answers: a secret's value may contain any text.
-    [[ $CODE == 000 || $CODE == 5* || ($CODE == 4* && $BODY =~ Throttl|AccessDenied) ]] || return 0
+    [[ $CODE$BODY =~ ^4.*secret\ value ]] && deadline=$w
+    [[ $CODE == 000 || $CODE == 5* || ($CODE == 4* && $BODY =~ Throttl|AccessDenied|secret\ value) ]] || return 0
     backoff "$deadline" "the $6" || return 0
   done
 }
@@ -337,9 +344,10 @@ endpoint() {
   REPLY=${override:-https://$service.$region.$suffix}
 }
 
-# fetch NAME KIND ID [JSON_KEY]: the secret's value into REPLY (or FILE for binary).
+# fetch NAME KIND ID [JSON_KEY [USER_KEY]]: the secret's value into REPLY (or
+# FILE for binary); USER_KEY, a second key of the same JSON secret, into SMTP_USER.
 fetch() {
-  local name=$1 kind=$2 id=$3 key=${4:-} region err url
+  local name=$1 kind=$2 id=$3 key=${4:-} region err url k
   case $kind in
     plaintext)
       REPLY=$id
@@ -378,9 +386,11 @@ fetch() {
   if [[ $kind == ssm ]]; then
     json_get Value "$BODY" || die 4 "$noval"
   elif json_get SecretString "$BODY"; then
-    if [[ -n $key ]]; then
-      json_get "$key" "$REPLY" || die 4 "$id: no string key \"$key\" in the JSON secret; fix the secret or jsonKey, $AGAIN"
-    fi
+    BODY=$REPLY
+    for k in ${5:+"$5"} ${key:+"$key"}; do
+      json_get "$k" "$BODY" || die 4 "$id: no string key \"$k\" in the JSON secret; fix the secret or jsonKey, $AGAIN"
+      [[ $k != "${5:-}" ]] || SMTP_USER=$REPLY
+    done
   elif json_get SecretBinary "$BODY"; then
     FILE=$TMP/$name.bin
     printf '%s' "$REPLY" | openssl base64 -d -A >"$FILE" || die 4 "$noval"
@@ -417,7 +427,7 @@ fetch_secrets() {
   add_secret "api_key:$ROOT_PW"
   printf 'Authorization: Basic %s\n' "$B64" >"$TMP/h-auth"
   log "read the root password from $ROOT_REF"
-  SMTP_PW=''
+  SMTP_PW='' SMTP_USER=''
   if ((${#SMTP_PW_REF[@]})); then
     fetch "SMTP password" "${SMTP_PW_REF[@]}"
     SMTP_PW=$REPLY
@@ -512,12 +522,15 @@ wait_initialized() {
 }
 
 put_settings() {
-  local json=$SMTP_JSON
+  local json=$SMTP_JSON k v
   log "5/6 PUT config/settings: smtp $json${SMTP_PW:+ + password from its secret}"
-  if [[ -n $SMTP_PW ]]; then
-    json_escape "$SMTP_PW"
-    json="${json%\}},\"password\":\"$REPLY\"}"
-  fi
+  # The schema has both username and user_name (see toManagePayload); each value JSON-escaped.
+  for k in ${SMTP_USER:+username user_name} ${SMTP_PW:+password}; do
+    v=$SMTP_USER
+    [[ $k != p* ]] || v=$SMTP_PW
+    json_escape "$v"
+    json="${json%\}},\"$k\":\"$REPLY\"}"
+  done
   printf '{"smtp":%s}' "$json" >"$TMP/settings.json"
   manage PUT /manage/v1/config/settings -H 'Content-Type: application/json' --data-binary @"$TMP/settings.json"
   rm -f "$TMP/settings.json"

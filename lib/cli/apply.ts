@@ -147,6 +147,11 @@ export async function runApply(opts: ApplyOptions, rawIo: ApplyIo): Promise<numb
     throw err;
   }
   const { config, smtp, managementConsole } = loaded;
+  if (smtp.relay) {
+    // The relay's credentials secret exists only in the deployed stack: its outputs name it.
+    io.err('smtp.relay.ses: the SMTP credentials live in the secret the stack created; run apply with the deployed stack\'s outputs: cdktf output --outputs-file outputs.json, then --config outputs.json\n');
+    return 2;
+  }
   const baseUrl = manageUrl?.origin ?? new URL(`https://${config.hostname}:8443`).origin;
   if (!opts.passwordStdin && !managementConsole) {
     io.err('no root password: set managementConsole.password in the config, or pass --password-stdin\n');
@@ -177,10 +182,12 @@ export async function runApply(opts: ApplyOptions, rawIo: ApplyIo): Promise<numb
     redactor.add(password).add(`api_key:${password}`);
     const smtpPassword = smtp.needsPassword ? await resolve(smtp.password!, config.region) : undefined;
     if (smtpPassword !== undefined) redactor.add(smtpPassword);
+    // With credentials, the username is a key of the same secret (not a secret itself, so not redacted).
+    const smtpUser = smtp.usernameSecret ? await resolve(smtp.usernameSecret, config.region) : undefined;
 
     const api = new ManageApi({ baseUrl, password, ca, insecure: opts.insecure, secrets: smtpPassword !== undefined ? [smtpPassword] : [] });
     const current = (await api.getSettings()).smtp as Record<string, unknown> | undefined;
-    const desired = smtp.toManagePayload();
+    const desired = smtpUser === undefined ? smtp.toManagePayload() : { ...smtp.toManagePayload(), username: smtpUser, user_name: smtpUser };
     const rows = diffSmtp(current, desired, smtpPassword);
     io.out(`SMTP settings on ${baseUrl} ("~" = will change):\n${formatDiff(rows)}\n`);
     if (smtp.enforceTls) io.out("Note: 'Enforce TLS auth' has no documented Manage API field; set it in the Management Console > Email > Authentication.\n");

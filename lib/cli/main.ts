@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { registerApply } from './apply';
 import { registerDoctor } from './doctor';
+import { registerRelayCredentials } from './relay-credentials';
 
 /**
  * This package's version, read from its own package.json at run time: this file runs from
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerApply(program);
   registerDoctor(program);
+  registerRelayCredentials(program);
   return program;
 }
 

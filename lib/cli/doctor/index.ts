@@ -1,5 +1,5 @@
 /**
- * `ghes-email doctor smtp | inbound | logs`: the test-delivery and
+ * `ghes-email doctor smtp | inbound | logs | deliverability`: the test-delivery and
  * troubleshooting steps of the GHES email docs, automated. Exit codes: 0 every
  * check passed, 1 a check failed, 2 bad usage, config or input.
  */
@@ -11,6 +11,7 @@ import { LogInputError } from './log-finder';
 import { checkLogs } from './logs-check';
 import { DEFAULT_LIMITS, sizeFlag } from './logs-run';
 import { UsageError, parseDnsServer, parseEndpoint, parseInboundConnectTo, parseSize, parseTimeout } from './options';
+import { registerDeliverability } from './deliverability';
 import { DoctorReport, exitCodeOf, renderJson, renderText } from './report';
 import { runSmtpDoctor } from './smtp-check';
 import { escapeControls, escapeLines } from './terminal-text';
@@ -52,7 +53,7 @@ const TIMEOUT_HELP = 'per-connection timeout in milliseconds (connect, greeting,
 export function registerDoctor(program: Command): void {
   const doctor = program
     .command('doctor')
-    .description('check outbound SMTP, the reply-by-email path, or logs from a support bundle; exit 0 ok, 1 a check failed, 2 bad usage or config');
+    .description('check outbound SMTP, the reply-by-email path, sender authentication (SPF, DKIM, DMARC), or logs from a support bundle; exit 0 ok, 1 a check failed, 2 bad usage or config');
 
   doctor
     .command('smtp')
@@ -121,4 +122,7 @@ export function registerDoctor(program: Command): void {
         1,
       ),
     );
+
+  // SPF, DKIM and DMARC of the no-reply address's domain (deliverability.ts; reports and exit codes as above).
+  registerDeliverability(doctor);
 }
