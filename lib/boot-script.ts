@@ -10,6 +10,7 @@ import { IApplianceBootScript } from './boot-script-seam';
 import { Problems, ValidationError } from './problems';
 import { SecretRef } from './secret-ref';
 import { SmtpSettings } from './smtp-settings';
+import { packUserData } from './user-data-packing';
 import { checkIntRange } from './value-rules';
 
 export interface ManagementConsoleProps {
@@ -67,25 +68,40 @@ export class BootScript implements IApplianceBootScript {
     this.secrets = [mc.password, ...(mc.initialize && mc.license ? [mc.license] : []), ...props.smtp.secrets];
   }
 
-  /** The user data: the script with the settings block filled in, comments stripped. Throws above 16,384 bytes. */
+  /**
+   * The user data: the script with the settings block filled in, comments stripped; packed
+   * (gzip+base64 in a bash stub, lib/user-data-packing.ts) when it would not fit plain.
+   * Throws when even that is above 16,384 bytes.
+   */
   render(): string {
+    const script = this.script();
+    const plain = userDataBytes(script);
+    if (plain <= MAX_USER_DATA_BYTES) return script;
+    // A Terraform reference inside would be compressed before Terraform could resolve it: such a script stays plain.
+    const packed = script.includes('${TfToken[') ? undefined : packUserData(script);
+    if (packed !== undefined && userDataBytes(packed) <= MAX_USER_DATA_BYTES) return packed;
+    const tried = packed !== undefined ? ` (${userDataBytes(packed)} bytes even gzip-compressed)` : ' (not compressible: it holds a Terraform reference)';
+    throw new ValidationError(
+      [{ path: 'BootScript.userData', message: `is ${plain} bytes${tried}; EC2 accepts at most ${MAX_USER_DATA_BYTES}. Shorten the smtp settings (extraSettings) or the boot script` }],
+      'Boot script too large',
+    );
+  }
+
+  /** The boot script itself, settings filled in and comments stripped: what runs on the appliance. */
+  script(): string {
     const template = readFileSync(BOOT_SCRIPT_PATH, 'utf8');
     const start = template.indexOf(BEGIN);
     const end = template.indexOf(END);
     if (start < 0 || end < start) throw new Error(`${BOOT_SCRIPT_PATH}: the settings markers are missing`);
     const settings = renderSettings(this.props);
     const script = template.slice(0, start) + settings + template.slice(end + END.length);
-    const userData = stripComments(script);
-    // A Terraform reference (e.g. the SES relay's secret ARN, ~110 bytes) becomes its value only at apply.
-    const bytes = Buffer.byteLength(userData.replace(TOKEN_IN_TEXT, 'x'.repeat(TOKEN_BYTES)), 'utf8');
-    if (bytes > MAX_USER_DATA_BYTES) {
-      throw new ValidationError(
-        [{ path: 'BootScript.userData', message: `is ${bytes} bytes; EC2 accepts at most ${MAX_USER_DATA_BYTES}. Shorten the smtp settings (extraSettings) or the boot script` }],
-        'Boot script too large',
-      );
-    }
-    return userData;
+    return stripComments(script);
   }
+}
+
+/** Bytes of user data as EC2 will count them: a Terraform reference (e.g. the SES relay's secret ARN, ~110 bytes) becomes its value only at apply. */
+function userDataBytes(userData: string): number {
+  return Buffer.byteLength(userData.replace(TOKEN_IN_TEXT, 'x'.repeat(TOKEN_BYTES)), 'utf8');
 }
 
 /** The settings block: bash assignments, one per setting, each value single-quoted. */
