@@ -1,43 +1,14 @@
-/**
- * Runs `ghes-email doctor deliverability …` through a real commander program
- * that registers the command as lib/cli/doctor/index.ts will
- * (`registerDeliverability(doctor)`), capturing what it writes and its exit code.
- */
+/** Runs `ghes-email doctor deliverability …` through the real program (lib/cli/main.ts), capturing what it writes and its exit code. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
-import { registerDeliverability } from '../../../lib/cli/doctor/deliverability';
 import { Json } from '../stack';
 import { AuthDns, AuthRecords, startAuthDns } from './auth-dns-server';
 import { writeConfig } from './config';
-import { CliResult, json } from './run-cli';
+import { CliResult, json, runCli } from './run-cli';
 
 export async function runDeliverability(args: string[]): Promise<CliResult> {
-  let stdout = '';
-  let stderr = '';
-  const out = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += chunk.toString();
-    return true;
-  });
-  const err = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += chunk.toString();
-    return true;
-  });
-  process.exitCode = undefined;
-  const program = new Command('ghes-email').exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  registerDeliverability(program.command('doctor'));
-  try {
-    await program.parseAsync(['doctor', 'deliverability', ...args], { from: 'user' });
-    return { code: typeof process.exitCode === 'number' ? process.exitCode : 0, stdout, stderr };
-  } catch (e) {
-    if (e instanceof CommanderError) return { code: e.exitCode === 0 ? 0 : 2, stdout, stderr };
-    throw e;
-  } finally {
-    process.exitCode = undefined;
-    out.mockRestore();
-    err.mockRestore();
-  }
+  return runCli(['doctor', 'deliverability', ...args]);
 }
 
 /** A config file per run, a DNS server per zone, all cleaned up by `close`. */
