@@ -100,13 +100,13 @@ const r = Object.fromEntries(
   }),
 );
 const pad = (s, n) => String(s).padEnd(n);
-console.log(`${pad('variant', 48)}${pad('median ms', 11)}${pad('min–max ms', 14)}peak RSS MiB`);
+console.log(`${pad('variant', 54)}${pad('median ms', 11)}${pad('min–max ms', 14)}peak RSS MiB`);
 for (const v of variants) {
   const x = r[v.key];
-  console.log(`${pad(x.name, 48)}${pad(x.ms.toFixed(0), 11)}${pad(`${x.min.toFixed(0)}–${x.max.toFixed(0)}`, 14)}${Number.isNaN(x.rssMiB) ? '-' : x.rssMiB.toFixed(1)}`);
+  console.log(`${pad(x.name, 54)}${pad(x.ms.toFixed(0), 11)}${pad(`${x.min.toFixed(0)}–${x.max.toFixed(0)}`, 14)}${Number.isNaN(x.rssMiB) ? '-' : x.rssMiB.toFixed(1)}`);
 }
 const ratio = (a, b) => r[a].ms / r[b].ms;
-const line = (label, value, target, ok) => console.log(`${pad(label, 52)}${pad(value, 10)}target ${target}  ${ok ? 'met' : 'NOT MET'}`);
+const line = (label, value, target, ok) => console.log(`${pad(label, 54)}${pad(value, 10)}target ${target}  ${ok ? 'met' : 'NOT MET'}`);
 console.log('');
 line('npx cdktf synth / same CLI, precompiled app', `${ratio('cli', 'cliCompiled').toFixed(2)}×`, '≤ 1.25×', ratio('cli', 'cliCompiled') <= 1.25);
 line('npx cdktf synth after an edit / precompiled app', `${ratio('cliEdit', 'cliCompiled').toFixed(2)}×`, '≤ 1.25×', ratio('cliEdit', 'cliCompiled') <= 1.25);
@@ -119,6 +119,6 @@ line('root barrel / app command (what synth runs)', `${ratio('barrel', 'app').to
 if (withCdktn) {
   line('cdktn flavor: app command, no edit / its floor', `${ratio('cdktnApp', 'cdktnFloor').toFixed(2)}×`, '≤ 1.2×', ratio('cdktnApp', 'cdktnFloor') <= 1.2);
   line('cdktn flavor: app command after an edit / its floor', `${ratio('cdktnAppEdit', 'cdktnFloor').toFixed(2)}×`, '≤ 1.5×', ratio('cdktnAppEdit', 'cdktnFloor') <= 1.5);
-  console.log(`${pad('npx cdktn synth (Node 22) / npx cdktf synth (Node 20)', 52)}${ratio('cdktnCli', 'cli').toFixed(2)}×`);
+  console.log(`${pad('npx cdktn synth (Node 22) / npx cdktf synth (Node 20)', 54)}${ratio('cdktnCli', 'cli').toFixed(2)}×`);
 }
 if (process.argv.includes('--json')) console.log(JSON.stringify({ runs: RUNS, node: process.version, results: r }));
