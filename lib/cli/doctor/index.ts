@@ -66,9 +66,10 @@ export function registerDoctor(program: Command): void {
     .option('--connect-to <host[:port]>', 'connect here instead of smtp.address:smtp.port; TLS still verifies smtp.address')
     .option('--ca-file <pem>', 'also trust the CA certificate(s) in this PEM file')
     .option('--timeout <ms>', TIMEOUT_HELP, '10000')
+    .option('--no-ses-checks', 'with Amazon SES as the relay: do not ask the SES API (with your AWS credentials) about sandbox mode and the identity\'s verification')
     .option('--json', 'machine-readable output')
     .action(
-      action(async (opts: { config: string; hostname?: string; to?: string; send?: boolean; passwordStdin?: boolean; connectTo?: string; caFile?: string; timeout: string; json?: boolean }) => {
+      action(async (opts: { config: string; hostname?: string; to?: string; send?: boolean; passwordStdin?: boolean; connectTo?: string; caFile?: string; timeout: string; sesChecks: boolean; json?: boolean }) => {
         if (opts.send && !opts.to) throw new UsageError('--send needs --to <address>');
         if (opts.to && !opts.send) throw new UsageError('--to is only used with --send');
         return runSmtpDoctor({
@@ -79,6 +80,7 @@ export function registerDoctor(program: Command): void {
           connectTo: opts.connectTo ? parseEndpoint(opts.connectTo, '--connect-to') : undefined,
           caFile: opts.caFile,
           timeoutMs: parseTimeout(opts.timeout, '--timeout'),
+          sesChecks: opts.sesChecks,
           progress,
         });
       }, 0),

@@ -14,6 +14,7 @@ import { certificateProblem, explainConnectionError, explainReply, looksLikePlai
 import { probeImplicitTls } from './tls-probe';
 import { Endpoint, UsageError } from './options';
 import { Check, DoctorReport } from './report';
+import { runSesChecks, sesTargetOf } from './ses-checks';
 import { SmtpSession } from './smtp-session';
 
 export interface SmtpDoctorOptions {
@@ -29,6 +30,8 @@ export interface SmtpDoctorOptions {
   /** Extra trusted CA certificates (PEM). @default - Node's bundled roots only */
   readonly caFile?: string;
   readonly timeoutMs: number;
+  /** Ask the SES API about the account and the sender's identity when the relay is SES. @default true */
+  readonly sesChecks?: boolean;
   readonly progress: (line: string) => void;
 }
 
@@ -52,7 +55,14 @@ async function password(s: SmtpSettings, opts: SmtpDoctorOptions): Promise<strin
 }
 
 export async function runSmtpDoctor(opts: SmtpDoctorOptions): Promise<DoctorReport> {
-  const { smtp: s } = loadConfigFile(opts.configPath, opts.hostname);
+  const loaded = loadConfigFile(opts.configPath, opts.hostname);
+  const report = await converse(loaded.smtp, opts);
+  // After the conversation, whatever it reached: SES's sandbox and identity state explain refusals it cannot see.
+  const ses = opts.sesChecks === false ? undefined : sesTargetOf(loaded);
+  return ses ? { ...report, checks: [...report.checks, ...(await runSesChecks(ses, opts))] } : report;
+}
+
+async function converse(s: SmtpSettings, opts: SmtpDoctorOptions): Promise<DoctorReport> {
   const ca = opts.caFile ? [...tlsRoots, readCa(opts.caFile)] : undefined;
   const pass = await password(s, opts);
   const host = opts.connectTo?.host ?? s.address;
