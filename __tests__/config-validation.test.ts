@@ -5,18 +5,9 @@
 import { mkdtempSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfigFile, parseConfig } from '../lib/config';
+import { loadConfigFile, parseConfig } from '../lib/config';
 import { Json, exampleConfig, existingInstanceConfig } from './support/stack';
-
-function problemsOf(config: unknown): { path: string; message: string }[] {
-  try {
-    parseConfig(config);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return [...(err as ConfigError).problems];
-  }
-  throw new Error('expected the config to be rejected');
-}
+import { problemsOf } from './support/problems';
 
 type Case = [string, (c: Json) => void, string, RegExp];
 const cases: Case[] = [

@@ -1,10 +1,11 @@
 /** The constructs validate their props from code: same rules, paths named after the construct. */
 import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import {
-  GhesAppliance, GhesEmail, InboundMailFirewall, ReplyDnsRecords, SecretRef, SmtpSettings, SmtpSettingsProps, ValidationError,
+  GhesAppliance, GhesEmail, InboundMailFirewall, ReplyDnsRecords, SecretRef, SmtpSettings, SmtpSettingsProps,
 } from '../lib';
 import { secretReadStatements } from '../lib/instance-role-policy';
 import { resources } from './support/stack';
+import { problems } from './support/problems';
 
 const smtpProps: SmtpSettingsProps = {
   address: 'smtp.example.com',
@@ -14,16 +15,6 @@ const smtpProps: SmtpSettingsProps = {
   noreplyAddress: 'noreply@github.example.com',
   support: { type: 'url', url: 'https://support.example.com' },
 };
-
-function problems(fn: () => unknown): { path: string; message: string }[] {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ValidationError);
-    return [...(err as ValidationError).problems];
-  }
-  throw new Error('expected a ValidationError');
-}
 
 const stack = () => new TerraformStack(Testing.app(), 's');
 

@@ -3,10 +3,11 @@ import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check';
-import { Port25Monitor, US_EAST_1_PROVIDER_ID, ValidationError } from '../lib';
+import { Port25Monitor, US_EAST_1_PROVIDER_ID } from '../lib';
 import { needsHealthCheckerRule } from '../lib/route53-health-checkers';
 import { dataSources, exampleConfig, resources, synthConfig } from './support/stack';
 import { MONITOR_ALIAS, exampleMonitoredConfig, existingMonitoredConfig, providerUse, restrictedEuConfig, synthRestrictedEu, twoMonitoredHosts } from './support/port25-stacks';
+import { problems } from './support/problems';
 
 const MONITOR_TYPES = ['aws_route53_health_check', 'aws_cloudwatch_metric_alarm', 'aws_sns_topic', 'aws_sns_topic_subscription'];
 const ref = (type: string) => new RegExp(`^\\$\\{${type}\\.[\\w-]+\\.(id|arn)\\}$`);
@@ -162,16 +163,6 @@ describe('the us-east-1 provider', () => {
 });
 
 describe('validation', () => {
-  function problems(fn: () => unknown): { path: string; message: string }[] {
-    try {
-      fn();
-    } catch (err) {
-      expect(err).toBeInstanceOf(ValidationError);
-      return [...(err as ValidationError).problems];
-    }
-    throw new Error('expected a ValidationError');
-  }
-
   test('the construct reports every problem at once', () => {
     const stack = new TerraformStack(Testing.app(), 's');
     const paris = new AwsProvider(stack, 'paris', { region: 'eu-west-3', alias: 'paris' });

@@ -6,8 +6,9 @@
 import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { SenderAuthRecords, ValidationError, route53TxtValue } from '../lib';
-import { ConfigError, parseConfig } from '../lib/config';
+import { parseConfig } from '../lib/config';
 import { Json, dataSources, exampleConfig, forSnapshot, resources, synthConfig } from './support/stack';
+import { problemsOf as configProblems } from './support/problems';
 
 const FULL = {
   dmarc: { policy: 'reject', pct: 25, rua: ['dmarc@example.com', 'mailto:agg@reports.example.org'] },
@@ -78,16 +79,6 @@ describe('route53TxtValue', () => {
     expect(route53TxtValue(`${'a'.repeat(254)}"b`)).toBe(`${'a'.repeat(254)}\\"""b`);
   });
 });
-
-function configProblems(config: Json): { path: string; message: string }[] {
-  try {
-    parseConfig(config);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return [...(err as ConfigError).problems];
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 type Case = [string, Json, string, RegExp];
 const cases: Case[] = [
