@@ -9,18 +9,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HOSTNAME, writeConfig } from './support/doctor/config';
+import { CORRECT, HOSTNAME, LOOP, REPLY, writeConfig } from './support/doctor/config';
 import { RunningDns, ZoneRecords, closedUdpPort, startDns, startSilentDns } from './support/doctor/dns-server';
 import { CliResult, json, runCli } from './support/doctor/run-cli';
 import { RunningServer, makeCerts, startSmtp } from './support/doctor/smtp-servers';
 
-const REPLY = `reply.${HOSTNAME}`;
-const LOOP = '127.0.0.1';
-const CORRECT: Record<string, ZoneRecords> = {
-  [HOSTNAME]: { A: [LOOP] },
-  [REPLY]: { A: [LOOP], MX: [[10, REPLY]] },
-  [`noreply.${HOSTNAME}`]: { MX: [[10, HOSTNAME]] },
-};
 
 let dir: string;
 let mx: RunningServer;

@@ -47,7 +47,7 @@ export interface RoleCredentials {
 }
 
 /** A loopback HTTP(S) server that records every request, then lets the subclass answer it. */
-abstract class RecordingDouble {
+export abstract class RecordingDouble {
   public readonly requests: Recorded[] = [];
   public url = '';
   protected readonly scheme: 'http' | 'https';
@@ -170,7 +170,7 @@ export class AwsDouble extends RecordingDouble {
     if (!m) return send(400, { __type: 'IncompleteSignatureException', Message: 'malformed Authorization' });
     const [, , scope, signedHeaders] = m;
     const [, region, service] = scope.split('/');
-    const expected = await this.expectedAuthorization(req, body, signedHeaders.split(';'), region, service);
+    const expected = await expectedAuthorization(req, body, signedHeaders.split(';'), region, service, this.credentials, this.scheme);
     this.signatures.push({ target, received: auth, expected, scope, requestBody: body.toString('utf8') });
     if (expected !== auth) return send(403, { __type: 'InvalidSignatureException', Message: 'The request signature we calculated does not match the signature you provided.' });
     const fault = this.failNext.shift();
@@ -205,44 +205,58 @@ export class AwsDouble extends RecordingDouble {
     }
     return send(400, { __type: 'UnknownOperationException' });
   }
+}
 
-  /** The Authorization header AWS's signer computes for the same request. */
-  private async expectedAuthorization(req: IncomingMessage, body: Buffer, signed: string[], region: string, service: string): Promise<string> {
-    const headers: Record<string, string> = {};
-    for (const name of signed) headers[name] = String(req.headers[name] ?? '');
-    const amzDate = headers['x-amz-date'];
-    const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
-    const [hostname, port] = headers.host.split(':');
-    const request = new HttpRequest({ method: req.method, protocol: `${this.scheme}:`, hostname, port: Number(port), path: req.url, headers, body: body.toString('utf8') });
-    const signer = new SignatureV4({
-      credentials: { accessKeyId: this.credentials.accessKeyId, secretAccessKey: this.credentials.secretAccessKey, sessionToken: this.credentials.sessionToken },
-      region,
-      service,
-      sha256: Sha256,
-      applyChecksum: false,
-    });
-    const out = await signer.sign(request, { signingDate });
-    return String(out.headers.authorization ?? out.headers.Authorization);
-  }
+/** The Authorization header AWS's own signer computes for the same request, to compare with the one received. */
+export async function expectedAuthorization(
+  req: IncomingMessage,
+  body: Buffer | string,
+  signed: string[],
+  region: string,
+  service: string,
+  credentials: RoleCredentials,
+  scheme: 'http' | 'https',
+): Promise<string> {
+  const headers: Record<string, string> = {};
+  for (const name of signed) headers[name] = String(req.headers[name] ?? '');
+  const amzDate = headers['x-amz-date'];
+  const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  const [hostname, port] = headers.host.split(':');
+  const request = new HttpRequest({ method: req.method, protocol: `${scheme}:`, hostname, port: Number(port), path: req.url, headers, body: body.toString() });
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken },
+    region,
+    service,
+    sha256: Sha256,
+    applyChecksum: false,
+  });
+  const out = await signer.sign(request, { signingDate });
+  return String(out.headers.authorization ?? out.headers.Authorization);
 }
 
 /**
- * Points the AWS SDK's default chain at `aws` with `creds` (no profile, no config
- * files) for the CLI tests; returns a function that restores the environment.
+ * Points the AWS SDK's default chain at local doubles: `endpoints` maps service ids to URLs
+ * (e.g. { SECRETS_MANAGER: url }), with `creds` or, undefined, no credentials anywhere (no
+ * profile, no config files, no instance metadata). Returns a function that restores the environment.
  */
-export function useAwsDoubleForSdk(aws: AwsDouble, creds: RoleCredentials, extra: Record<string, string> = {}): () => void {
+export function useSdkEndpoints(endpoints: Record<string, string>, creds: RoleCredentials | undefined, extra: Record<string, string> = {}): () => void {
   const saved = { ...process.env };
+  for (const key of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI']) delete process.env[key];
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
-    AWS_ACCESS_KEY_ID: creds.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
-    AWS_SESSION_TOKEN: creds.sessionToken,
+    ...Object.fromEntries(Object.entries(endpoints).map(([service, url]) => [`AWS_ENDPOINT_URL_${service}`, url])),
     AWS_CONFIG_FILE: '/nonexistent',
     AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    // Without credentials the chain would end at the instance metadata service: off, so "none" is answered at once.
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...(creds ? { AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_SESSION_TOKEN: creds.sessionToken } : {}),
     ...extra,
   });
-  delete process.env.AWS_PROFILE;
   return () => {
     process.env = saved;
   };
+}
+
+/** Points the AWS SDK's default chain at `aws` (Secrets Manager) with `creds`, for the CLI tests. */
+export function useAwsDoubleForSdk(aws: AwsDouble, creds: RoleCredentials, extra: Record<string, string> = {}): () => void {
+  return useSdkEndpoints({ SECRETS_MANAGER: aws.url }, creds, extra);
 }

@@ -2,10 +2,20 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Json, exampleConfig } from '../stack';
+import { ZoneRecords } from './dns-server';
 
 export const RELAY_NAME = 'smtp.relay.test';
 export const HOSTNAME = 'github.example.test';
 export const SMTP_USER = 'ghes@example.test';
+export const REPLY = `reply.${HOSTNAME}`;
+export const LOOP = '127.0.0.1';
+
+/** The records the stack creates with replyRecord "reply", on loopback. */
+export const CORRECT: Record<string, ZoneRecords> = {
+  [HOSTNAME]: { A: [LOOP] },
+  [REPLY]: { A: [LOOP], MX: [[10, REPLY]] },
+  [`noreply.${HOSTNAME}`]: { MX: [[10, HOSTNAME]] },
+};
 
 /** An example config with its smtp block pointed at the test relay name; `edit` changes it further. */
 export function writeConfig(dir: string, name: string, edit: (c: Json) => void = () => undefined): string {

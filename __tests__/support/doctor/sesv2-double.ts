@@ -7,7 +7,7 @@
  * tests see which region and service were signed for.
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { RoleCredentials, close, listen, readBody } from '../boot/aws-doubles';
+import { RoleCredentials, close, listen, readBody, useSdkEndpoints } from '../boot/aws-doubles';
 
 export interface SesRequest {
   readonly method: string;
@@ -101,17 +101,5 @@ export class SesV2Double {
 
 /** Points the SDK's default chain at the double with `creds` (none: no credentials anywhere); returns a restore function. */
 export function useSesDoubleForSdk(ses: SesV2Double, creds: RoleCredentials | undefined): () => void {
-  const saved = { ...process.env };
-  for (const key of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI']) delete process.env[key];
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_SESV2: ses.url,
-    AWS_CONFIG_FILE: '/nonexistent',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-    // Without credentials the chain would end at the instance metadata service: off, so "none" is answered at once.
-    AWS_EC2_METADATA_DISABLED: 'true',
-    ...(creds ? { AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_SESSION_TOKEN: creds.sessionToken } : {}),
-  });
-  return () => {
-    process.env = saved;
-  };
+  return useSdkEndpoints({ SESV2: ses.url }, creds);
 }

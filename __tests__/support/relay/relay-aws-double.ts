@@ -4,12 +4,9 @@
  * Every request's SigV4 signature is checked with @smithy/signature-v4, AWS's
  * own signer; every call lands in a shared event log so tests can check order.
  */
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { RoleCredentials, canary, close, listen, readBody } from '../boot/aws-doubles';
+import { RecordingDouble, RoleCredentials, canary, expectedAuthorization, useSdkEndpoints } from '../boot/aws-doubles';
 
 export interface AccessKey {
   readonly id: string;
@@ -19,8 +16,7 @@ export interface AccessKey {
 /** Calls in order, across the doubles that share it ("iam CreateAccessKey AKIA…", "smtp AUTH LOGIN AKIA… ok", …). */
 export type EventLog = string[];
 
-export class RelayAwsDouble {
-  public url = '';
+export class RelayAwsDouble extends RecordingDouble {
   /** Access keys per IAM user. */
   public readonly keys = new Map<string, AccessKey[]>();
   /** Secret values by ARN (absent: the secret has no value yet). */
@@ -31,22 +27,12 @@ export class RelayAwsDouble {
   public readonly badSignatures: string[] = [];
   /** Error codes answered, one per matching action, in order (e.g. { PutSecretValue: ['InternalServiceError'] }). */
   public readonly failNext: Record<string, string[]> = {};
-  private readonly server: Server;
 
   constructor(
     private readonly credentials: RoleCredentials,
     public readonly events: EventLog = [],
   ) {
-    this.server = createServer((req, res) => void this.handle(req, res));
-  }
-
-  async start(): Promise<this> {
-    this.url = `http://127.0.0.1:${await listen(this.server)}`;
-    return this;
-  }
-
-  stop(): Promise<void> {
-    return close(this.server);
+    super();
   }
 
   /** Gives `user` an existing key, as an earlier run would have. */
@@ -57,11 +43,11 @@ export class RelayAwsDouble {
     return key;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = (await readBody(req)).toString('utf8');
+  protected async respond(req: IncomingMessage, raw: Buffer, res: ServerResponse): Promise<void> {
+    const body = raw.toString('utf8');
     const auth = String(req.headers.authorization ?? '');
     const m = /^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}$/.exec(auth);
-    const expected = m ? await this.expectedAuthorization(req, body, m[3].split(';'), m[1], m[2]) : '';
+    const expected = m ? await expectedAuthorization(req, body, m[3].split(';'), m[1], m[2], this.credentials, this.scheme) : '';
     if (!m || expected !== auth) {
       this.badSignatures.push(`${req.headers['x-amz-target'] ?? body.slice(0, 40)}`);
       res.writeHead(403).end('signature mismatch');
@@ -123,34 +109,9 @@ export class RelayAwsDouble {
     }
     return send(400, { __type: 'UnknownOperationException' });
   }
-
-  private async expectedAuthorization(req: IncomingMessage, body: string, signed: string[], region: string, service: string): Promise<string> {
-    const headers: Record<string, string> = {};
-    for (const name of signed) headers[name] = String(req.headers[name] ?? '');
-    const d = headers['x-amz-date'];
-    const signingDate = new Date(`${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${d.slice(9, 11)}:${d.slice(11, 13)}:${d.slice(13, 15)}Z`);
-    const [hostname, port] = headers.host.split(':');
-    const request = new HttpRequest({ method: req.method, protocol: 'http:', hostname, port: Number(port), path: req.url, headers, body });
-    const signer = new SignatureV4({ credentials: this.credentials, region, service, sha256: Sha256, applyChecksum: false });
-    const signedRequest = await signer.sign(request, { signingDate });
-    return String(signedRequest.headers.authorization ?? signedRequest.headers.Authorization);
-  }
 }
 
 /** Points the AWS SDK's default chain at the double (IAM and Secrets Manager) with `creds`; returns a restore function. */
 export function useRelayDoubleForSdk(aws: RelayAwsDouble, creds: RoleCredentials): () => void {
-  const saved = { ...process.env };
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_IAM: aws.url,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
-    AWS_ACCESS_KEY_ID: creds.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
-    AWS_SESSION_TOKEN: creds.sessionToken,
-    AWS_CONFIG_FILE: '/nonexistent',
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
-  });
-  delete process.env.AWS_PROFILE;
-  return () => {
-    process.env = saved;
-  };
+  return useSdkEndpoints({ IAM: aws.url, SECRETS_MANAGER: aws.url }, creds);
 }
