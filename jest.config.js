@@ -7,7 +7,6 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] },
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/cdktf.out/'],
-  setupFilesAfterEnv: ['<rootDir>/__tests__/support/setup-jest.ts'],
   reporters: ['default', '<rootDir>/__tests__/support/summary-reporter.js'],
   testTimeout: 30000,
   // The slow suites wait on child processes and sockets, not the CPU: two workers on a 2-core machine

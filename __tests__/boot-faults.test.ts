@@ -41,7 +41,7 @@ function sleeps(run: BootRun): number[] {
 
 test('Manage API not up for a while, then up: retries and succeeds, logging each retry with curl\'s error and the time left', async () => {
   r = await rig({ faults: { dropConnections: 4 } });
-  const run = await runBoot(bootScript().render(), r.env);
+  const run = await runBoot(bootScript().render(), r.env, { record: true });
   expect({ code: run.code, failed: run.log.includes('FAILED') }).toEqual({ code: 0, failed: false });
   expect(r.manage.droppedConnections).toBe(4);
   // The heartbeat: a wait at first boot can last an hour and must not look like a hang.
@@ -89,7 +89,7 @@ describe('401 while waiting for initialization', () => {
 
   test('the poll interval grows (bounded) instead of restarting at the initial backoff on every poll', async () => {
     r = await rig({ initialized: false, faults: { initializeAfterPolls: 4 } });
-    const run = await runBoot(bootScript().render(), { ...r.env, GHES_EMAIL_BACKOFF_INITIAL: '0.01', GHES_EMAIL_BACKOFF_MAX: '0.04' });
+    const run = await runBoot(bootScript().render(), { ...r.env, GHES_EMAIL_BACKOFF_INITIAL: '0.01', GHES_EMAIL_BACKOFF_MAX: '0.04' }, { record: true });
     expect(run.code).toBe(0);
     // Four 401 polls (doubling, capped at BACKOFF_MAX) then 200; the last sleep is the config run poll (GHES_EMAIL_APPLY_POLL 0.02).
     expect(sleeps(run)).toEqual([0.01, 0.02, 0.04, 0.04, 0.02]);
@@ -98,7 +98,7 @@ describe('401 while waiting for initialization', () => {
 
 test('Manage API never up: gives up at the deadline (exit 5)', async () => {
   r = await rig();
-  const run = await runBoot(bootScript().render(), { ...r.env, GHES_EMAIL_MANAGE_URL: `https://127.0.0.1:${await closedPort()}`, GHES_EMAIL_MANAGE_TIMEOUT: '0.3' });
+  const run = await runBoot(bootScript().render(), { ...r.env, GHES_EMAIL_MANAGE_URL: `https://127.0.0.1:${await closedPort()}`, GHES_EMAIL_MANAGE_TIMEOUT: '0.3' }, { record: true });
   expect(run.code).toBe(5);
   expect(run.lastLine).toMatch(/FAILED \(exit 5\): Manage API https:\/\/127\.0\.0\.1:\d+ down \(GET \/manage\/v1\/version: curl: \(7\).*\); wait until GHES has booted, then run the user data again/);
   expectClean(run, r);
@@ -106,7 +106,7 @@ test('Manage API never up: gives up at the deadline (exit 5)', async () => {
 
 test('401 on an initialized appliance (initialize: true): fails fast, says the root password is wrong', async () => {
   r = await rig({ applianceRootPassword: 'a-different-password' });
-  const run = await runBoot(bootScript(smtp(), { initialize: true, license: SecretRef.fromSecretsManager(LICENSE_ARN) }).render(), r.env);
+  const run = await runBoot(bootScript(smtp(), { initialize: true, license: SecretRef.fromSecretsManager(LICENSE_ARN) }).render(), r.env, { record: true });
   expect(run.code).toBe(6);
   expect(run.lastLine).toContain(`FAILED (exit 6): the root password in Secrets Manager secret ${ROOT_ARN} is wrong`);
   expect(run.lastLine).toContain('put the right password in');
@@ -128,7 +128,7 @@ test('config run finishes unsuccessfully: exit 8, the apply events are logged, w
   r = await rig({ faults: { applyOutcome: 'failure', runningPolls: 2 }, secrets: { smtpPassword: `${canary('smtp')} &=+/ é` } });
   const echo = `auth: ${basicAuth(r.secrets.rootPassword)} form: password=${percentEncode(r.secrets.smtpPassword)}`;
   r.manage.events.push({ ...r.manage.events[1], body: echo });
-  const run = await runBoot(bootScript().render(), r.env);
+  const run = await runBoot(bootScript().render(), r.env, { record: true });
   expect(run.code).toBe(8);
   expect(run.logLines).toContainEqual(expect.stringContaining('apply event: Postfix configuration failed: smtp relay "smtp.example.com" unreachable'));
   expect(run.logLines).toContainEqual(expect.stringMatching(/apply event: auth: Basic <redacted> form: password=<redacted>$/));
@@ -147,7 +147,7 @@ test('config run never finishes: exit 9 at the deadline', async () => {
 test('AccessDenied and throttling on secret reads (IAM is eventually consistent): retried with logged backoff, then it works', async () => {
   r = await rig();
   r.aws.failNext.push('AccessDeniedException', 'ThrottlingException', 'AccessDeniedException');
-  const run = await runBoot(bootScript().render(), r.env);
+  const run = await runBoot(bootScript().render(), r.env, { record: true });
   expect(run.code).toBe(0);
   expect(r.aws.requests.map((q) => JSON.parse(q.body.toString()).SecretId)).toEqual([ROOT_ARN, ROOT_ARN, ROOT_ARN, ROOT_ARN, SMTP_ARN]);
   expect(run.logLines.filter((l) => l.includes('waiting for the root site administrator password'))).toEqual([
@@ -162,7 +162,7 @@ test('SSM throttling: retried the same way, signed for the instance region each 
   r = await rig();
   r.aws.parameters.set('/ghes/root', r.secrets.rootPassword);
   r.aws.failNext.push('ThrottlingException');
-  const run = await runBoot(bootScript(smtp({ password: SecretRef.fromSsmParameter(SMTP_PARAM) }), { password: SecretRef.fromSsmParameter('/ghes/root') }).render(), r.env);
+  const run = await runBoot(bootScript(smtp({ password: SecretRef.fromSsmParameter(SMTP_PARAM) }), { password: SecretRef.fromSsmParameter('/ghes/root') }).render(), r.env, { record: true });
   expect(run.code).toBe(0);
   expect(r.aws.signatures.map((s) => [JSON.parse(s.requestBody).Name, s.scope.split('/')[1]])).toEqual([
     ['/ghes/root', 'eu-west-1'],
@@ -186,7 +186,7 @@ test('Secrets Manager AccessDenied that persists past GHES_EMAIL_AWS_TIMEOUT: ex
   r = await rig();
   r.aws.denied.add(SMTP_ARN);
   // The retries themselves are proven above; this one is about the end (how many fit in 0.5 s is the machine's business).
-  const run = await runBoot(bootScript().render(), { ...r.env, GHES_EMAIL_AWS_TIMEOUT: '0.5' });
+  const run = await runBoot(bootScript().render(), { ...r.env, GHES_EMAIL_AWS_TIMEOUT: '0.5' }, { record: true });
   expect(run.code).toBe(4);
   expect(run.lastLine).toMatch(
     new RegExp(`FAILED \\(exit 4\\): cannot read the SMTP password from Secrets Manager secret ${SMTP_ARN} \\(JSON key "password"\\): AccessDeniedException \\(User: .* is not authorized .*\\); check the secret exists and the instance role may read it`),
@@ -197,7 +197,7 @@ test('Secrets Manager AccessDenied that persists past GHES_EMAIL_AWS_TIMEOUT: ex
 
 test('a JSON secret without the key: exit 4, says which key', async () => {
   r = await rig();
-  const run = await runBoot(bootScript(smtp({ password: SecretRef.fromSecretsManager(SMTP_ARN, { jsonKey: 'smtp_password' }) })).render(), r.env);
+  const run = await runBoot(bootScript(smtp({ password: SecretRef.fromSecretsManager(SMTP_ARN, { jsonKey: 'smtp_password' }) })).render(), r.env, { record: true });
   expect(run.code).toBe(4);
   expect(run.lastLine).toContain(`FAILED (exit 4): ${SMTP_ARN}: no string key "smtp_password" in the JSON secret`);
   expectClean(run, r);
@@ -217,7 +217,7 @@ test('settings rejected (400 echoing the request raw, JSON-escaped, in base64 an
   const b64 = (v: string) => Buffer.from(v).toString('base64');
   const echo = `invalid smtp.password: ${smtpPassword} | Authorization: ${basicAuth(rootPassword)} | root ${b64(rootPassword)} | smtp ${b64(smtpPassword)} | form password=${percentEncode(smtpPassword)}&x=1`;
   r.manage.faults = { rejectSettings: { status: 400, body: JSON.stringify({ message: echo }) } };
-  const run = await runBoot(bootScript().render(), r.env);
+  const run = await runBoot(bootScript().render(), r.env, { record: true });
   expect(run.code).toBe(7);
   expect(run.lastLine).toContain(
     'FAILED (exit 7): settings rejected: HTTP 400 {"message":"invalid smtp.password: <redacted> | Authorization: Basic <redacted> | root <redacted> | smtp <redacted> | form password=<redacted>&x=1"}; fix smtp',

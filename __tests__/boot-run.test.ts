@@ -30,7 +30,7 @@ describe('first boot on an initialized appliance', () => {
   const r0 = () => shared;
   beforeAll(async () => {
     shared = await rig();
-    run = await runBoot(bootScript().render(), shared.env);
+    run = await runBoot(bootScript().render(), shared.env, { record: true });
   });
   afterAll(() => shared.stop());
 
@@ -130,7 +130,7 @@ describe('secrets with hostile characters round-trip exactly', () => {
       const smtpPassword = `smtp ${HOSTILE}`;
       r = await rig({ secrets: { rootPassword, smtpPassword } });
       r.aws.asciiOnly = asciiOnly;
-      const run = await runBoot(bootScript().render(), r.env);
+      const run = await runBoot(bootScript().render(), r.env, { record: true });
       expect(run.lastLine).toMatch(/ACTION NEEDED/);
       const put = r.manage.to('PUT', '/manage/v1/config/settings')[0];
       expect(JSON.parse(put.body.toString('utf8')).smtp.password).toBe(smtpPassword);
@@ -185,7 +185,7 @@ describe('running it again', () => {
 describe('initialization', () => {
   test('initialize: true on a fresh appliance runs config/init with the binary license and the root password (multipart)', async () => {
     r = await rig({ initialized: false });
-    const run = await runBoot(bootScript(smtp(), { initialize: true, license: SecretRef.fromSecretsManager(LICENSE_ARN) }).render(), r.env);
+    const run = await runBoot(bootScript(smtp(), { initialize: true, license: SecretRef.fromSecretsManager(LICENSE_ARN) }).render(), r.env, { record: true });
     expect(run.code).toBe(0);
     expect(r.manage.inits).toHaveLength(1);
     expect(r.manage.inits[0].license.equals(r.secrets.license)).toBe(true);
@@ -218,7 +218,7 @@ describe('other secret sources and settings', () => {
   test('SecretRef.unsafePlainText: the literal is embedded, the metadata service and AWS are never called', async () => {
     r = await rig({ secrets: { rootPassword: `pt-root ${HOSTILE}`, smtpPassword: `pt-smtp ${HOSTILE}` } });
     const script = bootScript(smtp({ password: SecretRef.unsafePlainText(r.secrets.smtpPassword) }), { password: SecretRef.unsafePlainText(r.secrets.rootPassword) });
-    const run = await runBoot(script.render(), r.env);
+    const run = await runBoot(script.render(), r.env, { record: true });
     expect(run.code).toBe(0);
     expect(r.imds.requests).toEqual([]);
     expect(r.aws.requests).toEqual([]);
@@ -242,5 +242,25 @@ describe('other secret sources and settings', () => {
     expect(run.code).toBe(0);
     expect(run.lastLine).toMatch(/done: SMTP settings applied/);
     expect(run.log).not.toMatch(/ACTION NEEDED/);
+  });
+});
+
+describe('the harness', () => {
+  test('a recorded run wraps the commands and records argv and environment; an unrecorded one uses the real commands and refuses to be read', async () => {
+    const script = 'command -v sleep\nsleep 0\n';
+    const recorded = await runBoot(script, { HARNESS_MARK: 'x' }, { record: true });
+    expect(recorded.code).toBe(0);
+    expect(recorded.stdout).toBe(`${recorded.dir}/bin/sleep\n`);
+    expect(recorded.argv).toEqual([['sleep', '0']]);
+    expect(recorded.childEnv).toContain('declare -x HARNESS_MARK="x"');
+    expect(everything(recorded).map((e) => e.where)).toContain('argv of a process');
+
+    const plain = await runBoot(script, { HARNESS_MARK: 'x' });
+    expect(plain.code).toBe(0);
+    expect(plain.stdout.startsWith(plain.dir)).toBe(false);
+    const notRecorded = 'this run was not recorded: pass { record: true } to runBoot';
+    expect(() => plain.argv).toThrow(notRecorded);
+    expect(() => plain.childEnv).toThrow(notRecorded);
+    expect(() => everything(plain)).toThrow(notRecorded);
   });
 });

@@ -76,7 +76,7 @@ test('the size check counts a Terraform reference (the relay secret ARN) as TOKE
 
 test('username and password from one JSON secret, read once; GHES gets both (username as user_name too)', async () => {
   r = await sesRig();
-  const run = await runBoot(bootScript(credentialsSmtp()).render(), r.env);
+  const run = await runBoot(bootScript(credentialsSmtp()).render(), r.env, { record: true });
   expect(run.code).toBe(0);
   expect(r.aws.requests.map((q) => JSON.parse(q.body.toString()).SecretId)).toEqual([ROOT_ARN, SMTP_ARN]);
   expect(r.manage.puts[0].smtp).toMatchObject({ username: KEY_ID, user_name: KEY_ID, password: r.secrets.smtpPassword, authentication: 'login' });
@@ -87,7 +87,7 @@ test('no value yet: waits past GHES_EMAIL_AWS_TIMEOUT (up to GHES_EMAIL_SECRET_W
   r = await sesRig();
   const gate = withoutValueFor(r.aws, 4);
   // The sleeps between the four answers alone outlast the AWS deadline: only the longer wait gets through.
-  const run = await runBoot(bootScript(credentialsSmtp()).render(), { ...r.env, GHES_EMAIL_AWS_TIMEOUT: '0.05', GHES_EMAIL_SECRET_WAIT: '30' });
+  const run = await runBoot(bootScript(credentialsSmtp()).render(), { ...r.env, GHES_EMAIL_AWS_TIMEOUT: '0.05', GHES_EMAIL_SECRET_WAIT: '30' }, { record: true });
   expect(run.code).toBe(0);
   expect(gate.served()).toBe(4);
   expect(run.logLines.filter((l) => l.includes('waiting for the SMTP password'))).toEqual(Array(4).fill(expect.stringMatching(/waiting for the SMTP password: ResourceNotFoundException, \d+s left$/)));
@@ -109,7 +109,7 @@ test('a secret that never gets a value: exit 4 at the GHES_EMAIL_SECRET_WAIT dea
 test('a JSON secret without "username": exit 4, says which key', async () => {
   r = await sesRig();
   r.aws.secrets.set(SMTP_ARN, { string: JSON.stringify({ password: r.secrets.smtpPassword }) });
-  const run = await runBoot(bootScript(credentialsSmtp()).render(), r.env);
+  const run = await runBoot(bootScript(credentialsSmtp()).render(), r.env, { record: true });
   expect(run.code).toBe(4);
   expect(run.lastLine).toContain(`FAILED (exit 4): ${SMTP_ARN}: no string key "username" in the JSON secret`);
   expect(r.manage.puts).toEqual([]);
@@ -126,7 +126,7 @@ test('the SES relay stack: its user data, with the ARN Terraform fills in, reads
   const [secretName] = Object.keys(JSON.parse(synth).resource.aws_secretsmanager_secret);
   // Terraform's job at apply: the secret's ARN in place of its reference.
   const userData = literalValue(resources(synth, 'aws_instance')[0].user_data.split(`\${aws_secretsmanager_secret.${secretName}.arn}`).join(SMTP_ARN));
-  const run = await runBoot(userData, r.env);
+  const run = await runBoot(userData, r.env, { record: true });
   expect(run.code).toBe(0);
   expect(r.manage.puts[0].smtp).toMatchObject({
     address: 'email-smtp.us-east-2.amazonaws.com', port: '587', authentication: 'login', enable_starttls_auto: true, username: KEY_ID, user_name: KEY_ID, password: r.secrets.smtpPassword,

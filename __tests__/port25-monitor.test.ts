@@ -1,4 +1,5 @@
 /** Port-25 monitoring (lib/port25-monitor.ts): the facts that make the alarm mean something. */
+import './support/cdktf-matchers';
 import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';

@@ -3,6 +3,7 @@
  * the facts that matter in the synthesized stack, the config rules with their
  * dotted paths, and a whole-stack snapshot that pins the construct ids.
  */
+import './support/cdktf-matchers';
 import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { SenderAuthRecords, ValidationError, route53TxtValue } from '../lib';

@@ -1,4 +1,5 @@
 /** The facts that matter in the synthesized stack, one assertion each. */
+import './support/cdktf-matchers';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { DataAwsRoute53Zone } from '@cdktf/provider-aws/lib/data-aws-route53-zone';

@@ -1,7 +1,9 @@
 /**
- * Runs rendered user data with bash, the way EC2 would (as a file), with every
- * external command the script uses wrapped on PATH so that each process's argv
- * and exported environment are recorded.
+ * Runs rendered user data with bash, the way EC2 would (as a file). A recorded
+ * run puts a wrapper for every external command the script uses first on PATH,
+ * so that each process's argv and exported environment are recorded; that costs
+ * one extra bash per process, so only runs whose argv or environment a test
+ * reads are recorded.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -10,6 +12,8 @@ import { join } from 'node:path';
 
 /** Every external command the boot script may start. */
 export const WRAPPED = ['curl', 'openssl', 'sleep', 'mktemp', 'rm', 'mkdir', 'chmod', 'dirname', 'tail', 'cat'];
+
+export const NOT_RECORDED = 'this run was not recorded: pass { record: true } to runBoot';
 
 export interface BootRun {
   readonly code: number;
@@ -21,18 +25,26 @@ export interface BootRun {
   readonly lastLine: string;
   /** The log file's permission bits, e.g. 0o600. */
   readonly logMode: number;
-  /** argv of every wrapped process, command name first. */
+  /** Whether argv and childEnv were recorded. */
+  readonly recorded: boolean;
+  /** argv of every wrapped process, command name first. Throws unless the run was recorded. */
   readonly argv: string[][];
-  /** `export -p` of every wrapped process, concatenated. */
+  /** `export -p` of every wrapped process, concatenated. Throws unless the run was recorded. */
   readonly childEnv: string;
   /** Files left in the TMPDIR the script used. */
   readonly leftovers: string[];
   readonly dir: string;
 }
 
+export interface RunOptions {
+  /** Record every process's argv and environment (run.argv, run.childEnv, everything(run)). @default false */
+  readonly record?: boolean;
+}
+
 export interface Workspace {
   readonly dir: string;
-  readonly bin: string;
+  /** The wrapper directory, if runs in this workspace are recorded. */
+  readonly bin: string | undefined;
   readonly log: string;
   readonly state: string;
   readonly tmp: string;
@@ -50,22 +62,23 @@ function realCommands(): Record<string, string> {
   return resolved;
 }
 
-/** A fresh directory with wrappers, a log path and a state dir. Reuse it to run the script twice. */
-export function workspace(): Workspace {
+/** A fresh directory with a log path and a state dir (and wrappers if recorded). Reuse it to run the script twice. */
+export function workspace(opts: RunOptions = {}): Workspace {
   const dir = mkdtempSync(join(tmpdir(), 'ghes-email-boot-'));
-  const bin = join(dir, 'bin');
   const tmp = join(dir, 'tmp');
-  mkdirSync(bin);
   mkdirSync(tmp);
-  const reals = realCommands();
-  for (const cmd of WRAPPED) {
-    const real = reals[cmd];
-    // Builtins only in the wrapper, so it starts no process of its own.
-    writeFileSync(
-      join(bin, cmd),
-      `#!/bin/bash\nprintf '%s\\0' ${cmd} "$@" >>"$GHES_TEST_DIR/argv"\nprintf '\\n\\1\\n' >>"$GHES_TEST_DIR/argv"\nexport -p >>"$GHES_TEST_DIR/env"\nexec ${real} "$@"\n`,
-    );
-    chmodSync(join(bin, cmd), 0o755);
+  const bin = opts.record ? join(dir, 'bin') : undefined;
+  if (bin !== undefined) {
+    mkdirSync(bin);
+    const reals = realCommands();
+    for (const cmd of WRAPPED) {
+      // Builtins only in the wrapper, so it starts no process of its own.
+      writeFileSync(
+        join(bin, cmd),
+        `#!/bin/bash\nprintf '%s\\0' ${cmd} "$@" >>"$GHES_TEST_DIR/argv"\nprintf '\\n\\1\\n' >>"$GHES_TEST_DIR/argv"\nexport -p >>"$GHES_TEST_DIR/env"\nexec ${reals[cmd]} "$@"\n`,
+      );
+      chmodSync(join(bin, cmd), 0o755);
+    }
   }
   return { dir, bin, tmp, log: join(dir, 'log', 'ghes-email-boot.log'), state: join(dir, 'state') };
 }
@@ -83,16 +96,21 @@ export const FAST = {
   GHES_EMAIL_APPLY_TIMEOUT: '3',
 };
 
-export async function runBoot(userData: string, env: Record<string, string>, ws: Workspace = workspace()): Promise<BootRun> {
+/**
+ * Runs the user data in `where`: a workspace (recorded if it was made with { record: true }),
+ * or options for a fresh one.
+ */
+export async function runBoot(userData: string, env: Record<string, string>, where: Workspace | RunOptions = {}): Promise<BootRun> {
+  const ws = 'dir' in where ? where : workspace(where);
   const script = join(ws.dir, 'user-data.sh');
   writeFileSync(script, userData);
-  for (const f of ['argv', 'env']) writeFileSync(join(ws.dir, f), '');
+  if (ws.bin !== undefined) for (const f of ['argv', 'env']) writeFileSync(join(ws.dir, f), '');
   const child = spawn('bash', [script], {
     env: {
-      PATH: `${ws.bin}:${process.env.PATH}`,
+      PATH: ws.bin === undefined ? (process.env.PATH ?? '') : `${ws.bin}:${process.env.PATH ?? ''}`,
       HOME: ws.dir,
       TMPDIR: ws.tmp,
-      GHES_TEST_DIR: ws.dir,
+      ...(ws.bin === undefined ? {} : { GHES_TEST_DIR: ws.dir }),
       GHES_EMAIL_LOG: ws.log,
       GHES_EMAIL_STATE_DIR: ws.state,
       ...FAST,
@@ -107,10 +125,21 @@ export async function runBoot(userData: string, env: Record<string, string>, ws:
   const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
   const log = existsSync(ws.log) ? readFileSync(ws.log, 'utf8') : '';
   const logLines = log.split('\n').filter((l) => l !== '');
-  const argv = readFileSync(join(ws.dir, 'argv'), 'utf8')
-    .split('\n\x01\n')
-    .filter((r) => r !== '')
-    .map((r) => r.split('\0').slice(0, -1));
+  // Read now: a later run in the same workspace overwrites the files.
+  const recording =
+    ws.bin === undefined
+      ? undefined
+      : {
+          argv: readFileSync(join(ws.dir, 'argv'), 'utf8')
+            .split('\n\x01\n')
+            .filter((r) => r !== '')
+            .map((r) => r.split('\0').slice(0, -1)),
+          childEnv: readFileSync(join(ws.dir, 'env'), 'utf8'),
+        };
+  const recorded = (): NonNullable<typeof recording> => {
+    if (recording === undefined) throw new Error(NOT_RECORDED);
+    return recording;
+  };
   return {
     code,
     stdout,
@@ -119,15 +148,21 @@ export async function runBoot(userData: string, env: Record<string, string>, ws:
     logLines,
     lastLine: logLines[logLines.length - 1] ?? '',
     logMode: existsSync(ws.log) ? statSync(ws.log).mode & 0o777 : -1,
-    argv,
-    childEnv: readFileSync(join(ws.dir, 'env'), 'utf8'),
+    recorded: recording !== undefined,
+    get argv() {
+      return recorded().argv;
+    },
+    get childEnv() {
+      return recorded().childEnv;
+    },
     leftovers: readdirSync(ws.tmp),
     dir: ws.dir,
   };
 }
 
-/** Every place a secret must never show up in a run, for canary checks. */
+/** Every place a secret must never show up in a run, for canary checks. Throws unless the run was recorded. */
 export function everything(run: BootRun): { where: string; text: string }[] {
+  if (!run.recorded) throw new Error(NOT_RECORDED);
   return [
     { where: 'boot log', text: run.log },
     { where: 'stdout', text: run.stdout },

@@ -6,6 +6,7 @@
 import { AddressInfo, Server, Socket, createServer } from 'node:net';
 import { generate } from 'selfsigned';
 import { SMTPServer, SMTPServerOptions } from 'smtp-server';
+import '../smtp-server-greeting';
 
 export interface TestCerts {
   /** CA that signed `cert` (give it to the doctor with --ca-file). */

@@ -1,7 +1,7 @@
 /**
  * Runs a synthesized stack through the real Terraform CLI, offline: the stack is
- * mapped onto terraform_data (terraform-data.ts), then `init`, `validate` and a
- * saved `plan` + `show -json` run in a fresh temporary directory.
+ * mapped onto terraform_data (terraform-data.ts), then `init`, a saved `plan` +
+ * `show -json` (or `validate` when plan is off or fails) run in a fresh temporary directory.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,9 +28,9 @@ export interface EngineDiagnostic {
 }
 
 export interface EngineResult {
-  /** `terraform validate` accepted the stack. */
+  /** The configuration is valid: plan succeeded (it validates first), or `terraform validate` accepted it. */
   readonly valid: boolean;
-  /** Every diagnostic of validate and plan. */
+  /** Every diagnostic of plan, or of validate (and plan) when plan was off or failed. */
   readonly diagnostics: readonly EngineDiagnostic[];
   /** The error diagnostics only: `[]` means Terraform accepts the stack. */
   readonly errors: readonly EngineDiagnostic[];
@@ -92,35 +92,31 @@ export async function engineCheck(stackJson: string | JsonObject, opts: EngineOp
       await writeFile(join(dir, 'engine.tfvars.json'), JSON.stringify(opts.vars));
       planArgs.push('-var-file=engine.tfvars.json');
     }
-    // validate and plan run side by side (2 cores): plan validates again anyway, and neither
-    // writes anything the other reads (no state is written with -lock=false and a saved plan).
-    // Both settle before anything is thrown, so the directory is not removed under a running command.
-    const [validateRun, planRun] = (await Promise.allSettled([
-      tf(['validate', '-json', '-no-color'], [0, 1]),
-      opts.plan === false ? undefined : tf(planArgs, [0, 1]),
-    ])).map((settled) => {
-      if (settled.status === 'rejected') throw settled.reason;
-      return settled.value;
-    });
-    const validation = parseJson<{ valid: boolean; diagnostics: RawDiagnostic[] }>('validate', validateRun!);
+    // plan validates the configuration before it plans (the same checks as `terraform validate`), so a
+    // plan that succeeds proves the stack valid: validate runs on its own only when plan is off or fails,
+    // to tell an invalid configuration apart from a failed plan. (One process fewer per stack: ~25% of
+    // the engine's CPU in npm test.)
     const reverse = new Map(Object.entries(mapped.addressMap).map(([original, to]) => [to, original]));
+    const planRun = opts.plan === false ? undefined : await tf(planArgs, [0, 1]);
+    const planDiagnostics = (planRun?.stdout ?? '')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { type?: string; diagnostic?: RawDiagnostic })
+      .flatMap((m) => (m.type === 'diagnostic' && m.diagnostic ? [diagnostic('plan', m.diagnostic, reverse)] : []));
+    if (planRun?.code === 0) {
+      const plan = parseJson<JsonObject>('show', await tf(['show', '-json', '-no-color', 'plan.bin']));
+      return result(mapped, true, planDiagnostics, plan, backendKey);
+    }
+    const validation = parseJson<{ valid: boolean; diagnostics: RawDiagnostic[] }>('validate', await tf(['validate', '-json', '-no-color'], [0, 1]));
     const diagnostics = validation.diagnostics.map((d) => diagnostic('validate', d, reverse));
-
-    let plan: JsonObject | undefined;
-    // When validate fails, plan reports the same errors again: they are left out.
+    // When validate fails, plan reported the same errors again: they are left out.
     if (validation.valid && planRun !== undefined) {
-      const planDiagnostics = planRun.stdout
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as { type?: string; diagnostic?: RawDiagnostic })
-        .flatMap((m) => (m.type === 'diagnostic' && m.diagnostic ? [diagnostic('plan', m.diagnostic, reverse)] : []));
       diagnostics.push(...planDiagnostics);
-      if (planRun.code !== 0 && !planDiagnostics.some((d) => d.severity === 'error')) {
+      if (!planDiagnostics.some((d) => d.severity === 'error')) {
         throw new Error(`terraform plan failed (exit ${planRun.code}) without a diagnostic:\n${planRun.stderr}`);
       }
-      if (planRun.code === 0) plan = parseJson<JsonObject>('show', await tf(['show', '-json', '-no-color', 'plan.bin']));
     }
-    return result(mapped, validation.valid, diagnostics, plan, backendKey);
+    return result(mapped, validation.valid, diagnostics, undefined, backendKey);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

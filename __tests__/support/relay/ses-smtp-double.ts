@@ -7,6 +7,7 @@
  */
 import { AddressInfo, Server } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import '../smtp-server-greeting';
 import { TestCerts, makeCerts } from '../doctor/smtp-servers';
 import { EventLog, RelayAwsDouble } from './relay-aws-double';
 import { opensslSesSmtpPassword } from './ses-password-openssl';
