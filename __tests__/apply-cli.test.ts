@@ -2,8 +2,7 @@
  * `ghes-email apply` against the same Manage API double as the boot script,
  * with secrets resolved through the real AWS SDK from the Secrets Manager double.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runApply, ApplyIo, ApplyOptions } from '../lib/cli/apply';
 import { run } from '../lib/cli/main';
@@ -13,6 +12,7 @@ import { ROOT_ARN, SMTP_ARN, SMTP_PARAM } from './support/boot/rig';
 import { basicAuth, leakForms, percentEncode } from './support/boot/secret-forms';
 import { testCert, TestCert } from './support/boot/tls';
 import { exampleConfig } from './support/stack';
+import { tempDir } from './support/temp-dir';
 
 const creds: RoleCredentials = { accessKeyId: 'AKIDOPERATOR', secretAccessKey: canary('operator-key'), sessionToken: canary('operator-token') };
 let restoreEnv: () => void = () => undefined;
@@ -55,7 +55,7 @@ function configFile(mutate: (c: Record<string, any>) => void = () => undefined):
   c.smtp.password = { secretsManagerArn: SMTP_ARN, jsonKey: 'password' };
   c.managementConsole.password = { secretsManagerArn: ROOT_ARN };
   mutate(c);
-  const file = join(mkdtempSync(join(tmpdir(), 'ghes-email-apply-')), 'config.json');
+  const file = join(tempDir('ghes-email-apply-'), 'config.json');
   writeFileSync(file, JSON.stringify(c));
   return file;
 }

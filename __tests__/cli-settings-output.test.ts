@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { TerraformStack, Testing } from 'cdktf';
+import { testApp } from './support/test-app';
 import { ConfigError, GhesAppliance, GhesEmail, SecretRef, SmtpSettings, loadConfigFile } from '../lib';
 import { CLI_SETTINGS_KIND } from '../lib/cli-settings-output';
 import { Json } from './support/stack';
@@ -27,7 +28,7 @@ function smtp(host: string, password: SecretRef): SmtpSettings {
 
 /** Two hostnames in one stack; returns the synthesized cli-settings values, with Terraform's references replaced as apply would. */
 function deployedOutputs(rootPassword: SecretRef): Json[] {
-  const stack = new TerraformStack(Testing.app(), 'ghes');
+  const stack = new TerraformStack(testApp(), 'ghes');
   const appliance = new GhesAppliance(stack, 'appliance', { vpcId: 'vpc-0123456789abcdef0', subnetId: 'subnet-0123456789abcdef0', adminCidrs: ['10.0.0.0/8'], ghesVersion: '3.17.4' });
   new GhesEmail(stack, 'email', {
     hostname: 'github.example.com',

@@ -1,5 +1,6 @@
 /** Two hostnames in one stack, built from the constructs directly (as another team's stack would). */
 import { Testing, TerraformStack } from 'cdktf';
+import { testApp } from './support/test-app';
 import { GhesAppliance, GhesEmail, SecretRef, SmtpSettings } from '../lib';
 import { resources } from './support/stack';
 
@@ -33,7 +34,7 @@ function applianceWithEmail(stack: TerraformStack, host: string, name?: string):
 }
 
 test('two GhesEmail/GhesAppliance pairs synthesize distinct resources', () => {
-  const app = Testing.app();
+  const app = testApp();
   const stack = new TerraformStack(app, 'two');
   for (const host of ['github.example.com', 'ghe-eu.example.com']) {
     applianceWithEmail(stack, host, host);
@@ -61,7 +62,7 @@ test('two GhesEmail/GhesAppliance pairs synthesize distinct resources', () => {
 });
 
 test('appliances without a name are named after the hostname their GhesEmail serves', () => {
-  const stack = new TerraformStack(Testing.app(), 'named');
+  const stack = new TerraformStack(testApp(), 'named');
   for (const host of ['github.example.com', 'ghe-eu.example.com']) {
     applianceWithEmail(stack, host);
   }
@@ -77,7 +78,7 @@ test('appliances without a name are named after the hostname their GhesEmail ser
 });
 
 test('an appliance alone is named after its construct id; an explicit name wins over the hostname', () => {
-  const stack = new TerraformStack(Testing.app(), 'ids');
+  const stack = new TerraformStack(testApp(), 'ids');
   const base = { vpcId: 'vpc-0123456789abcdef0', subnetId: 'subnet-0123456789abcdef0', adminCidrs: ['10.0.0.0/8'], ghesVersion: '3.17.4' };
   new GhesAppliance(stack, 'lonely', base);
   const named = new GhesAppliance(stack, 'named', { ...base, name: 'prod-ghes' });
@@ -92,7 +93,7 @@ test('an appliance alone is named after its construct id; an explicit name wins 
 });
 
 test('smtp is required with an appliance and not with an existing instance', () => {
-  const stack = new TerraformStack(Testing.app(), 'smtp');
+  const stack = new TerraformStack(testApp(), 'smtp');
   const appliance = new GhesAppliance(stack, 'a', { vpcId: 'vpc-0123456789abcdef0', subnetId: 'subnet-0123456789abcdef0', adminCidrs: ['10.0.0.0/8'], ghesVersion: '3.17.4' });
   const common = { hostname: 'github.example.com', zone: { id: 'Z0123456789ABCDEFGHIJ' } };
   expect(() => new GhesEmail(stack, 'e1', { ...common, appliance, managementConsole: { password: SecretRef.fromSsmParameter('/r') } })).toThrow(

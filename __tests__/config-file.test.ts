@@ -2,15 +2,15 @@
  * The config file as bytes: encoding, byte order mark, duplicate keys and
  * numbers JSON cannot carry. Each problem names the dotted path it is at.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, loadConfigFile } from '../lib/config';
 import { parseJsonDocument } from '../lib/json-document';
 import { decodeUtf8 } from '../lib/utf8-text';
 import { exampleConfig } from './support/stack';
+import { tempDir } from './support/temp-dir';
 
-const dir = mkdtempSync(join(tmpdir(), 'ghes-email-config-file-'));
+const dir = tempDir('ghes-email-config-file-');
 let n = 0;
 
 /** Writes `content` to a fresh file and returns the problems loading it reports (none: []). */

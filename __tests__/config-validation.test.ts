@@ -2,12 +2,12 @@
  * Every config rule, through the loader: the problem names the dotted path and
  * the value, and every problem comes out at once.
  */
-import { mkdtempSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigFile, parseConfig } from '../lib/config';
 import { Json, exampleConfig, existingInstanceConfig } from './support/stack';
 import { problemsOf } from './support/problems';
+import { tempDir } from './support/temp-dir';
 
 type Case = [string, (c: Json) => void, string, RegExp];
 const cases: Case[] = [
@@ -169,7 +169,7 @@ test('a plain-text secret in the config is rejected without echoing it', () => {
 });
 
 describe('config files', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ghes-email-config-'));
+  const dir = tempDir('ghes-email-config-');
 
   test('invalid JSON names the file', () => {
     const file = join(dir, 'broken.json');

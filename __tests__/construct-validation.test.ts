@@ -1,5 +1,6 @@
 /** The constructs validate their props from code: same rules, paths named after the construct. */
 import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
+import { testApp } from './support/test-app';
 import {
   GhesAppliance, GhesEmail, InboundMailFirewall, ReplyDnsRecords, SecretRef, SmtpSettings, SmtpSettingsProps,
 } from '../lib';
@@ -16,7 +17,7 @@ const smtpProps: SmtpSettingsProps = {
   support: { type: 'url', url: 'https://support.example.com' },
 };
 
-const stack = () => new TerraformStack(Testing.app(), 's');
+const stack = () => new TerraformStack(testApp(), 's');
 
 describe('SmtpSettings', () => {
   test('reports every problem at once, under the given path', () => {

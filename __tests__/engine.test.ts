@@ -5,6 +5,7 @@
  * configured with something else than the config said.
  */
 import { Testing, TerraformStack } from 'cdktf';
+import { testApp } from './support/test-app';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { GhesAppliance, GhesEmail, SecretRef, SmtpSettings } from '../lib';
 import { parseConfig } from '../lib/config';
@@ -19,14 +20,14 @@ interface Built {
 }
 
 function fromConfig(config: Json): Built {
-  const stack = new GhesEmailStack(Testing.app(), 'test', parseConfig(config));
+  const stack = new GhesEmailStack(testApp(), 'test', parseConfig(config));
   const boot = stack.email.bootScript;
   return { synth: Testing.synth(stack), userData: boot ? [boot.render()] : [] };
 }
 
 /** Two hostnames in one stack, from the constructs (as in composition.test.ts). */
 function twoAppliances(): Built {
-  const stack = new TerraformStack(Testing.app(), 'two');
+  const stack = new TerraformStack(testApp(), 'two');
   new AwsProvider(stack, 'aws', { region: 'us-east-1' });
   const userData: string[] = [];
   for (const host of ['github.example.com', 'ghe-eu.example.com']) {

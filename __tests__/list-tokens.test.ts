@@ -4,6 +4,7 @@
  * engine.test.ts runs these stacks through Terraform as well.
  */
 import { TerraformStack, TerraformVariable, Testing } from 'cdktf';
+import { testApp } from './support/test-app';
 import { InboundMailFirewall } from '../lib';
 import { Json, resources } from './support/stack';
 import { listTokenStack } from './support/token-stacks';
@@ -34,7 +35,7 @@ test('group list token × CIDR list token: one rule per pair, by count', () => {
 });
 
 test('group list token × literal CIDRs: one rule per CIDR, iterated over the groups, ids from the CIDR', () => {
-  const stack = new TerraformStack(Testing.app(), 's');
+  const stack = new TerraformStack(testApp(), 's');
   const groups = new TerraformVariable(stack, 'groups', { type: 'list(string)' }).listValue;
   new InboundMailFirewall(stack, 'fw', { existingSecurityGroupIds: groups, prefixListIds: ['pl-0123456789abcdef0'] });
   const synth = Testing.synth(stack);

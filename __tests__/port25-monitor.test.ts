@@ -1,6 +1,7 @@
 /** Port-25 monitoring (lib/port25-monitor.ts): the facts that make the alarm mean something. */
 import './support/cdktf-matchers';
 import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
+import { testApp } from './support/test-app';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check';
@@ -91,7 +92,7 @@ describe('when to open the firewall to the health checkers', () => {
   });
 
   test('a list token may hold anything: the rule is added', () => {
-    const v = new TerraformVariable(new TerraformStack(Testing.app(), 's'), 'cidrs', { type: 'list(string)' });
+    const v = new TerraformVariable(new TerraformStack(testApp(), 's'), 'cidrs', { type: 'list(string)' });
     expect(needsHealthCheckerRule(v.listValue)).toBe(true);
   });
 
@@ -130,7 +131,7 @@ describe('the us-east-1 provider', () => {
   });
 
   test('an assumed role is copied: the alarm lands in the account that owns the health check', () => {
-    const stack = new TerraformStack(Testing.app(), 's');
+    const stack = new TerraformStack(testApp(), 's');
     new AwsProvider(stack, 'aws', { region: 'ap-southeast-2', assumeRole: [{ roleArn: 'arn:aws:iam::111122223333:role/deploy' }] });
     new Port25Monitor(stack, 'm', { ipAddress: '52.62.0.1', name: 'github.example.com' });
     const aliased = JSON.parse(Testing.synth(stack)).provider.aws[1];
@@ -138,7 +139,7 @@ describe('the us-east-1 provider', () => {
   });
 
   test('a provider given is used as is; none is added', () => {
-    const stack = new TerraformStack(Testing.app(), 's');
+    const stack = new TerraformStack(testApp(), 's');
     new AwsProvider(stack, 'aws', { region: 'eu-north-1' });
     const mine = new AwsProvider(stack, 'virginia', { region: 'us-east-1', alias: 'virginia' });
     new Port25Monitor(stack, 'm', { ipAddress: '13.48.0.1', name: 'git.example.org', provider: mine });
@@ -148,13 +149,13 @@ describe('the us-east-1 provider', () => {
   });
 
   test('the well-known id, taken by something else, is an error rather than a silent second provider', () => {
-    const stack = new TerraformStack(Testing.app(), 's');
+    const stack = new TerraformStack(testApp(), 's');
     new TerraformVariable(stack, US_EAST_1_PROVIDER_ID, { type: 'string' });
     expect(() => new Port25Monitor(stack, 'm', { ipAddress: '52.62.0.1', name: 'x.example.com' })).toThrow(/not a provider/);
   });
 
   test('a list token of addresses becomes one iterated subscription', () => {
-    const stack = new TerraformStack(Testing.app(), 's');
+    const stack = new TerraformStack(testApp(), 's');
     new AwsProvider(stack, 'aws', { region: 'us-east-1' });
     const emails = new TerraformVariable(stack, 'emails', { type: 'list(string)' });
     new Port25Monitor(stack, 'm', { ipAddress: '52.62.0.1', name: 'x.example.com', emails: emails.listValue });
@@ -165,7 +166,7 @@ describe('the us-east-1 provider', () => {
 
 describe('validation', () => {
   test('the construct reports every problem at once', () => {
-    const stack = new TerraformStack(Testing.app(), 's');
+    const stack = new TerraformStack(testApp(), 's');
     const paris = new AwsProvider(stack, 'paris', { region: 'eu-west-3', alias: 'paris' });
     expect(problems(() => new Port25Monitor(stack, 'm', {
       ipAddress: '10.1.2.3', name: 'bad name', emails: ['ops@example.com', 'nope', 'OPS@example.com'],
@@ -183,7 +184,7 @@ describe('validation', () => {
   });
 
   test('tokens are not judged', () => {
-    const stack = new TerraformStack(Testing.app(), 's');
+    const stack = new TerraformStack(testApp(), 's');
     new AwsProvider(stack, 'aws', { region: 'us-east-1' });
     const ip = new TerraformVariable(stack, 'ip', { type: 'string' });
     const n = new TerraformVariable(stack, 'n', { type: 'number' });

@@ -4,8 +4,7 @@
  * checked), and an SES-like SMTP server that accepts only the password openssl
  * derives from the key IAM handed out. Canary secrets never reach the output.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RelayCredentialsIo, RelayCredentialsOptions, runRelayCredentials } from '../lib/cli/relay-credentials';
 import { smtpLogin } from '../lib/cli/smtp-login';
@@ -16,6 +15,7 @@ import { runCli } from './support/doctor/run-cli';
 import { EventLog, RelayAwsDouble, useRelayDoubleForSdk } from './support/relay/relay-aws-double';
 import { opensslSesSmtpPassword } from './support/relay/ses-password-openssl';
 import { SES_TEST_HOST, SesSmtpDouble, startSesSmtp } from './support/relay/ses-smtp-double';
+import { tempDir } from './support/temp-dir';
 
 const USER = 'ghes-email-ses-eu-west-1-github.example.com';
 const REGION = 'eu-west-1';
@@ -42,7 +42,7 @@ afterEach(async () => {
 /** An outputs file as `cdktf output --outputs-file` writes it: nested by stack, then output name. */
 function outputsFile(relay: Record<string, unknown> = {}): string {
   const value = { kind: SES_RELAY_KIND, region: REGION, domain: 'github.example.com', iamUserName: USER, secretArn: SECRET_ARN, credentials: 'relay-credentials', ...relay };
-  const file = join(mkdtempSync(join(tmpdir(), 'ghes-email-relay-')), 'outputs.json');
+  const file = join(tempDir('ghes-email-relay-'), 'outputs.json');
   writeFileSync(file, JSON.stringify({ 'ghes-email': { 'email_ses-relay_BBD7B1B3': value, other: { value: 1 } } }));
   return file;
 }
@@ -175,7 +175,7 @@ describe('through the ghes-email program', () => {
   });
 
   test('an outputs file without an SES relay, or a bad ARN: exit 2 with what to pass', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'ghes-email-relay-')), 'outputs.json');
+    const file = join(tempDir('ghes-email-relay-'), 'outputs.json');
     writeFileSync(file, JSON.stringify({ x: { value: { kind: 'ghes-email/cli-settings' } } }));
     expect((await runCli(['relay-credentials', '--config', file])).stderr).toContain('has no ses-relay output');
     const bad = await runCli(['relay-credentials', '--user-name', USER, '--secret-arn', 'not-an-arn']);

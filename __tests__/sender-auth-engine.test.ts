@@ -5,6 +5,7 @@
  * sequence in a TXT value stays literal text.
  */
 import { Testing } from 'cdktf';
+import { testApp } from './support/test-app';
 import { parseConfig } from '../lib/config';
 import { GhesEmailStack } from '../lib/ghes-email-stack';
 import { EngineResult, engineCheck } from './support/engine/run-engine';
@@ -21,7 +22,7 @@ beforeAll(() => {
     dmarc: { policy: 'quarantine', pct: 50, rua: ['dmarc@example.com'] },
     spf: { include: ['spf.protection.outlook.com'], ip4: ['203.0.113.5'], otherTxtValues: [LONG, HOSTILE] },
   };
-  stack = new GhesEmailStack(Testing.app(), 'sender-auth', parseConfig(c));
+  stack = new GhesEmailStack(testApp(), 'sender-auth', parseConfig(c));
   result = engineCheck(Testing.synth(stack));
   result.catch(() => undefined); // reported by the test that awaits it
 });

@@ -5,6 +5,7 @@
  */
 import './support/cdktf-matchers';
 import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
+import { testApp } from './support/test-app';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { SenderAuthRecords, ValidationError, route53TxtValue } from '../lib';
 import { parseConfig } from '../lib/config';
@@ -114,7 +115,7 @@ test('a no-reply domain outside hostedZone needs senderAuth.hostedZone, which mu
 });
 
 describe('from code', () => {
-  const stack = () => new TerraformStack(Testing.app(), 's');
+  const stack = () => new TerraformStack(testApp(), 's');
 
   test('problems are named after the construct path', () => {
     let error: unknown;

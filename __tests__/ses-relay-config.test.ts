@@ -3,8 +3,7 @@
  * problems, and the deployed stack's outputs working with `apply` (username and
  * password from the relay's secret).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runApply } from '../lib/cli/apply';
 import { ConfigError, loadConfigFile, parseConfig } from '../lib/config';
@@ -15,6 +14,7 @@ import { leakForms } from './support/boot/secret-forms';
 import { testCert } from './support/boot/tls';
 import { Json } from './support/stack';
 import { sesConfig } from './support/relay/ses-config';
+import { tempDir } from './support/temp-dir';
 
 /** The problems of a config, as "path: message" lines. */
 function problems(c: Json): string[] {
@@ -102,7 +102,7 @@ describe('apply with the outputs of a deployed SES stack', () => {
       smtp: { ...smtp, relay: undefined, address: 'email-smtp.eu-west-1.amazonaws.com', port: 587, authentication: 'login', enableStarttlsAuto: true, credentials: { secretsManagerArn: SMTP_ARN } },
       managementConsole: { password: { secretsManagerArn: ROOT_ARN } },
     };
-    const file = join(mkdtempSync(join(tmpdir(), 'ghes-email-ses-')), 'outputs.json');
+    const file = join(tempDir('ghes-email-ses-'), 'outputs.json');
     writeFileSync(file, JSON.stringify({ 'ghes-email': { 'email_cli-settings_D8B3A554': cliSettings } }));
     return file;
   }
@@ -137,7 +137,7 @@ describe('apply with the outputs of a deployed SES stack', () => {
   });
 
   test('a config file with smtp.relay (no deployed secret to read): exit 2, says to use the outputs', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'ghes-email-ses-')), 'config.json');
+    const file = join(tempDir('ghes-email-ses-'), 'config.json');
     writeFileSync(file, JSON.stringify(sesConfig()));
     let err = '';
     const code = await runApply({ config: file, manageUrl: 'https://127.0.0.1:1', yes: true }, { out: () => undefined, err: (t) => void (err += t), readStdin: async () => '' });

@@ -3,7 +3,8 @@
  * (identity, DKIM, MAIL FROM, least-privilege sending), that no credential
  * reaches Terraform by default, a whole-stack snapshot, and the construct API.
  */
-import { TerraformStack, Testing } from 'cdktf';
+import { TerraformStack } from 'cdktf';
+import { testApp } from './support/test-app';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { BootScript } from '../lib/boot-script';
 import { GhesEmail } from '../lib/ghes-email';
@@ -106,7 +107,7 @@ test('whole stack (user data masked: boot-ses.test.ts runs it)', () => {
 
 describe('construct API', () => {
   const stack = () => {
-    const s = new TerraformStack(Testing.app(), 'ses');
+    const s = new TerraformStack(testApp(), 'ses');
     new AwsProvider(s, 'aws', { region: 'us-east-1' });
     return s;
   };

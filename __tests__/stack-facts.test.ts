@@ -5,6 +5,7 @@ import { Instance } from '@cdktf/provider-aws/lib/instance';
 import { DataAwsRoute53Zone } from '@cdktf/provider-aws/lib/data-aws-route53-zone';
 import { DataAwsAmi } from '@cdktf/provider-aws/lib/data-aws-ami';
 import { Testing } from 'cdktf';
+import { testApp } from './support/test-app';
 import { parseConfig } from '../lib/config';
 import { GhesEmailStack } from '../lib/ghes-email-stack';
 import { dataSources, exampleConfig, existingInstanceConfig, resources, synthConfig } from './support/stack';
@@ -230,7 +231,7 @@ describe('appliance', () => {
     const c = exampleConfig();
     c.appliance.adminCidrs = ['0.0.0.0/0'];
     c.appliance.allowPublicAdmin = true;
-    const stack = new GhesEmailStack(Testing.app(), 'test', parseConfig(c));
+    const stack = new GhesEmailStack(testApp(), 'test', parseConfig(c));
     const rules = resources(Testing.synth(stack), 'aws_vpc_security_group_ingress_rule').filter((r) => r.from_port === 8443 || r.from_port === 122);
     expect(rules.map((r) => r.cidr_ipv4)).toEqual(['0.0.0.0/0', '0.0.0.0/0']);
     const warnings = stack.appliance!.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);

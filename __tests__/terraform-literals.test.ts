@@ -1,6 +1,7 @@
 /** Literal strings reach Terraform verbatim; tokens stay expressions. The engine tests prove the same with Terraform itself. */
 import { Construct } from 'constructs';
 import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from 'cdktf';
+import { testApp } from './support/test-app';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import * as lib from '../lib';
 import { exampleConfig, synthConfig } from './support/stack';
@@ -22,7 +23,7 @@ describe('escapeLiteralString', () => {
   });
 
   test('tokens stay expressions; literal parts around them are escaped', () => {
-    const stack = new TerraformStack(Testing.app(), 's');
+    const stack = new TerraformStack(testApp(), 's');
     const v = stringVar(stack);
     const out = escapeLiteralString(`a\${b}${v}%{c}`);
     expect(out.startsWith('a$${b}')).toBe(true);
@@ -31,7 +32,7 @@ describe('escapeLiteralString', () => {
   });
 
   test('a run of "$" right before a token is written as ${"$"} per "$", so the token is not escaped away', () => {
-    const stack = new TerraformStack(Testing.app(), 's');
+    const stack = new TerraformStack(testApp(), 's');
     const v = stringVar(stack);
     expect(escapeLiteralString(`x$$${v}`)).toBe(`x\${"$"}\${"$"}${v}`);
     new TerraformOutput(new LiteralHolder(stack, 'h'), 'o', { value: `price: $${v}` });
@@ -53,7 +54,7 @@ test('escapeLiterals walks arrays and object keys, and leaves numbers, booleans 
 class LiteralHolder extends GhesConstruct {}
 
 test('only elements under a library construct are escaped: a user resource keeps its raw "${…}" expression', () => {
-  const stack = new TerraformStack(Testing.app(), 's');
+  const stack = new TerraformStack(testApp(), 's');
   new SecurityGroup(stack, 'theirs', { description: '${var.raw}' });
   new SecurityGroup(new LiteralHolder(stack, 'ours'), 'sg', { description: '${var.raw}' });
   const groups = JSON.parse(Testing.synth(stack)).resource.aws_security_group;
@@ -62,7 +63,7 @@ test('only elements under a library construct are escaped: a user resource keeps
 });
 
 test('escaping is applied once per element, however many library constructs are above it', () => {
-  const stack = new TerraformStack(Testing.app(), 's');
+  const stack = new TerraformStack(testApp(), 's');
   const inner = new LiteralHolder(new LiteralHolder(stack, 'outer'), 'inner');
   new SecurityGroup(inner, 'sg', { description: '${x}' });
   expect(Object.values<any>(JSON.parse(Testing.synth(stack)).resource.aws_security_group)[0].description).toBe('$${x}');
@@ -83,7 +84,7 @@ test('GhesEmailStack escapes its provider; backend arguments and output descript
   c.backend = { s3: { bucket: 'ghes-tfstate', key: 'state/${x}/%{y}.tfstate', region: 'us-east-1' } };
   const json = JSON.parse(synthConfig(c));
   expect(json.terraform.backend.s3.key).toBe('state/${x}/%{y}.tfstate');
-  const stack = new TerraformStack(Testing.app(), 's');
+  const stack = new TerraformStack(testApp(), 's');
   new TerraformOutput(new LiteralHolder(stack, 'h'), 'o', { value: 'v${x}', description: 'd${x}' });
   const [output] = Object.values<any>(JSON.parse(Testing.synth(stack)).output);
   expect(output).toEqual({ value: 'v$${x}', description: 'd${x}' });

@@ -30,7 +30,7 @@ const FLAVORS = {
 /** What a flavor is made of: everything the package, its tests, its bench and its CI check need. */
 const PARTS = [
   'main.ts', 'lib', '__tests__', 'tools', 'bench', 'consumer', 'examples', 'docs', 'README.md', 'LICENSE',
-  'jest.config.js', 'jest.consumer.config.js', 'tsconfig.json', 'tsconfig.build.json', 'cdktf.json', '.gitignore',
+  'jest.config.js', 'jest.consumer.config.js', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.typecheck.json', 'cdktf.json', '.gitignore',
   // Lockfiles (snapshots stay in the source tree): a flavor can generate itself again, as its flavor test does.
   'flavors',
 ];

@@ -1,5 +1,6 @@
 /** Stacks with port-25 monitoring, shared by the port-25 facts, snapshot and engine tests. */
-import { Testing, TerraformStack } from 'cdktf';
+import { TerraformStack } from 'cdktf';
+import { testApp } from './test-app';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { GhesEmail, SecretRef, SmtpSettings } from '../../lib';
 import { Json, exampleConfig, existingInstanceConfig, synthConfig } from './stack';
@@ -36,7 +37,7 @@ export const synthRestrictedEu = (): string => synthConfig(restrictedEuConfig())
 
 /** Two hostnames, both monitored, in one eu-west-1 stack built from the constructs (no provider given). */
 export function twoMonitoredHosts(): TerraformStack {
-  const stack = new TerraformStack(Testing.app(), 'two');
+  const stack = new TerraformStack(testApp(), 'two');
   new AwsProvider(stack, 'aws', { region: 'eu-west-1', defaultTags: [{ tags: { team: 'git' } }] });
   for (const [host, ip] of [['github.example.com', '52.48.0.10'], ['ghe-eu.example.com', '52.48.0.11']]) {
     new GhesEmail(stack, `${host}-email`, {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../lib/config';
 import { GhesEmailStack } from '../../lib/ghes-email-stack';
+import { testApp } from './test-app';
 
 export type Json = Record<string, any>;
 
@@ -23,7 +24,7 @@ export function existingInstanceConfig(): Json {
 
 /** Synthesizes the stack for a config object; returns the JSON string cdktf's matchers take. */
 export function synthConfig(config: Json): string {
-  const app = Testing.app();
+  const app = testApp();
   const stack = new GhesEmailStack(app, 'test', parseConfig(config));
   return Testing.synth(stack);
 }

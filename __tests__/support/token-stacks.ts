@@ -1,5 +1,6 @@
 /** Stacks fed with Terraform tokens where a user would pass them (list-tokens and engine-tokens tests). */
 import { TerraformStack, TerraformVariable, Testing } from 'cdktf';
+import { testApp } from './test-app';
 import { DataAwsInstance } from '@cdktf/provider-aws/lib/data-aws-instance';
 import { GhesAppliance, GhesEmail, SecretRef, SmtpSettings } from '../../lib';
 
@@ -10,7 +11,7 @@ import { GhesAppliance, GhesEmail, SecretRef, SmtpSettings } from '../../lib';
  * plan can expand every rule (a data source stays unknown in the engine harness).
  */
 export function listTokenStack(groupsFromVariable = false): { stack: TerraformStack; synth: () => string } {
-  const stack = new TerraformStack(Testing.app(), 'tokens');
+  const stack = new TerraformStack(testApp(), 'tokens');
   const mailCidrs = new TerraformVariable(stack, 'mail_cidrs', { type: 'list(string)' }).listValue;
   const adminCidrs = new TerraformVariable(stack, 'admin_cidrs', { type: 'list(string)' }).listValue;
   const instance = new DataAwsInstance(stack, 'existing', { instanceId: 'i-0123456789abcdef0' });

@@ -6,9 +6,9 @@
  * reads are recorded.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../temp-dir';
 
 /** Every external command the boot script may start. */
 export const WRAPPED = ['curl', 'openssl', 'sleep', 'mktemp', 'rm', 'mkdir', 'chmod', 'dirname', 'tail', 'cat'];
@@ -62,9 +62,9 @@ function realCommands(): Record<string, string> {
   return resolved;
 }
 
-/** A fresh directory with a log path and a state dir (and wrappers if recorded). Reuse it to run the script twice. */
+/** A fresh directory (removed after the test file) with a log path and a state dir (and wrappers if recorded). Reuse it to run the script twice. */
 export function workspace(opts: RunOptions = {}): Workspace {
-  const dir = mkdtempSync(join(tmpdir(), 'ghes-email-boot-'));
+  const dir = tempDir('ghes-email-boot-');
   const tmp = join(dir, 'tmp');
   mkdirSync(tmp);
   const bin = opts.record ? join(dir, 'bin') : undefined;

@@ -1,8 +1,8 @@
 /** A self-signed certificate for 127.0.0.1/localhost, made once per test file. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
+import { tempDir } from '../temp-dir';
 
 export interface TestCert {
   readonly key: string;
@@ -24,7 +24,7 @@ export function testCert(): Promise<TestCert> {
         { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
       ],
     });
-    const caFile = join(mkdtempSync(join(tmpdir(), 'ghes-email-ca-')), 'ca.pem');
+    const caFile = join(tempDir('ghes-email-ca-'), 'ca.pem');
     writeFileSync(caFile, pems.cert);
     return { key: pems.private, cert: pems.cert, caFile };
   })();

@@ -19,11 +19,14 @@ export interface CommandResult {
  * The environment Terraform runs in: the caller's, minus every TF_* variable (TF_CLI_ARGS,
  * TF_WORKSPACE, TF_VAR_* would change what is checked), plus no version check over the
  * network and a CLI config file that exists (a missing one is warned about on every run).
+ * GOGC=400 (unless the caller sets GOGC): Go collects garbage a quarter as often, which takes a
+ * plan of the example stack from ~0.37 s to ~0.20 s of CPU for ~30 MB more memory; the engine
+ * runs dozens of Terraform processes per npm test. It changes nothing Terraform decides.
  */
 export function terraformEnv(base: NodeJS.ProcessEnv, cliConfigFile: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(base)) if (!k.startsWith('TF_') && k !== 'CHECKPOINT_DISABLE') env[k] = v;
-  return { ...env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_CLI_CONFIG_FILE: cliConfigFile };
+  return { GOGC: '400', ...env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_CLI_CONFIG_FILE: cliConfigFile };
 }
 
 /** Runs a command; resolves with its exit code and output, rejects only when it cannot start. */
