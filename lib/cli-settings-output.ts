@@ -10,9 +10,10 @@ import { Construct } from 'constructs';
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { ManagementConsoleProps } from './boot-script';
 import { SmtpSettings } from './smtp-settings';
+import { CLI_SETTINGS_KIND } from './config-schema';
 
-/** Marks the output value, so the CLI finds it among a stack's outputs. */
-export const CLI_SETTINGS_KIND = 'ghes-email/cli-settings';
+export { CLI_SETTINGS_KIND };
+
 
 export interface CliSettingsOutputProps {
   readonly hostname: string;

@@ -9,7 +9,7 @@ import { LoadedConfig } from './config';
 import { GhesAppliance } from './ghes-appliance';
 import { amiOwnerForRegion } from './ghes-ami';
 import { GhesEmail } from './ghes-email';
-import { ReplyRecordKind } from './reply-dns-records';
+import { ReplyRecordKind } from './reply-dns-records-props';
 import { senderAuthProps } from './sender-auth-config';
 import { SenderAuthRecords } from './sender-auth-records';
 import { keepLiteralsVerbatim } from './terraform-literals';

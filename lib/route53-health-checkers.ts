@@ -15,7 +15,7 @@ import { DataAwsEc2ManagedPrefixList } from '@cdktf/provider-aws/lib/data-aws-ec
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { isWholeInternet, readCidr } from './cidr';
-import { SMTP_PORT } from './inbound-mail-firewall';
+import { SMTP_PORT } from './inbound-mail-firewall-props';
 import { addIngressRules } from './ingress-rules';
 import { GhesConstruct } from './terraform-literals';
 import { isToken } from './value-rules';

@@ -6,8 +6,8 @@
 import { GhesEmailConfig } from './config-schema';
 import { DmarcPolicy, validateDmarcProps } from './dmarc-record';
 import { Problems, show } from './problems';
-import { HostedZoneRef, validateHostedZone } from './reply-dns-records';
-import { SenderAuthRecordsProps, senderDomainOf, validateSenderSpfProps } from './sender-auth-records';
+import { HostedZoneRef, validateHostedZone } from './reply-dns-records-props';
+import { SenderAuthRecordsProps, senderDomainOf, validateSenderSpfProps } from './sender-auth-records-props';
 import { SpfAll } from './spf-record';
 import { hostnameProblem, isToken } from './value-rules';
 

@@ -20,7 +20,7 @@ import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmana
 import { Sesv2EmailIdentity } from '@cdktf/provider-aws/lib/sesv2-email-identity';
 import { Sesv2EmailIdentityMailFromAttributes } from '@cdktf/provider-aws/lib/sesv2-email-identity-mail-from-attributes';
 import { Problems, ValidationError } from './problems';
-import { HostedZoneRef, validateHostedZone } from './reply-dns-records';
+import { HostedZoneRef, validateHostedZone } from './reply-dns-records-props';
 import { SecretRef } from './secret-ref';
 import {
   SES_DKIM_TARGET_DOMAIN, SES_DKIM_TOKEN_COUNT, SES_MAIL_FROM_SPF, SES_RELAY_KIND, SES_SMTP_PORT, SesRelayOptions,

@@ -8,19 +8,14 @@
 import { TerraformProvider, TerraformStack } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { isToken } from './value-rules';
+import { US_EAST_1, literalRegion } from './provider-region';
 
-export const US_EAST_1 = 'us-east-1';
+export { US_EAST_1, literalRegion };
 
 /** Construct id (at stack level) and alias of the provider this library adds when a stack needs one. */
 export const US_EAST_1_PROVIDER_ID = 'ghes-email-aws-us-east-1';
 export const US_EAST_1_PROVIDER_ALIAS = 'ghes-email-us-east-1';
 
-/** The literal region of an AWS provider; undefined when it is a token or not set. */
-export function literalRegion(provider: TerraformProvider): string | undefined {
-  const region = (provider as { region?: unknown }).region;
-  return typeof region === 'string' && !isToken(region) ? region : undefined;
-}
 
 /** The stack's default (unaliased) AWS provider configuration, when there is exactly one. */
 function defaultAwsProvider(stack: TerraformStack): TerraformProvider | undefined {

@@ -5,7 +5,8 @@
  */
 import { domainToASCII } from 'node:url';
 import * as ipaddr from 'ipaddr.js';
-import { Token } from 'cdktf';
+// Deep path: the config checks (and with them the CLI) need Token alone, not all of cdktf (imports.test.ts).
+import { Token } from 'cdktf/lib/tokens/token';
 import { CidrReading, IpFamily, isWholeInternet, readCidr } from './cidr';
 import { Problems, show } from './problems';
 

@@ -10,7 +10,7 @@ import { isIP } from 'node:net';
 import { Command } from 'commander';
 import { CONFIG_HELP, ConfigError, HOSTNAME_HELP, loadConfigFile } from '../../config';
 import { renderDmarc } from '../../dmarc-record';
-import { senderDomainOf } from '../../sender-auth-records';
+import { senderDomainOf } from '../../sender-auth-records-props';
 import { defaultMailFrom } from '../../ses-smtp';
 import { renderSpf } from '../../spf-record';
 import { hostnameProblem } from '../../value-rules';
