@@ -29,8 +29,33 @@ export function terraformEnv(base: NodeJS.ProcessEnv, cliConfigFile: string): No
   return { GOGC: '400', ...env, CHECKPOINT_DISABLE: '1', TF_IN_AUTOMATION: '1', TF_CLI_CONFIG_FILE: cliConfigFile };
 }
 
+/**
+ * At most this many Terraform processes at once per test process. Suites start several stack checks
+ * together; each plan keeps a core busy, and more of them than cores only slows every other test
+ * running beside them (timeouts included) without finishing sooner.
+ */
+const MAX_RUNNING = 2;
+let running = 0;
+const waiting: (() => void)[] = [];
+
+async function slot<T>(work: () => Promise<T>): Promise<T> {
+  if (running < MAX_RUNNING) running++;
+  else await new Promise<void>((resolve) => waiting.push(resolve)); // a finishing run hands its slot over
+  try {
+    return await work();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
 /** Runs a command; resolves with its exit code and output, rejects only when it cannot start. */
 export function run(file: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CommandResult> {
+  return slot(() => runNow(file, args, cwd, env));
+}
+
+function runNow(file: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     execFile(file, args, { cwd, env, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (error, stdout, stderr) => {
       if (error && typeof error.code !== 'number') {
