@@ -1,4 +1,5 @@
 /** Tests are transpiled by swc without type checking; `npm test` runs `tsc --noEmit` once first. */
+const { availableParallelism } = require('node:os');
 const { ghesEmail } = require('./package.json');
 
 module.exports = {
@@ -13,7 +14,8 @@ module.exports = {
   // keeps both cores busy: on 2 cores, 3 workers took npm test from a median 28.6 s to 26.3 s (4
   // interleaved rounds each), and passed under an extra busy loop too. Terraform runs are capped at 2
   // per worker (support/engine/terraform-cli.ts), so a suite's burst of plans cannot starve the others.
-  maxWorkers: '150%',
+  // A number, not '150%': jest reads a percentage over 100 as a worker count (150 workers).
+  maxWorkers: Math.max(2, Math.floor(availableParallelism() * 1.5)),
   // A generated flavor (tools/flavor.js) keeps its snapshots in the source tree: flavors/<flavor>/__snapshots__.
   ...(ghesEmail?.flavor ? { snapshotResolver: '<rootDir>/tools/snapshot-resolver.js' } : {}),
 };
