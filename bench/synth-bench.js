@@ -40,6 +40,8 @@ const variants = [
   { key: 'cli', name: `npx ${CLI} synth, no edit`, cmd: npx },
   { key: 'cliEdit', name: `npx ${CLI} synth, after an edit`, cmd: npx, before: edit },
   { key: 'cliCompiled', name: `npx ${CLI} synth --app "node dist/main.js"`, cmd: ['npx', [CLI, 'synth', '--app', `node ${main}`]] },
+  // The ghes-email CLI's start: its config checks load no construct code (lib/*-props.ts).
+  { key: 'ghesCli', name: 'ghes-email --version (the CLI starting)', cmd: node([join(root, 'dist', 'lib', 'cli', 'main.js'), '--version']) },
 ];
 
 // The cdktn flavor (tools/flavor.js) under Node 22: generated, installed and Node fetched first (~1 min).
