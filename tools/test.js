@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm test`: the type check (tsc --noEmit) runs beside the jest suite instead of before it. jest's
+X
  * workers wait on sockets and child processes part of the time, and tsc fills those gaps: ~2-3 s
  * of a 2-core machine's wall time. tsc's output is held back and printed after jest's report.
  *
