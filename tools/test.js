@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
-X
+ * `npm test`: the type check (no emit) runs beside the jest suite instead of before it. jest's
  * workers wait on sockets and child processes part of the time, and tsc fills those gaps: ~2-3 s
  * of a 2-core machine's wall time. tsc's output is held back and printed after jest's report.
  *
