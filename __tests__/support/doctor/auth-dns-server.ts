@@ -7,7 +7,8 @@
  * and for a name with a CNAME the CNAME plus, when the target is served here,
  * the target's records of the asked type (RFC 1034 §4.3.2).
  */
-import { Packet, createServer } from 'dns2';
+import { Packet } from 'dns2';
+import { RunningDns, serveDns, zoneNames } from './dns-server';
 
 export interface AuthRecords {
   readonly A?: string[];
@@ -19,13 +20,8 @@ export interface AuthRecords {
   readonly CNAME?: string;
 }
 
-export interface AuthDns {
-  /** "127.0.0.1:port", as --dns-server takes it. */
-  readonly address: string;
-  /** Every "name TYPE" asked, in order. */
-  readonly queries: string[];
-  close(): Promise<void>;
-}
+/** The running server: its address, the questions asked, close(). */
+export type AuthDns = RunningDns;
 
 /** A TXT record as DNS carries it: character-strings of at most 255 bytes (RFC 1035 §3.3). */
 function characterStrings(value: string | string[]): string[] {
@@ -35,49 +31,31 @@ function characterStrings(value: string | string[]): string[] {
   return out.length ? out : [''];
 }
 
-export async function startAuthDns(zone: Record<string, AuthRecords>): Promise<AuthDns> {
-  const queries: string[] = [];
-  const names = new Map(Object.entries(zone).map(([k, v]) => [k.toLowerCase(), v]));
-  const existing = new Set([...names.keys()].flatMap((n) => n.split('.').map((_, i, labels) => labels.slice(i).join('.'))));
-  const typeName = Object.fromEntries(Object.entries(Packet.TYPE).map(([k, v]) => [v, k]));
-  const server = createServer({
-    udp: true,
-    handle: (request, send) => {
-      const response = Packet.createResponseFromRequest(request);
-      response.header.aa = 1;
-      const [q] = request.questions;
-      const asked = q.name.toLowerCase().replace(/\.$/, '');
-      const type = typeName[q.type];
-      queries.push(`${asked} ${type}`);
-      if (!existing.has(asked)) {
-        response.header.rcode = 3; // NXDOMAIN
-        send(response);
-        return;
-      }
-      let name = asked;
-      // Follow CNAMEs inside the zone, as an authoritative server adds in-zone targets to the answer.
-      for (let hops = 0; hops < 8; hops++) {
-        const records = names.get(name) ?? {};
-        const base = { name, class: Packet.CLASS.IN, ttl: 60 };
-        if (records.CNAME && type !== 'CNAME') {
-          const rr = { ...base, type: Packet.TYPE.CNAME, domain: records.CNAME };
-          response.answers.push(rr);
-          name = records.CNAME.toLowerCase();
-          if (names.has(name)) continue;
-          break;
-        }
-        const push = (rr: Record<string, unknown>) => response.answers.push({ ...base, type: q.type, ...rr } as never);
-        if (type === 'A' || type === 'AAAA') for (const address of records[type] ?? []) push({ address });
-        if (type === 'MX') for (const [priority, exchange] of records.MX ?? []) push({ priority, exchange });
-        if (type === 'TXT') for (const value of records.TXT ?? []) push({ data: characterStrings(value) });
-        if (type === 'CNAME' && records.CNAME) push({ domain: records.CNAME });
+export function startAuthDns(zone: Record<string, AuthRecords>): Promise<AuthDns> {
+  const { names, existing } = zoneNames(zone);
+  return serveDns(({ name: asked, type, qtype }, response) => {
+    if (!existing.has(asked)) {
+      response.header.rcode = 3; // NXDOMAIN
+      return;
+    }
+    let name = asked;
+    // Follow CNAMEs inside the zone, as an authoritative server adds in-zone targets to the answer.
+    for (let hops = 0; hops < 8; hops++) {
+      const records = names.get(name) ?? {};
+      const base = { name, class: Packet.CLASS.IN, ttl: 60 };
+      if (records.CNAME && type !== 'CNAME') {
+        const rr = { ...base, type: Packet.TYPE.CNAME, domain: records.CNAME };
+        response.answers.push(rr);
+        name = records.CNAME.toLowerCase();
+        if (names.has(name)) continue;
         break;
       }
-      send(response);
-    },
+      const push = (rr: Record<string, unknown>) => response.answers.push({ ...base, type: qtype, ...rr } as never);
+      if (type === 'A' || type === 'AAAA') for (const address of records[type] ?? []) push({ address });
+      if (type === 'MX') for (const [priority, exchange] of records.MX ?? []) push({ priority, exchange });
+      if (type === 'TXT') for (const value of records.TXT ?? []) push({ data: characterStrings(value) });
+      if (type === 'CNAME' && records.CNAME) push({ domain: records.CNAME });
+      break;
+    }
   });
-  server.on('requestError', () => undefined);
-  server.on('error', () => undefined);
-  const addresses = await server.listen({ udp: { port: 0, address: '127.0.0.1', type: 'udp4' } });
-  return { address: `127.0.0.1:${addresses.udp!.port}`, queries, close: () => server.close() };
 }

@@ -25,12 +25,29 @@ export interface RunningDns {
   close(): Promise<void>;
 }
 
-export async function startDns(zone: Record<string, ZoneRecords>, options: { authoritativeFor?: string } = {}): Promise<RunningDns> {
-  const queries: string[] = [];
+/** A zone's names in lower case, and every name that exists in it: each owner name and its ancestors (empty non-terminals included, RFC 4592 section 2.2.2). */
+export function zoneNames<R>(zone: Record<string, R>): { names: Map<string, R>; existing: Set<string> } {
   const names = new Map(Object.entries(zone).map(([k, v]) => [k.toLowerCase(), v]));
-  // Every owner name and its ancestors exist (empty non-terminals included, RFC 4592 section 2.2.2).
   const existing = new Set([...names.keys()].flatMap((n) => n.split('.').map((_, i, labels) => labels.slice(i).join('.'))));
-  const apex = options.authoritativeFor?.toLowerCase();
+  return { names, existing };
+}
+
+export type DnsResponse = ReturnType<typeof Packet.createResponseFromRequest>;
+
+/** The question of a query: its name (lower case, no final dot), the name as asked, type name and type number. */
+export interface Question {
+  readonly name: string;
+  readonly asked: string;
+  readonly type: string;
+  readonly qtype: number;
+}
+
+/**
+ * A dns2 server on a UDP port of 127.0.0.1: every question is recorded as "name TYPE", then `answer`
+ * fills the authoritative response (aa set) that is sent back. Shared by startDns and startAuthDns.
+ */
+export async function serveDns(answer: (q: Question, response: DnsResponse) => void): Promise<RunningDns> {
+  const queries: string[] = [];
   const typeName = Object.fromEntries(Object.entries(Packet.TYPE).map(([k, v]) => [v, k]));
   const server = createServer({
     udp: true,
@@ -38,30 +55,9 @@ export async function startDns(zone: Record<string, ZoneRecords>, options: { aut
       const response = Packet.createResponseFromRequest(request);
       response.header.aa = 1;
       const [q] = request.questions;
-      const name = q.name.toLowerCase().replace(/\.$/, '');
-      const type = typeName[q.type] as keyof ZoneRecords;
-      queries.push(`${name} ${type}`);
-      if (apex && name !== apex && !name.endsWith(`.${apex}`)) {
-        response.header.aa = 0;
-        response.header.rcode = 5; // REFUSED: not a zone this server serves
-        send(response);
-        return;
-      }
-      let records = names.get(name);
-      if (!records && !existing.has(name)) {
-        let encloser = name;
-        do encloser = encloser.split('.').slice(1).join('.');
-        while (encloser && !existing.has(encloser));
-        records = names.get(`*.${encloser}`);
-      }
-      if (!records && !existing.has(name)) {
-        response.header.rcode = 3; // NXDOMAIN
-        send(response);
-        return;
-      }
-      const base = { name: q.name, type: q.type, class: Packet.CLASS.IN, ttl: 60 };
-      if (type === 'A' || type === 'AAAA') for (const address of records?.[type] ?? []) response.answers.push({ ...base, address });
-      if (type === 'MX') for (const [priority, exchange] of records?.MX ?? []) response.answers.push({ ...base, priority, exchange });
+      const question = { name: q.name.toLowerCase().replace(/\.$/, ''), asked: q.name, type: typeName[q.type] as string, qtype: q.type };
+      queries.push(`${question.name} ${question.type}`);
+      answer(question, response);
       send(response);
     },
   });
@@ -69,6 +65,33 @@ export async function startDns(zone: Record<string, ZoneRecords>, options: { aut
   server.on('error', () => undefined);
   const addresses = await server.listen({ udp: { port: 0, address: '127.0.0.1', type: 'udp4' } });
   return { address: `127.0.0.1:${addresses.udp!.port}`, queries, close: () => server.close() };
+}
+
+export function startDns(zone: Record<string, ZoneRecords>, options: { authoritativeFor?: string } = {}): Promise<RunningDns> {
+  const { names, existing } = zoneNames(zone);
+  const apex = options.authoritativeFor?.toLowerCase();
+  return serveDns(({ name, asked, type: typeText, qtype }, response) => {
+    const type = typeText as keyof ZoneRecords;
+    if (apex && name !== apex && !name.endsWith(`.${apex}`)) {
+      response.header.aa = 0;
+      response.header.rcode = 5; // REFUSED: not a zone this server serves
+      return;
+    }
+    let records = names.get(name);
+    if (!records && !existing.has(name)) {
+      let encloser = name;
+      do encloser = encloser.split('.').slice(1).join('.');
+      while (encloser && !existing.has(encloser));
+      records = names.get(`*.${encloser}`);
+    }
+    if (!records && !existing.has(name)) {
+      response.header.rcode = 3; // NXDOMAIN
+      return;
+    }
+    const base = { name: asked, type: qtype, class: Packet.CLASS.IN, ttl: 60 };
+    if (type === 'A' || type === 'AAAA') for (const address of records?.[type] ?? []) response.answers.push({ ...base, address });
+    if (type === 'MX') for (const [priority, exchange] of records?.MX ?? []) response.answers.push({ ...base, priority, exchange });
+  });
 }
 
 /** A UDP port on 127.0.0.1 that takes queries and never answers (a DNS server that times out). */

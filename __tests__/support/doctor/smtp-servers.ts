@@ -82,13 +82,14 @@ export async function startSmtp(behaviour: Behaviour): Promise<RunningServer> {
   return { port, messages, logins, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-/** Accepts TCP connections and never says a word. */
-export async function startSilent(): Promise<RunningServer> {
+/** A plain TCP server on a loopback port; close() also ends the connections still open. */
+async function startTcp(onConnection: (s: Socket) => void = () => undefined): Promise<RunningServer> {
   const sockets = new Set<Socket>();
   const server = createServer((s) => {
     sockets.add(s);
     s.on('error', () => undefined);
     s.on('close', () => sockets.delete(s));
+    onConnection(s);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
@@ -100,6 +101,11 @@ export async function startSilent(): Promise<RunningServer> {
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Accepts TCP connections and never says a word. */
+export function startSilent(): Promise<RunningServer> {
+  return startTcp();
 }
 
 /** A loopback port with nothing listening (bound, then released). */
@@ -116,12 +122,8 @@ export async function closedPort(): Promise<number> {
  * will not send (it blanks control characters in its banner): greets with
  * `greeting`, answers EHLO with `ehlo` lines, QUIT with 221, anything else with 502.
  */
-export async function startScripted(greeting: string, ehlo: readonly string[]): Promise<RunningServer> {
-  const sockets = new Set<Socket>();
-  const server = createServer((s) => {
-    sockets.add(s);
-    s.on('error', () => undefined);
-    s.on('close', () => sockets.delete(s));
+export function startScripted(greeting: string, ehlo: readonly string[]): Promise<RunningServer> {
+  return startTcp((s) => {
     // latin1: one byte per character, so "\u009b" goes out as the single C1 byte 0x9B.
     s.write(Buffer.from(`${greeting}\r\n`, 'latin1'));
     let buffered = '';
@@ -137,14 +139,4 @@ export async function startScripted(greeting: string, ehlo: readonly string[]): 
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    messages: [],
-    logins: [],
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
 }
