@@ -10,7 +10,7 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { GhesAppliance, GhesEmail, SecretRef, SmtpSettings } from '../lib';
 import { parseConfig } from '../lib/config';
 import { GhesEmailStack } from '../lib/ghes-email-stack';
-import { EngineResult, engineCheck } from './support/engine/run-engine';
+import { EngineResult, engineCheckAhead, errorLines, plannedOfType } from './support/engine/run-engine';
 import { Json, exampleConfig, existingInstanceConfig } from './support/stack';
 
 interface Built {
@@ -96,15 +96,9 @@ beforeAll(() => {
   // All stacks at once: each check is a chain of short terraform processes, mostly waiting on each other.
   for (const name of Object.keys(stacks) as StackName[]) {
     built[name] = stacks[name]();
-    checks[name] = engineCheck(built[name].synth);
-    checks[name].catch(() => undefined); // reported by the test that awaits it
+    checks[name] = engineCheckAhead(built[name].synth);
   }
 });
-
-/** Planned inputs of every resource of one type, in address order. */
-function plannedOfType(r: EngineResult, type: string): Json[] {
-  return Object.keys(r.mapped.addressMap).filter((a) => a.startsWith(`${type}.`)).sort().map((a) => r.planned(a));
-}
 
 /** The planned user data of each instance, in the order the stack was built. */
 function plannedUserData(r: EngineResult, b: Built): string[] {
@@ -114,7 +108,7 @@ function plannedUserData(r: EngineResult, b: Built): string[] {
 
 test.each(Object.keys(stacks) as StackName[])('%s: Terraform validates and plans it without an error', async (name) => {
   const r = await checks[name];
-  expect(r.errors.map((e) => `${e.stage} ${e.address ?? ''}: ${e.summary}: ${e.detail.slice(0, 200)}`)).toEqual([]);
+  expect(errorLines(r)).toEqual([]);
   expect(r.valid).toBe(true);
   expect(r.plan).toBeDefined();
 });

@@ -5,9 +5,9 @@
  * settings and the topic output; a reference it cannot resolve is a deploy that fails.
  */
 import { Testing } from 'cdktf';
-import { EngineResult, engineCheck } from './support/engine/run-engine';
+import { EngineResult, engineCheckAhead, errorLines, plannedOfType } from './support/engine/run-engine';
 import { exampleMonitoredConfig, existingMonitoredConfig, restrictedEuConfig, twoMonitoredHosts } from './support/port25-stacks';
-import { Json, synthConfig } from './support/stack';
+import { synthConfig } from './support/stack';
 
 const stacks = {
   restrictedEu: () => synthConfig(restrictedEuConfig()),
@@ -20,19 +20,13 @@ type StackName = keyof typeof stacks;
 const checks = {} as Record<StackName, Promise<EngineResult>>;
 beforeAll(() => {
   for (const name of Object.keys(stacks) as StackName[]) {
-    checks[name] = engineCheck(stacks[name]());
-    checks[name].catch(() => undefined); // reported by the test that awaits it
+    checks[name] = engineCheckAhead(stacks[name]());
   }
 });
 
-/** Planned inputs of every resource of one type, in address order. */
-function plannedOfType(r: EngineResult, type: string): Json[] {
-  return Object.keys(r.mapped.addressMap).filter((a) => a.startsWith(`${type}.`)).sort().map((a) => r.planned(a));
-}
-
 test.each(Object.keys(stacks) as StackName[])('%s: Terraform validates and plans it without an error', async (name) => {
   const r = await checks[name];
-  expect(r.errors.map((e) => `${e.stage} ${e.address ?? ''}: ${e.summary}: ${e.detail.slice(0, 200)}`)).toEqual([]);
+  expect(errorLines(r)).toEqual([]);
   expect(r.plan).toBeDefined();
 });
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandResult, requireTerraform, run, terraformEnv } from './terraform-cli';
 import { JsonObject, MappedStack, toTerraformData } from './terraform-data';
+import type { Json } from '../stack';
 
 export interface EngineOptions {
   /** Values for the stack's variables, passed with -var-file. @default - none */
@@ -120,6 +121,29 @@ export async function engineCheck(stackJson: string | JsonObject, opts: EngineOp
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * engineCheck started ahead of the tests that await it (in a beforeAll): a failure is reported by
+ * those tests rather than as an unhandled rejection.
+ */
+export function engineCheckAhead(stackJson: string | JsonObject, opts: EngineOptions = {}): Promise<EngineResult> {
+  const result = engineCheck(stackJson, opts);
+  result.catch(() => undefined);
+  return result;
+}
+
+/** Each error diagnostic as one line, "stage address: summary: detail" (detail cut at 200), for `toEqual([])`. */
+export function errorLines(r: EngineResult): string[] {
+  return r.errors.map((e) => `${e.stage} ${e.address ?? ''}: ${e.summary}: ${e.detail.slice(0, 200)}`);
+}
+
+/** Planned inputs of every resource of one type, in address order. */
+export function plannedOfType(r: EngineResult, type: string): Json[] {
+  return Object.keys(r.mapped.addressMap)
+    .filter((a) => a.startsWith(`${type}.`))
+    .sort()
+    .map((a) => r.planned(a));
 }
 
 function parseJson<T>(command: string, run: CommandResult): T {
