@@ -5,9 +5,9 @@
 import { App } from 'cdktf';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, loadConfigFile } from './lib/config';
-import { GhesEmailStack } from './lib/ghes-email-stack';
-import { ValidationError } from './lib/problems';
+import { ConfigError, loadConfigFile } from './lib/config/config';
+import { GhesEmailStack } from './lib/config/ghes-email-stack';
+import { ValidationError } from './lib/core/problems';
 
 // Run from the source, from dist/main.js or from the bundle in dist/app (tools/run-app.js): the example sits at the repository root.
 const EXAMPLE = join('examples', 'ghes-email.config.json');

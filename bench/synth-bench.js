@@ -3,7 +3,7 @@
  * `npm run bench`: what a user waits for on `npx cdktf synth`, from one run.
  * Every variant is a fresh process; variants are interleaved (one round runs each
  * once), RUNS rounds, medians reported with min–max. "After an edit" appends a
- * comment to lib/ghes-email.ts before each such run (restored at the end), so the
+ * comment to lib/ghes-email/ghes-email.ts before each such run (restored at the end), so the
  * app command has to rebuild what it caches. Prints figures, ratios and their
  * targets; asserts nothing (speed is not a test).
  */
@@ -19,7 +19,7 @@ if (!existsSync(main)) {
   console.error('dist/main.js is missing: run `npm run build` first (npm run bench does).');
   process.exit(2);
 }
-const EDITED = join(root, 'lib', 'ghes-email.ts');
+const EDITED = join(root, 'lib', 'ghes-email', 'ghes-email.ts');
 const original = readFileSync(EDITED, 'utf8');
 const restore = () => writeFileSync(EDITED, original);
 process.on('exit', restore);
@@ -51,7 +51,7 @@ if (withCdktn) {
   const flavor = require('../tools/test-flavor').prepare();
   const cdktnApp = join(flavor.dir, 'tools', 'run-app.js');
   const inFlavor = (key, name, args, extra = {}) => ({ key, name, cmd: [flavor.node, args], cwd: flavor.dir, env: flavor.env, ...extra });
-  const flavorEdited = join(flavor.dir, 'lib', 'ghes-email.ts');
+  const flavorEdited = join(flavor.dir, 'lib', 'ghes-email', 'ghes-email.ts');
   variants.push(
     inFlavor('cdktnApp', 'cdktn flavor, Node 22: app command, no edit', ['-r', join(__dirname, 'rss-probe.js'), cdktnApp]),
     inFlavor('cdktnAppEdit', 'cdktn flavor, Node 22: app command, after an edit', ['-r', join(__dirname, 'rss-probe.js'), cdktnApp], {

@@ -19,7 +19,7 @@ const Module = require('node:module');
 const vm = require('node:vm');
 
 const ROOT = join(__dirname, '..');
-// One level below the root, like dist/lib: lib/boot-script.ts finds ../../lib/boot from here.
+// Below the root, like dist/lib: lib/boot/boot-script.ts looks for lib/boot/ in the folders above.
 const OUT = join(ROOT, 'dist', 'app');
 const APP = join(OUT, 'app.js');
 const VENDOR = join(OUT, 'vendor.js');

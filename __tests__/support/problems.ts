@@ -1,6 +1,6 @@
 /** The problems a rejected input reports, for tests that assert paths and messages. */
-import { ConfigError, parseConfig } from '../../lib/config';
-import { Problem, ValidationError } from '../../lib/problems';
+import { ConfigError, parseConfig } from '../../lib/config/config';
+import { Problem, ValidationError } from '../../lib/core/problems';
 
 /** What `fn` throws as a ValidationError; fails the test when it does not throw one. */
 export function problems(fn: () => unknown): Problem[] {

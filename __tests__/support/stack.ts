@@ -2,8 +2,8 @@
 import { Testing } from 'cdktf';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfig } from '../../lib/config';
-import { GhesEmailStack } from '../../lib/ghes-email-stack';
+import { parseConfig } from '../../lib/config/config';
+import { GhesEmailStack } from '../../lib/config/ghes-email-stack';
 import { testApp } from './test-app';
 
 export type Json = Record<string, any>;

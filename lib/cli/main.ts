@@ -6,9 +6,9 @@
 import { Command, CommanderError } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { registerApply } from './apply';
+import { registerApply } from './apply/apply';
 import { registerDoctor } from './doctor';
-import { registerRelayCredentials } from './relay-credentials';
+import { registerRelayCredentials } from './relay-credentials/relay-credentials';
 
 /**
  * This package's version, read from its own package.json at run time: this file runs from

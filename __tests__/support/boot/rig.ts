@@ -1,8 +1,8 @@
 /** All doubles started together, with the env that points the boot script (or the CLI) at them. */
 import { randomBytes } from 'node:crypto';
-import { BootScript, ManagementConsoleProps } from '../../../lib/boot-script';
-import { SecretRef } from '../../../lib/secret-ref';
-import { SmtpSettings, SmtpSettingsProps } from '../../../lib/smtp-settings';
+import { BootScript, ManagementConsoleProps } from '../../../lib/boot/boot-script';
+import { SecretRef } from '../../../lib/core/secret-ref';
+import { SmtpSettings, SmtpSettingsProps } from '../../../lib/smtp/smtp-settings';
 import { AwsDouble, canary, ImdsDouble } from './aws-doubles';
 import { ManageDouble, ManageFaults, SmtpObject } from './manage-double';
 import { testCert, TestCert } from './tls';

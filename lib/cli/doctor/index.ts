@@ -4,16 +4,16 @@
  * check passed, 1 a check failed, 2 bad usage, config or input.
  */
 import { Command } from 'commander';
-import { CONFIG_HELP, ConfigError, HOSTNAME_HELP } from '../../config';
-import { SecretResolutionError } from '../resolve-secret';
-import { runInboundDoctor } from './inbound-check';
-import { LogInputError } from './log-finder';
-import { checkLogs } from './logs-check';
-import { DEFAULT_LIMITS, sizeFlag } from './logs-run';
+import { CONFIG_HELP, ConfigError, HOSTNAME_HELP } from '../../config/config';
+import { SecretResolutionError } from '../secrets/resolve-secret';
+import { runInboundDoctor } from './inbound/inbound-check';
+import { LogInputError } from './logs/log-finder';
+import { checkLogs } from './logs/logs-check';
+import { DEFAULT_LIMITS, sizeFlag } from './logs/logs-run';
 import { UsageError, parseDnsServer, parseEndpoint, parseInboundConnectTo, parseSize, parseTimeout } from './options';
-import { registerDeliverability } from './deliverability';
+import { registerDeliverability } from './deliverability/deliverability';
 import { DoctorReport, exitCodeOf, renderJson, renderText } from './report';
-import { runSmtpDoctor } from './smtp-check';
+import { runSmtpDoctor } from './smtp/smtp-check';
 import { escapeControls, escapeLines } from './terminal-text';
 
 interface CommonOptions {

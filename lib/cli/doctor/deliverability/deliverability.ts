@@ -1,0 +1,138 @@
+/**
+ * `ghes-email doctor deliverability`: will receivers believe that GHES's
+ * notifications come from the no-reply address's domain? SPF (the relay is
+ * authorized, within 10 DNS lookups), DKIM (a key for the domain) and DMARC
+ * (a policy, alignment, reports), one line each, with the record to add.
+ * Lookups use node:dns `Resolver`, so --dns-server can ask the zone's own servers.
+ */
+import { Resolver } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { Command } from 'commander';
+import { CONFIG_HELP, ConfigError, HOSTNAME_HELP, loadConfigFile } from '../../../config/config';
+import { renderDmarc } from '../../../records/dmarc-record';
+import { senderDomainOf } from '../../../sender-auth/sender-auth-records-props';
+import { defaultMailFrom } from '../../../smtp/ses-smtp';
+import { renderSpf } from '../../../records/spf-record';
+import { hostnameProblem } from '../../../core/value-rules';
+import { checkDkim } from './dkim';
+import { checkDmarc } from './dmarc';
+import { DeliverabilityDns, classifyRelay } from './dns';
+import { checkSpf } from './spf';
+import { UsageError, parseDnsServer, parseTimeout } from '../options';
+import { Check, DoctorReport, exitCodeOf, renderJson, renderText } from '../report';
+import { escapeControls, escapeLines } from '../terminal-text';
+
+export interface DeliverabilityDoctorOptions {
+  readonly configPath: string;
+  /** Picks one GhesEmail's settings from an outputs file that holds several. @default - the only one */
+  readonly hostname?: string;
+  /** DNS servers as `Resolver.setServers` takes them. @default - the system's resolvers */
+  readonly dnsServers: readonly string[];
+  readonly dnsTimeoutMs: number;
+  /** DKIM selectors to check (SES: the Easy DKIM tokens). @default - SES: none (says how to list them); others: common selectors probed */
+  readonly dkimSelectors: readonly string[];
+  /** The envelope (MAIL FROM) domain when it is not the From domain, e.g. SES's custom MAIL FROM. @default - with smtp.relay.ses its MAIL FROM domain, else the From domain */
+  readonly mailFromDomain?: string;
+  /** Addresses the relay sends from, when they differ from what smtp.address resolves to. @default - smtp.address's addresses */
+  readonly relayAddresses: readonly string[];
+  readonly progress: (line: string) => void;
+}
+
+export async function runDeliverabilityDoctor(opts: DeliverabilityDoctorOptions): Promise<DoctorReport> {
+  const { config, smtp } = loadConfigFile(opts.configPath, opts.hostname);
+  const resolver = new Resolver({ timeout: opts.dnsTimeoutMs, tries: 1 });
+  if (opts.dnsServers.length > 0) resolver.setServers([...opts.dnsServers]);
+  const dns = new DeliverabilityDns({ resolver, timeoutMs: opts.dnsTimeoutMs, explicitServers: opts.dnsServers.length > 0 });
+  const fromDomain = senderDomainOf(smtp.noreplyAddress);
+  const relay = classifyRelay(smtp.address);
+  // The stack's SES relay sets a custom MAIL FROM domain (lib/ses-relay.ts): SPF is checked there unless told otherwise.
+  const ses = smtp.relay?.ses;
+  const mailFromDomain = (opts.mailFromDomain ?? (ses ? ses.mailFromSubdomain ?? defaultMailFrom(fromDomain) : undefined))?.toLowerCase();
+  opts.progress(`doctor deliverability: SPF, DKIM and DMARC of ${fromDomain} (relay ${relay.host}) via ${resolver.getServers().join(', ')} (timeout ${opts.dnsTimeoutMs} ms) …`);
+
+  const sa = config.senderAuth;
+  const spf = await checkSpf(dns, {
+    fromDomain,
+    mailFromDomain: mailFromDomain === fromDomain ? undefined : mailFromDomain,
+    relay,
+    relayAddresses: opts.relayAddresses,
+    configured: sa?.spf && { record: renderSpf(sa.spf as Parameters<typeof renderSpf>[0]), otherTxtValues: sa.spf.otherTxtValues ?? [] },
+  });
+  const dkim = await checkDkim(dns, { domain: fromDomain, relay, selectors: opts.dkimSelectors });
+  const dmarc = await checkDmarc(dns, {
+    fromDomain,
+    mailFromDomain: mailFromDomain === fromDomain ? undefined : mailFromDomain,
+    relay,
+    spfCovered: spf.relayCovered,
+    dkim: dkim.signing,
+    configured: sa?.dmarc && renderDmarc(sa.dmarc as Parameters<typeof renderDmarc>[0]),
+  });
+  const checks: Check[] = [...spf.checks, ...dkim.checks, ...dmarc];
+  if (dns.exhausted) checks.push({ id: 'dns.budget', status: 'warn', message: 'stopped looking up records after the doctor\'s query budget: the zone chains more lookups than any receiver would follow' });
+  return { command: 'deliverability', checks };
+}
+
+/** A DKIM selector: DNS labels (letters, digits, "-", "_"), dot-separated. */
+export function parseSelector(value: string): string {
+  const ok = value.length <= 200 && value.split('.').every((l) => /^[A-Za-z0-9_-]{1,63}$/.test(l));
+  if (!ok) throw new UsageError(`--dkim-selector: got "${value}"; expected a selector such as "selector1" or an SES DKIM token`);
+  return value;
+}
+
+function parseDomain(value: string, flag: string): string {
+  if (hostnameProblem(value)) throw new UsageError(`${flag}: got "${value}"; expected a domain such as "bounce.example.com"`);
+  return value;
+}
+
+function parseAddress(value: string): string {
+  if (isIP(value) === 0) throw new UsageError(`--relay-address: got "${value}"; expected an IPv4 or IPv6 address`);
+  return value;
+}
+
+const collect = (v: string, acc: string[]): string[] => [...acc, v];
+
+interface CliOptions {
+  config: string;
+  hostname?: string;
+  dnsServer: string[];
+  dnsTimeout: string;
+  dkimSelector: string[];
+  mailFromDomain?: string;
+  relayAddress: string[];
+  json?: boolean;
+}
+
+/** Adds `deliverability` under `ghes-email doctor`. Exit codes as the other doctor commands: 0 ok, 1 a check failed, 2 bad usage or config. */
+export function registerDeliverability(doctor: Command): void {
+  doctor
+    .command('deliverability')
+    .description('check SPF, DKIM and DMARC of the no-reply address\'s domain: is the relay authorized, is there a key, does DMARC align')
+    .requiredOption('-c, --config <file>', CONFIG_HELP)
+    .option('--hostname <name>', HOSTNAME_HELP)
+    .option('--dns-server <ip[:port]>', 'ask this DNS server instead of the system resolvers (repeatable)', collect, [] as string[])
+    .option('--dns-timeout <ms>', 'timeout of each DNS query in milliseconds', '5000')
+    .option('--dkim-selector <selector>', 'DKIM selector to check (repeatable); for Amazon SES, each Easy DKIM token', collect, [] as string[])
+    .option('--mail-from-domain <domain>', 'the envelope sender (MAIL FROM) domain when it is not the From domain, e.g. the SES custom MAIL FROM subdomain; SPF is checked there')
+    .option('--relay-address <ip>', 'an address the relay sends from, when it is not one smtp.address resolves to (repeatable)', collect, [] as string[])
+    .option('--json', 'machine-readable output')
+    .action(async (o: CliOptions) => {
+      try {
+        const report = await runDeliverabilityDoctor({
+          configPath: o.config,
+          hostname: o.hostname,
+          dnsServers: o.dnsServer.map((s) => parseDnsServer(s)),
+          dnsTimeoutMs: parseTimeout(o.dnsTimeout, '--dns-timeout'),
+          dkimSelectors: o.dkimSelector.map(parseSelector),
+          mailFromDomain: o.mailFromDomain === undefined ? undefined : parseDomain(o.mailFromDomain, '--mail-from-domain'),
+          relayAddresses: o.relayAddress.map(parseAddress),
+          progress: (line) => process.stderr.write(`${escapeControls(line)}\n`),
+        });
+        process.stdout.write(o.json ? renderJson(report) : renderText(report));
+        process.exitCode = exitCodeOf(report);
+      } catch (err) {
+        const usage = err instanceof ConfigError || err instanceof UsageError;
+        process.stderr.write(`${usage ? '' : 'ghes-email doctor: '}${escapeLines(err instanceof Error ? err.message : String(err))}\n`);
+        process.exitCode = usage ? 2 : 1;
+      }
+    });
+}

@@ -1,0 +1,238 @@
+/**
+ * Reads and validates the JSON config file (see README "Config reference").
+ * Pass 1 checks shape, types and unknown keys; pass 2 runs the constructs' own
+ * value rules on whatever had the right type, so one run reports every problem.
+ */
+import { readFileSync } from 'node:fs';
+import { ZodIssue } from 'zod';
+import { ManagementConsoleProps, validateManagementConsoleProps } from '../boot/boot-script';
+import { CLI_SETTINGS_KIND, GhesEmailConfig, SecretRefJson, configSchema } from './config-schema';
+import { validateExistingInstance } from '../ghes-email/ghes-email-props';
+import { validateGhesApplianceProps } from '../appliance/ghes-appliance-props';
+import { validateMailSources } from '../inbound/inbound-mail-firewall-props';
+import { parseJsonDocument } from '../core/json-document';
+import { checkHealthCheckAddress, validatePort25MonitorOptions } from '../monitoring/port25-monitor-props';
+import { Problem, Problems, ValidationError, isWithin, joinPath, show } from '../core/problems';
+import { REPLY_RECORD_KINDS, validateHostedZone } from '../inbound/reply-dns-records-props';
+import { SecretRef } from '../core/secret-ref';
+import { sesRelayFromConfig } from '../smtp/ses-smtp';
+import { validateSenderAuthConfig } from './sender-auth-config';
+import { SmtpSettings, SmtpSettingsProps, validateSmtpSettingsProps } from '../smtp/smtp-settings';
+import { configText } from '../core/utf8-text';
+import { checkHostname, checkIntRange, checkOneOf } from '../core/value-rules';
+
+export type { GhesEmailConfig } from './config-schema';
+
+/** Thrown for a bad config file; its problems name dotted config paths. */
+export class ConfigError extends ValidationError {
+  constructor(problems: readonly Problem[], source: string) {
+    super(problems, `Invalid config ${source}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A validated config with its secret references and SMTP settings resolved to objects. */
+export interface LoadedConfig {
+  readonly config: GhesEmailConfig;
+  readonly smtp: SmtpSettings;
+  readonly managementConsole?: ManagementConsoleProps;
+  /** Public addresses DNS should point at, where known (existingInstance, or a deployed stack's outputs). */
+  readonly addresses?: { readonly ipv4?: string; readonly ipv6?: string };
+}
+
+/** Help text of the CLI's --config and --hostname, shared by apply and doctor. */
+export const CONFIG_HELP = 'ghes-email config file, or the outputs of a deployed stack (cdktf output --outputs-file FILE, or terraform output -json > FILE)';
+export const HOSTNAME_HELP = 'with an outputs file that holds several GhesEmail constructs: the hostname to use';
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+
+/**
+ * Reads, parses and validates a config file, or the outputs of a deployed stack
+ * (`cdktf output --outputs-file`, `terraform output -json`) that hold a GhesEmail's
+ * `cli-settings` output; `hostname` picks one when there are several.
+ * Throws ConfigError listing every problem.
+ */
+export function loadConfigFile(path: string, hostname?: string): LoadedConfig {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new ConfigError([{ path: '(file)', message: `cannot read ${path}: ${(err as Error).message}` }], path);
+  }
+  const text = configText(bytes);
+  if (!text.ok) throw new ConfigError([{ path: '(file)', message: text.problem }], path);
+  const doc = parseJsonDocument(text.text, text.errors);
+  if (!doc.ok) throw new ConfigError(doc.problems, path);
+  const raw = doc.value;
+  const settings = isConfigShaped(raw) ? [] : findCliSettings(raw);
+  if (settings.length === 0) return validateConfig(raw, path, 'config', doc.problems);
+  // An outputs document's paths are not config paths: its own problems come alone.
+  if (doc.problems.length > 0) throw new ConfigError(doc.problems, path);
+  return parseConfig(pickSettings(settings, hostname, path), path, 'outputs');
+}
+
+function isConfigShaped(raw: unknown): boolean {
+  return typeof raw === 'object' && raw !== null && 'hostname' in raw && 'smtp' in raw;
+}
+
+/** Every cli-settings value in an outputs document, whatever its nesting (cdktf nests by construct path, terraform wraps in { value }). */
+function findCliSettings(raw: unknown, found: Record<string, unknown>[] = [], depth = 0): Record<string, unknown>[] {
+  if (typeof raw !== 'object' || raw === null || depth > 32) return found;
+  if ((raw as Record<string, unknown>).kind === CLI_SETTINGS_KIND) found.push(raw as Record<string, unknown>);
+  else for (const v of Object.values(raw)) findCliSettings(v, found, depth + 1);
+  return found;
+}
+
+function pickSettings(all: Record<string, unknown>[], hostname: string | undefined, path: string): Record<string, unknown> {
+  const hosts = all.map((s) => String(s.hostname));
+  const chosen = hostname === undefined && all.length === 1 ? all[0] : all.find((s) => s.hostname === hostname);
+  if (chosen) return chosen;
+  const message =
+    hostname === undefined
+      ? `holds settings for ${hosts.length} hostnames (${hosts.join(', ')}); pick one with --hostname`
+      : `has no settings for --hostname ${show(hostname)}; it has ${hosts.join(', ')}`;
+  throw new ConfigError([{ path: '(file)', message }], path);
+}
+
+/**
+ * Validates an already-parsed config object. `outputs` reads a GhesEmail's
+ * cli-settings output instead: no zone or instance block, known addresses.
+ */
+export function parseConfig(raw: unknown, source = '(inline)', kind: 'config' | 'outputs' = 'config'): LoadedConfig {
+  return validateConfig(raw, source, kind, []);
+}
+
+/**
+ * parseConfig, after the problems found in the file itself (a key given twice,
+ * a number out of range, bytes that are not UTF-8): the value JSON.parse kept
+ * at such a path is not what the operator wrote, so nothing more is said about it.
+ */
+function validateConfig(raw: unknown, source: string, kind: 'config' | 'outputs', fromFile: readonly Problem[]): LoadedConfig {
+  let addresses: LoadedConfig['addresses'];
+  if (kind === 'outputs') {
+    const { kind: _kind, addresses: given, ...rest } = raw as Record<string, unknown>;
+    addresses = given as LoadedConfig['addresses'];
+    raw = rest;
+  }
+  const schema = kind === 'outputs' ? configSchema.partial({ hostedZone: true }) : configSchema;
+  const parsed = schema.safeParse(raw);
+  const structural = parsed.success ? [] : parsed.error.issues.flatMap(issueToProblems);
+  // Semantic checks run on a copy without the values that failed the shape check.
+  const cleaned = structuredClone(raw ?? {}) as Record<string, unknown>;
+  for (const issue of parsed.success ? [] : parsed.error.issues) removeAt(cleaned, issue.path);
+  const p = new Problems();
+  const result = checkValues(p, cleaned as GhesEmailConfig, kind);
+  const semantic = p.all.filter((s) => !structural.some((st) => isWithin(s.path, st.path)));
+  const later = [...structural, ...semantic].filter((s) => !fromFile.some((f) => isWithin(s.path, f.path)));
+  const problems = dedupe([...fromFile, ...later]);
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems, source);
+  const config = parsed.data as GhesEmailConfig;
+  const ei = config.existingInstance;
+  return {
+    config,
+    smtp: new SmtpSettings(result.smtpProps!, 'smtp'),
+    managementConsole: result.managementConsole,
+    addresses: addresses ?? (ei ? { ipv4: ei.ipv4Address, ipv6: ei.ipv6Address } : undefined),
+  };
+}
+
+function checkValues(p: Problems, c: GhesEmailConfig, kind: 'config' | 'outputs'): { smtpProps?: SmtpSettingsProps; managementConsole?: ManagementConsoleProps } {
+  if (typeof c !== 'object' || c === null) return {};
+  if (c.region !== undefined && !REGION.test(c.region)) p.add('region', `got ${show(c.region)}; expected an AWS region such as "us-east-1"`);
+  if (c.backend?.s3?.region !== undefined && !REGION.test(c.backend.s3.region)) {
+    p.at('backend').at('s3').add('region', `got ${show(c.backend.s3.region)}; expected an AWS region such as "us-east-1"`);
+  }
+  if (c.backend?.s3?.bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(c.backend.s3.bucket)) {
+    p.at('backend').at('s3').add('bucket', `got ${show(c.backend.s3.bucket)}; expected an S3 bucket name (3-63 lowercase letters, digits, "." or "-")`);
+  }
+  checkHostname(p, 'hostname', c.hostname);
+  checkOneOf(p, 'replyRecord', c.replyRecord, REPLY_RECORD_KINDS);
+  if (kind === 'config') validateHostedZone(p.at('hostedZone'), c.hostedZone, c.hostname);
+  checkIntRange(p.at('dns'), 'ttl', c.dns?.ttl, 0, 2147483647, 'a TTL in seconds');
+  checkIntRange(p.at('dns'), 'mxPriority', c.dns?.mxPriority, 0, 65535, 'an MX priority');
+  validateSenderAuthConfig(p, c, kind);
+
+  if (kind === 'config' && (c.appliance === undefined) === (c.existingInstance === undefined)) {
+    p.add(undefined, 'give exactly one of "appliance" (build a GHES instance) or "existingInstance" (point DNS and port 25 at one you run)');
+  }
+  if (c.appliance) validateGhesApplianceProps(p.at('appliance'), c.appliance as never);
+  if (c.existingInstance) validateExistingInstance(p.at('existingInstance'), c.existingInstance as never);
+  if (c.inboundMail) validateMailSources(p.at('inboundMail'), c.inboundMail.allowedCidrs, c.inboundMail.prefixListIds);
+  const port25 = c.monitoring?.port25;
+  if (typeof port25 === 'object') validatePort25MonitorOptions(p.at('monitoring').at('port25'), port25);
+  if (port25 && c.existingInstance) checkHealthCheckAddress(p.at('existingInstance'), 'ipv4Address', c.existingInstance.ipv4Address);
+
+  let smtpProps: SmtpSettingsProps | undefined;
+  if (c.smtp && typeof c.smtp === 'object') {
+    const sp = p.at('smtp');
+    const password = secretFromConfig(sp.at('password'), c.smtp.password);
+    const credentials = secretFromConfig(sp.at('credentials'), c.smtp.credentials);
+    const relay = sesRelayFromConfig(p, c);
+    smtpProps = { ...(c.smtp as unknown as SmtpSettingsProps), password: password.ref, credentials: credentials.ref, relay };
+    validateSmtpSettingsProps(sp, { ...smtpProps, password: password.forChecks, credentials: credentials.forChecks });
+  }
+
+  let managementConsole: ManagementConsoleProps | undefined;
+  const mc = c.managementConsole;
+  if (mc && typeof mc === 'object') {
+    const mp = p.at('managementConsole');
+    const password = secretFromConfig(mp.at('password'), mc.password);
+    const license = secretFromConfig(mp.at('license'), mc.license);
+    const props = { initialize: mc.initialize, waitForInitMinutes: mc.waitForInitMinutes };
+    validateManagementConsoleProps(mp, { ...props, password: password.forChecks!, license: license.forChecks });
+    if (password.ref) managementConsole = { ...props, password: password.ref, license: license.ref };
+  } else if (c.appliance) {
+    p.add('managementConsole', 'required with "appliance": { "password": { "secretsManagerArn": … } } (the root site administrator password the boot script uses)');
+  }
+  return { smtpProps, managementConsole };
+}
+
+/**
+ * A secret reference from the config, plus what the construct rules should see:
+ * a reference given in the wrong shape is reported once here, so the rules get a
+ * stand-in instead of "missing".
+ */
+function secretFromConfig(p: Problems, value: SecretRefJson | undefined): { ref?: SecretRef; forChecks?: SecretRef } {
+  const ref = SecretRef.fromConfig(p, value);
+  return { ref, forChecks: ref ?? (value !== undefined ? SecretRef.fromSecretsManager(STAND_IN_ARN) : undefined) };
+}
+const STAND_IN_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:already-reported';
+
+function dedupe(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((x) => !seen.has(`${x.path}\n${x.message}`) && !!seen.add(`${x.path}\n${x.message}`));
+}
+
+/** One problem per zod issue; unknown keys become one problem per key. */
+function issueToProblems(issue: ZodIssue): Problem[] {
+  const path = issue.path.reduce<string>((acc, k) => joinPath(acc, k), '') || '(root)';
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((k) => ({ path: joinPath(path === '(root)' ? '' : path, k), message: 'unknown key (a typo?); see the README config reference' }));
+    case 'invalid_type':
+      return [{ path, message: issue.received === 'undefined' ? `required (${issue.expected})` : `got a ${issue.received}; expected ${issue.expected}` }];
+    case 'invalid_union': {
+      // `true` or an object (monitoring.port25): an object is judged by the object branch alone, so a typo'd key is named.
+      const typed = issue.unionErrors.find((e) => !e.issues.some((i) => i.code === 'invalid_type' && i.path.length === issue.path.length));
+      if (typed) return typed.issues.flatMap(issueToProblems);
+      if (issue.path[0] === 'monitoring') return [{ path, message: 'expected true, false or an object of options; see the README config reference' }];
+      // Otherwise smtp.extraSettings values.
+      return [{ path, message: 'expected a string, number or boolean (a scalar Manage API value)' }];
+    }
+    case 'invalid_union_discriminator':
+      return [{ path, message: `expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}` }];
+    default:
+      return [{ path, message: issue.message }];
+  }
+}
+
+/** Deletes the value at `path` (so pass 2 does not trip over a wrongly typed value). */
+function removeAt(obj: Record<string, unknown>, path: (string | number)[]): void {
+  if (path.length === 0) return;
+  let cur: unknown = obj;
+  for (const key of path.slice(0, -1)) {
+    if (typeof cur !== 'object' || cur === null) return;
+    cur = (cur as Record<string | number, unknown>)[key];
+  }
+  if (typeof cur === 'object' && cur !== null) delete (cur as Record<string | number, unknown>)[path[path.length - 1]];
+}
