@@ -11,7 +11,10 @@ import { ValidationError } from './lib/core/problems';
 
 // Run from the source, from dist/main.js or from the bundle in dist/app (tools/run-app.js): the example sits at the repository root.
 const EXAMPLE = join('examples', 'ghes-email.config.json');
-const DEFAULT_CONFIG = [join(__dirname, EXAMPLE), join(__dirname, '..', EXAMPLE), join(__dirname, '..', '..', EXAMPLE)].find((p) => existsSync(p)) ?? EXAMPLE;
+const DEFAULT_CONFIG =
+  [join(__dirname, EXAMPLE), join(__dirname, '..', EXAMPLE), join(__dirname, '..', '..', EXAMPLE)].find((p) =>
+    existsSync(p),
+  ) ?? EXAMPLE;
 
 function main(): void {
   const path = process.env.GHES_EMAIL_CONFIG ?? DEFAULT_CONFIG;

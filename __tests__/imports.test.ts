@@ -4,7 +4,9 @@ import { join, relative } from 'node:path';
 
 const root = join(__dirname, '..');
 /** The provider package of this flavor (@cdktf/provider-aws, or @cdktn/provider-aws in the cdktn flavor). */
-const provider = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).peerDependencies).find((d) => d.endsWith('/provider-aws'))!;
+const provider = Object.keys(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).peerDependencies).find((d) =>
+  d.endsWith('/provider-aws'),
+)!;
 const quoted = provider.replace(/[/]/g, '\\/');
 const ROOT_IMPORT = new RegExp(`from ['"]${quoted}['"]|require\\(['"]${quoted}['"]\\)`);
 
@@ -54,7 +56,15 @@ function cliLoads(): { files: string[]; packages: Map<string, string> } {
     for (const spec of runtimeImports(readFileSync(file, 'utf8'))) {
       if (spec.startsWith('.')) {
         const base = join(file, '..', spec);
-        pending.push([`${base}.ts`, join(base, 'index.ts')].find((f) => { try { return statSync(f).isFile(); } catch { return false; } })!);
+        pending.push(
+          [`${base}.ts`, join(base, 'index.ts')].find((f) => {
+            try {
+              return statSync(f).isFile();
+            } catch {
+              return false;
+            }
+          })!,
+        );
       } else if (!packages.has(spec)) packages.set(spec, relative(root, file));
     }
   }
@@ -64,7 +74,10 @@ function cliLoads(): { files: string[]; packages: Map<string, string> } {
 test('the CLI loads no construct code: not the cdktf root, not constructs, not a provider class', () => {
   // `ghes-email --version` took 0.26 s (0.31 s CPU) when the CLI's config checks loaded the constructs.
   const { packages } = cliLoads();
-  const heavy = [...packages].filter(([spec]) => spec === 'cdktf' || spec === 'cdktn' || spec === 'constructs' || /^@cdkt[fn]\/provider-aws(\/|$)/.test(spec));
+  const heavy = [...packages].filter(
+    ([spec]) =>
+      spec === 'cdktf' || spec === 'cdktn' || spec === 'constructs' || /^@cdkt[fn]\/provider-aws(\/|$)/.test(spec),
+  );
   expect(heavy.map(([spec, by]) => `${spec} (from ${by})`)).toEqual([]);
 });
 

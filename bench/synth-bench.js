@@ -33,15 +33,36 @@ const CLI = require('../package.json').ghesEmail?.cli ?? 'cdktf';
 const npx = ['npx', [CLI, 'synth']];
 const variants = [
   { key: 'app', name: 'app command (cdktf.json), no edit', cmd: node([join(root, 'tools', 'run-app.js')]) },
-  { key: 'appEdit', name: 'app command (cdktf.json), after an edit', cmd: node([join(root, 'tools', 'run-app.js')]), before: edit },
+  {
+    key: 'appEdit',
+    name: 'app command (cdktf.json), after an edit',
+    cmd: node([join(root, 'tools', 'run-app.js')]),
+    before: edit,
+  },
   { key: 'compiled', name: 'precompiled app: node dist/main.js', cmd: node([main]) },
-  { key: 'barrel', name: 'same, root-barrel provider import', cmd: node(['-r', join(__dirname, 'preload-barrel.js'), main]) },
-  { key: 'floor', name: "floor: require('cdktf'), require('constructs')", cmd: node(['-e', "require('cdktf'); require('constructs')"]) },
+  {
+    key: 'barrel',
+    name: 'same, root-barrel provider import',
+    cmd: node(['-r', join(__dirname, 'preload-barrel.js'), main]),
+  },
+  {
+    key: 'floor',
+    name: "floor: require('cdktf'), require('constructs')",
+    cmd: node(['-e', "require('cdktf'); require('constructs')"]),
+  },
   { key: 'cli', name: `npx ${CLI} synth, no edit`, cmd: npx },
   { key: 'cliEdit', name: `npx ${CLI} synth, after an edit`, cmd: npx, before: edit },
-  { key: 'cliCompiled', name: `npx ${CLI} synth --app "node dist/main.js"`, cmd: ['npx', [CLI, 'synth', '--app', `node ${main}`]] },
+  {
+    key: 'cliCompiled',
+    name: `npx ${CLI} synth --app "node dist/main.js"`,
+    cmd: ['npx', [CLI, 'synth', '--app', `node ${main}`]],
+  },
   // The ghes-email CLI's start: its config checks load no construct code (lib/*-props.ts).
-  { key: 'ghesCli', name: 'ghes-email --version (the CLI starting)', cmd: node([join(root, 'dist', 'lib', 'cli', 'main.js'), '--version']) },
+  {
+    key: 'ghesCli',
+    name: 'ghes-email --version (the CLI starting)',
+    cmd: node([join(root, 'dist', 'lib', 'cli', 'main.js'), '--version']),
+  },
 ];
 
 // The cdktn flavor (tools/flavor.js) under Node 22: generated, installed and Node fetched first (~1 min).
@@ -50,15 +71,42 @@ const withCdktn = CLI === 'cdktf' && !process.env.BENCH_SKIP_CDKTN;
 if (withCdktn) {
   const flavor = require('../tools/test-flavor').prepare();
   const cdktnApp = join(flavor.dir, 'tools', 'run-app.js');
-  const inFlavor = (key, name, args, extra = {}) => ({ key, name, cmd: [flavor.node, args], cwd: flavor.dir, env: flavor.env, ...extra });
+  const inFlavor = (key, name, args, extra = {}) => ({
+    key,
+    name,
+    cmd: [flavor.node, args],
+    cwd: flavor.dir,
+    env: flavor.env,
+    ...extra,
+  });
   const flavorEdited = join(flavor.dir, 'lib', 'ghes-email', 'ghes-email.ts');
   variants.push(
-    inFlavor('cdktnApp', 'cdktn flavor, Node 22: app command, no edit', ['-r', join(__dirname, 'rss-probe.js'), cdktnApp]),
-    inFlavor('cdktnAppEdit', 'cdktn flavor, Node 22: app command, after an edit', ['-r', join(__dirname, 'rss-probe.js'), cdktnApp], {
-      before: () => appendFileSync(flavorEdited, `\n// bench edit ${++edits}\n`),
-    }),
-    inFlavor('cdktnFloor', "cdktn flavor, Node 22: require('cdktn'), constructs", ['-r', join(__dirname, 'rss-probe.js'), '-e', "require('cdktn'); require('constructs')"]),
-    { key: 'cdktnCli', name: 'cdktn flavor, Node 22: npx cdktn synth', cmd: ['npx', ['cdktn', 'synth']], cwd: flavor.dir, env: flavor.env },
+    inFlavor('cdktnApp', 'cdktn flavor, Node 22: app command, no edit', [
+      '-r',
+      join(__dirname, 'rss-probe.js'),
+      cdktnApp,
+    ]),
+    inFlavor(
+      'cdktnAppEdit',
+      'cdktn flavor, Node 22: app command, after an edit',
+      ['-r', join(__dirname, 'rss-probe.js'), cdktnApp],
+      {
+        before: () => appendFileSync(flavorEdited, `\n// bench edit ${++edits}\n`),
+      },
+    ),
+    inFlavor('cdktnFloor', "cdktn flavor, Node 22: require('cdktn'), constructs", [
+      '-r',
+      join(__dirname, 'rss-probe.js'),
+      '-e',
+      "require('cdktn'); require('constructs')",
+    ]),
+    {
+      key: 'cdktnCli',
+      name: 'cdktn flavor, Node 22: npx cdktn synth',
+      cmd: ['npx', ['cdktn', 'synth']],
+      cwd: flavor.dir,
+      env: flavor.env,
+    },
   );
 }
 
@@ -69,7 +117,12 @@ function once(v) {
   const start = process.hrtime.bigint();
   const r = spawnSync(v.cmd[0], v.cmd[1], {
     cwd: v.cwd ?? root,
-    env: { ...(v.env ?? process.env), CDKTF_OUTDIR: join(dir, 'out'), BENCH_RSS_FILE: rssFile, CHECKPOINT_DISABLE: '1' },
+    env: {
+      ...(v.env ?? process.env),
+      CDKTF_OUTDIR: join(dir, 'out'),
+      BENCH_RSS_FILE: rssFile,
+      CHECKPOINT_DISABLE: '1',
+    },
     encoding: 'utf8',
   });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -98,29 +151,78 @@ restore();
 const r = Object.fromEntries(
   variants.map((v) => {
     const ms = runs[v.key].map((x) => x.ms);
-    return [v.key, { name: v.name, ms: median(ms), min: Math.min(...ms), max: Math.max(...ms), rssMiB: median(runs[v.key].map((x) => x.rssMiB)) }];
+    return [
+      v.key,
+      {
+        name: v.name,
+        ms: median(ms),
+        min: Math.min(...ms),
+        max: Math.max(...ms),
+        rssMiB: median(runs[v.key].map((x) => x.rssMiB)),
+      },
+    ];
   }),
 );
 const pad = (s, n) => String(s).padEnd(n);
 console.log(`${pad('variant', 54)}${pad('median ms', 11)}${pad('min–max ms', 14)}peak RSS MiB`);
 for (const v of variants) {
   const x = r[v.key];
-  console.log(`${pad(x.name, 54)}${pad(x.ms.toFixed(0), 11)}${pad(`${x.min.toFixed(0)}–${x.max.toFixed(0)}`, 14)}${Number.isNaN(x.rssMiB) ? '-' : x.rssMiB.toFixed(1)}`);
+  console.log(
+    `${pad(x.name, 54)}${pad(x.ms.toFixed(0), 11)}${pad(`${x.min.toFixed(0)}–${x.max.toFixed(0)}`, 14)}${Number.isNaN(x.rssMiB) ? '-' : x.rssMiB.toFixed(1)}`,
+  );
 }
 const ratio = (a, b) => r[a].ms / r[b].ms;
-const line = (label, value, target, ok) => console.log(`${pad(label, 54)}${pad(value, 10)}target ${target}  ${ok ? 'met' : 'NOT MET'}`);
+const line = (label, value, target, ok) =>
+  console.log(`${pad(label, 54)}${pad(value, 10)}target ${target}  ${ok ? 'met' : 'NOT MET'}`);
 console.log('');
-line('npx cdktf synth / same CLI, precompiled app', `${ratio('cli', 'cliCompiled').toFixed(2)}×`, '≤ 1.25×', ratio('cli', 'cliCompiled') <= 1.25);
-line('npx cdktf synth after an edit / precompiled app', `${ratio('cliEdit', 'cliCompiled').toFixed(2)}×`, '≤ 1.25×', ratio('cliEdit', 'cliCompiled') <= 1.25);
+line(
+  'npx cdktf synth / same CLI, precompiled app',
+  `${ratio('cli', 'cliCompiled').toFixed(2)}×`,
+  '≤ 1.25×',
+  ratio('cli', 'cliCompiled') <= 1.25,
+);
+line(
+  'npx cdktf synth after an edit / precompiled app',
+  `${ratio('cliEdit', 'cliCompiled').toFixed(2)}×`,
+  '≤ 1.25×',
+  ratio('cliEdit', 'cliCompiled') <= 1.25,
+);
 line('app command, no edit / floor', `${ratio('app', 'floor').toFixed(2)}×`, '≤ 1.2×', ratio('app', 'floor') <= 1.2);
-line('app command after an edit / floor', `${ratio('appEdit', 'floor').toFixed(2)}×`, '≤ 1.5×', ratio('appEdit', 'floor') <= 1.5);
+line(
+  'app command after an edit / floor',
+  `${ratio('appEdit', 'floor').toFixed(2)}×`,
+  '≤ 1.5×',
+  ratio('appEdit', 'floor') <= 1.5,
+);
 const rss = Math.max(r.app.rssMiB, r.appEdit.rssMiB);
 line('app command peak RSS (worse of the two)', `${rss.toFixed(1)} MiB`, '≤ 120 MB', rss * 1.048576 <= 120);
-line('root barrel / precompiled deep imports', `${ratio('barrel', 'compiled').toFixed(1)}×`, '≥ 10×', ratio('barrel', 'compiled') >= 10);
-line('root barrel / app command (what synth runs)', `${ratio('barrel', 'app').toFixed(1)}×`, '≥ 10×', ratio('barrel', 'app') >= 10);
+line(
+  'root barrel / precompiled deep imports',
+  `${ratio('barrel', 'compiled').toFixed(1)}×`,
+  '≥ 10×',
+  ratio('barrel', 'compiled') >= 10,
+);
+line(
+  'root barrel / app command (what synth runs)',
+  `${ratio('barrel', 'app').toFixed(1)}×`,
+  '≥ 10×',
+  ratio('barrel', 'app') >= 10,
+);
 if (withCdktn) {
-  line('cdktn flavor: app command, no edit / its floor', `${ratio('cdktnApp', 'cdktnFloor').toFixed(2)}×`, '≤ 1.2×', ratio('cdktnApp', 'cdktnFloor') <= 1.2);
-  line('cdktn flavor: app command after an edit / its floor', `${ratio('cdktnAppEdit', 'cdktnFloor').toFixed(2)}×`, '≤ 1.5×', ratio('cdktnAppEdit', 'cdktnFloor') <= 1.5);
-  console.log(`${pad('npx cdktn synth (Node 22) / npx cdktf synth (Node 20)', 54)}${ratio('cdktnCli', 'cli').toFixed(2)}×`);
+  line(
+    'cdktn flavor: app command, no edit / its floor',
+    `${ratio('cdktnApp', 'cdktnFloor').toFixed(2)}×`,
+    '≤ 1.2×',
+    ratio('cdktnApp', 'cdktnFloor') <= 1.2,
+  );
+  line(
+    'cdktn flavor: app command after an edit / its floor',
+    `${ratio('cdktnAppEdit', 'cdktnFloor').toFixed(2)}×`,
+    '≤ 1.5×',
+    ratio('cdktnAppEdit', 'cdktnFloor') <= 1.5,
+  );
+  console.log(
+    `${pad('npx cdktn synth (Node 22) / npx cdktf synth (Node 20)', 54)}${ratio('cdktnCli', 'cli').toFixed(2)}×`,
+  );
 }
 if (process.argv.includes('--json')) console.log(JSON.stringify({ runs: RUNS, node: process.version, results: r }));

@@ -31,16 +31,32 @@ afterAll(() => {
 
 test('the tarball ships the compiled library, the boot script, README, LICENSE and docs, and no tests', () => {
   const files = packed.files;
-  for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/lib/cli/main.js', 'lib/boot/ghes-email-boot.sh', 'docs/boot-script.md', 'docs/doctor.md']) {
+  for (const f of [
+    'LICENSE',
+    'README.md',
+    'package.json',
+    'dist/lib/index.js',
+    'dist/lib/index.d.ts',
+    'dist/lib/cli/main.js',
+    'lib/boot/ghes-email-boot.sh',
+    'docs/boot-script.md',
+    'docs/doctor.md',
+  ]) {
     expect(files).toContain(f);
   }
   // README links docs/*.md; every link target must ship.
-  for (const [, target] of readFileSync(join(REPO, 'README.md'), 'utf8').matchAll(/\]\((docs\/[^)#]+)/g)) expect(files).toContain(target);
-  expect(files.filter((f) => !/^(dist\/lib\/.*\.(js|d\.ts)|lib\/boot\/[^/]+\.sh|docs\/[^/]+\.md|README\.md|LICENSE|package\.json)$/.test(f))).toEqual([]);
+  for (const [, target] of readFileSync(join(REPO, 'README.md'), 'utf8').matchAll(/\]\((docs\/[^)#]+)/g))
+    expect(files).toContain(target);
+  expect(
+    files.filter(
+      (f) =>
+        !/^(dist\/lib\/.*\.(js|d\.ts)|lib\/boot\/[^/]+\.sh|docs\/[^/]+\.md|README\.md|LICENSE|package\.json)$/.test(f),
+    ),
+  ).toEqual([]);
   expect(files.filter((f) => /^(__tests__|bench|consumer)\//.test(f))).toEqual([]);
 });
 
-test('the install is real and the peers resolve to the app\'s single copy', () => {
+test("the install is real and the peers resolve to the app's single copy", () => {
   const pkg = join(app, 'node_modules', OURS.name);
   // A file: tarball is extracted, not linked: we test what the registry would serve.
   expect(lstatSync(pkg).isSymbolicLink()).toBe(false);
@@ -54,7 +70,9 @@ test('the install is real and the peers resolve to the app\'s single copy', () =
 test('the installed package finds its boot script and knows its version', () => {
   const script = `process.stdout.write(require('${OURS.name}').BOOT_SCRIPT_PATH)`;
   const bootPath = timed('node', ['-e', script], app).stdout;
-  expect(realpathSync(bootPath)).toBe(realpathSync(join(app, 'node_modules', OURS.name, 'lib', 'boot', 'ghes-email-boot.sh')));
+  expect(realpathSync(bootPath)).toBe(
+    realpathSync(join(app, 'node_modules', OURS.name, 'lib', 'boot', 'ghes-email-boot.sh')),
+  );
   const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
   expect(timed(join(app, 'node_modules', '.bin', 'ghes-email'), ['--version'], app).stdout).toBe(`${version}\n`);
 });
@@ -68,7 +86,8 @@ test('our declaration files type-check on their own (skipLibCheck off, no @types
 });
 
 describe('synthesized stacks', () => {
-  const stack = (name: string) => JSON.parse(readFileSync(join(app, 'cdktf.out', 'stacks', name, 'cdk.tf.json'), 'utf8'));
+  const stack = (name: string) =>
+    JSON.parse(readFileSync(join(app, 'cdktf.out', 'stacks', name, 'cdk.tf.json'), 'utf8'));
   const count = (json: any, type: string) => Object.keys(json.resource?.[type] ?? {}).length;
 
   test('node main.js writes both stacks', () => {
@@ -91,12 +110,18 @@ describe('synthesized stacks', () => {
     pair: { plan: true },
     tokens: { vars: { admin_cidrs: ['10.0.0.0/8', '2001:db8::/32'], mail_cidrs: ['0.0.0.0/0', '::/0'] }, plan: false },
   };
-  test.each(Object.keys(RUNS))('Terraform validates (and, without data-source counts, plans) stack %s', async (name) => {
-    const start = performance.now();
-    const result = await engineCheck(readFileSync(join(app, 'cdktf.out', 'stacks', name, 'cdk.tf.json'), 'utf8'), RUNS[name]);
-    ms[`engine:${name}`] = Math.round(performance.now() - start);
-    expect(result.errors.map((d) => `${d.stage} ${d.address ?? ''}: ${d.summary}: ${d.detail}`)).toEqual([]);
-    expect(result.valid).toBe(true);
-    if (RUNS[name].plan) expect(result.plan).toBeDefined();
-  });
+  test.each(Object.keys(RUNS))(
+    'Terraform validates (and, without data-source counts, plans) stack %s',
+    async (name) => {
+      const start = performance.now();
+      const result = await engineCheck(
+        readFileSync(join(app, 'cdktf.out', 'stacks', name, 'cdk.tf.json'), 'utf8'),
+        RUNS[name],
+      );
+      ms[`engine:${name}`] = Math.round(performance.now() - start);
+      expect(result.errors.map((d) => `${d.stage} ${d.address ?? ''}: ${d.summary}: ${d.detail}`)).toEqual([]);
+      expect(result.valid).toBe(true);
+      if (RUNS[name].plan) expect(result.plan).toBeDefined();
+    },
+  );
 });

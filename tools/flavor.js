@@ -7,7 +7,16 @@
  * Tested by __tests__/flavor.test.ts; used by tools/test-flavor.js.
  */
 'use strict';
-const { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} = require('node:fs');
 const { extname, join, relative } = require('node:path');
 
 const ROOT = join(__dirname, '..');
@@ -29,8 +38,23 @@ const FLAVORS = {
 
 /** What a flavor is made of: everything the package, its tests, its bench and its CI check need. */
 const PARTS = [
-  'main.ts', 'lib', '__tests__', 'tools', 'bench', 'consumer', 'examples', 'docs', 'README.md', 'LICENSE',
-  'jest.config.js', 'jest.consumer.config.js', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.typecheck.json', 'cdktf.json', '.gitignore',
+  'main.ts',
+  'lib',
+  '__tests__',
+  'tools',
+  'bench',
+  'consumer',
+  'examples',
+  'docs',
+  'README.md',
+  'LICENSE',
+  'jest.config.js',
+  'jest.consumer.config.js',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'tsconfig.typecheck.json',
+  'cdktf.json',
+  '.gitignore',
   // Lockfiles (snapshots stay in the source tree): a flavor can generate itself again, as its flavor test does.
   'flavors',
 ];
@@ -48,7 +72,8 @@ function mapSpecifier(spec, flavor) {
  * Maps the specifiers of import/export-from, side-effect imports, require(), import()
  * and jest.mock(); other strings are left alone. Linear: no nested quantifiers.
  */
-const SPECIFIER = /(\bfrom\s+|\bimport\s+|\brequire\s*\(\s*|\bimport\s*\(\s*|\bjest\.mock\s*\(\s*)(['"])([^'"\r\n]*)\2/g;
+const SPECIFIER =
+  /(\bfrom\s+|\bimport\s+|\brequire\s*\(\s*|\bimport\s*\(\s*|\bjest\.mock\s*\(\s*)(['"])([^'"\r\n]*)\2/g;
 function mapSource(text, flavor) {
   return text.replace(SPECIFIER, (_m, lead, quote, spec) => `${lead}${quote}${mapSpecifier(spec, flavor)}${quote}`);
 }
@@ -58,9 +83,13 @@ function mapPackageJson(pkg, name, flavor) {
   out.peerDependencies = flavor.peerDependencies;
   const dev = { ...pkg.devDependencies };
   for (const d of flavor.dropDevDependencies) delete dev[d];
-  out.devDependencies = Object.fromEntries(Object.entries({ ...dev, ...flavor.devDependencies }).sort(([a], [b]) => a.localeCompare(b)));
+  out.devDependencies = Object.fromEntries(
+    Object.entries({ ...dev, ...flavor.devDependencies }).sort(([a], [b]) => a.localeCompare(b)),
+  );
   out.engines = flavor.engines;
-  out.scripts = Object.fromEntries(Object.entries(pkg.scripts).map(([k, v]) => [k, v.replace(/\bcdktf synth\b/g, `${flavor.cli} synth`)]));
+  out.scripts = Object.fromEntries(
+    Object.entries(pkg.scripts).map(([k, v]) => [k, v.replace(/\bcdktf synth\b/g, `${flavor.cli} synth`)]),
+  );
   // sourceRoot: where tools/snapshot-resolver.js keeps this flavor's snapshots (flavors/<name>/__snapshots__).
   out.ghesEmail = { ...(pkg.ghesEmail ?? {}), flavor: name, cli: flavor.cli, sourceRoot: ROOT };
   return out;

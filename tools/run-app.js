@@ -13,7 +13,16 @@
  * synth costs about what `require('cdktf')` alone does. `npm run bench` measures both.
  */
 'use strict';
-const { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} = require('node:fs');
 const { basename, dirname, join, relative } = require('node:path');
 const Module = require('node:module');
 const vm = require('node:vm');
@@ -53,7 +62,8 @@ function replace(file, text) {
   writeFileSync(`${file}.tmp`, text);
   renameSync(`${file}.tmp`, file);
   const name = basename(file);
-  for (const f of readdirSync(OUT)) if (f.startsWith(`${name}.`) && f.endsWith('.v8cache')) rmSync(join(OUT, f), { force: true });
+  for (const f of readdirSync(OUT))
+    if (f.startsWith(`${name}.`) && f.endsWith('.v8cache')) rmSync(join(OUT, f), { force: true });
 }
 
 function build(previous) {
@@ -72,7 +82,11 @@ function build(previous) {
     logLevel: 'error',
   });
   const inputs = Object.keys(app.metafile.inputs);
-  const externals = [...new Set(Object.values(app.metafile.inputs).flatMap((i) => i.imports.filter((x) => x.external).map((x) => x.path)))]
+  const externals = [
+    ...new Set(
+      Object.values(app.metafile.inputs).flatMap((i) => i.imports.filter((x) => x.external).map((x) => x.path)),
+    ),
+  ]
     // Relative "externals" are TypeScript type-only imports, which esbuild drops from the output.
     .filter((id) => !id.startsWith('.') && !Module.isBuiltin(id))
     .sort();
@@ -96,7 +110,9 @@ function build(previous) {
   const manifest = { inputs: Object.fromEntries(inputs.map((f) => [f, fingerprint(join(ROOT, f))])), vendorKey };
   writeFileSync(MANIFEST, JSON.stringify(manifest));
   if (process.env.GHES_EMAIL_APP_VERBOSE) {
-    process.stderr.write(`run-app: rebuilt in ${Number(process.hrtime.bigint() - started) / 1e6} ms (${relative(ROOT, OUT)})\n`);
+    process.stderr.write(
+      `run-app: rebuilt in ${Number(process.hrtime.bigint() - started) / 1e6} ms (${relative(ROOT, OUT)})\n`,
+    );
   }
 }
 

@@ -10,7 +10,12 @@ const { readdirSync } = require('node:fs');
 const { basename, join } = require('node:path');
 
 const { ghesEmail = {} } = require('../package.json');
-const dir = join(ghesEmail.sourceRoot ?? join(__dirname, '..'), 'flavors', ghesEmail.flavor ?? 'cdktf', '__snapshots__');
+const dir = join(
+  ghesEmail.sourceRoot ?? join(__dirname, '..'),
+  'flavors',
+  ghesEmail.flavor ?? 'cdktf',
+  '__snapshots__',
+);
 const testsDir = join(__dirname, '..', '__tests__');
 
 /** Test files by base name, for the way back from a snapshot to its test. */

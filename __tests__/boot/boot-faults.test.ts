@@ -28,9 +28,16 @@ async function closedPort(): Promise<number> {
 
 /** No secret in any output, in any of its forms (raw, base64, URL-encoded, the basic-auth header). */
 function expectClean(run: BootRun, rg: Rig): void {
-  const values = [rg.secrets.rootPassword, rg.secrets.smtpPassword, rg.secrets.licenseCanary, rg.imds.credentials.secretAccessKey, rg.imds.credentials.sessionToken];
+  const values = [
+    rg.secrets.rootPassword,
+    rg.secrets.smtpPassword,
+    rg.secrets.licenseCanary,
+    rg.imds.credentials.secretAccessKey,
+    rg.imds.credentials.sessionToken,
+  ];
   const forms = leakForms(values, rg.secrets.rootPassword);
-  for (const { where, text } of everything(run)) for (const f of forms) expect(`${where}: ${text.includes(f.text) ? f.form : 'clean'}`).toBe(`${where}: clean`);
+  for (const { where, text } of everything(run))
+    for (const f of forms) expect(`${where}: ${text.includes(f.text) ? f.form : 'clean'}`).toBe(`${where}: clean`);
   expect(run.leftovers).toEqual([]);
 }
 
@@ -39,14 +46,18 @@ function sleeps(run: BootRun): number[] {
   return run.argv.filter((a) => a[0] === 'sleep').map((a) => Number(a[1]));
 }
 
-test('Manage API not up for a while, then up: retries and succeeds, logging each retry with curl\'s error and the time left', async () => {
+test("Manage API not up for a while, then up: retries and succeeds, logging each retry with curl's error and the time left", async () => {
   r = await rig({ faults: { dropConnections: 4 } });
   const run = await runBoot(bootScript().render(), r.env, { record: true });
   expect({ code: run.code, failed: run.log.includes('FAILED') }).toEqual({ code: 0, failed: false });
   expect(r.manage.droppedConnections).toBe(4);
   // The heartbeat: a wait at first boot can last an hour and must not look like a hang.
   const beats = run.logLines.filter((l) => l.includes('waiting for GET /manage/v1/version'));
-  expect(beats).toEqual(Array(4).fill(expect.stringMatching(/ghes-email-boot: waiting for GET \/manage\/v1\/version: curl: \(\d+\) .+, \d+s left$/)));
+  expect(beats).toEqual(
+    Array(4).fill(
+      expect.stringMatching(/ghes-email-boot: waiting for GET \/manage\/v1\/version: curl: \(\d+\) .+, \d+s left$/),
+    ),
+  );
   expect(r.manage.puts).toHaveLength(1);
   expectClean(run, r);
 });
@@ -56,7 +67,11 @@ test('502 and 503 from the Manage API, then success: retries, logging each statu
   const run = await runBoot(bootScript().render(), r.env);
   expect(run.code).toBe(0);
   expect(r.manage.to('GET', '/manage/v1/version')).toHaveLength(4);
-  expect(run.logLines.filter((l) => l.includes('waiting for GET')).map((l) => l.replace(/.*ghes-email-boot: /, '').replace(/\d+s left$/, 'Ns left'))).toEqual([
+  expect(
+    run.logLines
+      .filter((l) => l.includes('waiting for GET'))
+      .map((l) => l.replace(/.*ghes-email-boot: /, '').replace(/\d+s left$/, 'Ns left')),
+  ).toEqual([
     'waiting for GET /manage/v1/version: HTTP 502, Ns left',
     'waiting for GET /manage/v1/version: HTTP 503, Ns left',
     'waiting for GET /manage/v1/version: HTTP 502, Ns left',
@@ -89,7 +104,11 @@ describe('401 while waiting for initialization', () => {
 
   test('the poll interval grows (bounded) instead of restarting at the initial backoff on every poll', async () => {
     r = await rig({ initialized: false, faults: { initializeAfterPolls: 4 } });
-    const run = await runBoot(bootScript().render(), { ...r.env, GHES_EMAIL_BACKOFF_INITIAL: '0.01', GHES_EMAIL_BACKOFF_MAX: '0.04' }, { record: true });
+    const run = await runBoot(
+      bootScript().render(),
+      { ...r.env, GHES_EMAIL_BACKOFF_INITIAL: '0.01', GHES_EMAIL_BACKOFF_MAX: '0.04' },
+      { record: true },
+    );
     expect(run.code).toBe(0);
     // Four 401 polls (doubling, capped at BACKOFF_MAX) then 200; the last sleep is the config run poll (GHES_EMAIL_APPLY_POLL 0.02).
     expect(sleeps(run)).toEqual([0.01, 0.02, 0.04, 0.04, 0.02]);
@@ -98,15 +117,25 @@ describe('401 while waiting for initialization', () => {
 
 test('Manage API never up: gives up at the deadline (exit 5)', async () => {
   r = await rig();
-  const run = await runBoot(bootScript().render(), { ...r.env, GHES_EMAIL_MANAGE_URL: `https://127.0.0.1:${await closedPort()}`, GHES_EMAIL_MANAGE_TIMEOUT: '0.3' }, { record: true });
+  const run = await runBoot(
+    bootScript().render(),
+    { ...r.env, GHES_EMAIL_MANAGE_URL: `https://127.0.0.1:${await closedPort()}`, GHES_EMAIL_MANAGE_TIMEOUT: '0.3' },
+    { record: true },
+  );
   expect(run.code).toBe(5);
-  expect(run.lastLine).toMatch(/FAILED \(exit 5\): Manage API https:\/\/127\.0\.0\.1:\d+ down \(GET \/manage\/v1\/version: curl: \(7\).*\); wait until GHES has booted, then run the user data again/);
+  expect(run.lastLine).toMatch(
+    /FAILED \(exit 5\): Manage API https:\/\/127\.0\.0\.1:\d+ down \(GET \/manage\/v1\/version: curl: \(7\).*\); wait until GHES has booted, then run the user data again/,
+  );
   expectClean(run, r);
 });
 
 test('401 on an initialized appliance (initialize: true): fails fast, says the root password is wrong', async () => {
   r = await rig({ applianceRootPassword: 'a-different-password' });
-  const run = await runBoot(bootScript(smtp(), { initialize: true, license: SecretRef.fromSecretsManager(LICENSE_ARN) }).render(), r.env, { record: true });
+  const run = await runBoot(
+    bootScript(smtp(), { initialize: true, license: SecretRef.fromSecretsManager(LICENSE_ARN) }).render(),
+    r.env,
+    { record: true },
+  );
   expect(run.code).toBe(6);
   expect(run.lastLine).toContain(`FAILED (exit 6): the root password in Secrets Manager secret ${ROOT_ARN} is wrong`);
   expect(run.lastLine).toContain('put the right password in');
@@ -117,22 +146,37 @@ test('401 on an initialized appliance (initialize: true): fails fast, says the r
 
 test('401 that never ends without initialize: warns, then gives up at the init deadline naming both causes', async () => {
   r = await rig({ applianceRootPassword: 'a-different-password' });
-  const run = await runBoot(bootScript().render(), { ...r.env, GHES_EMAIL_INIT_TIMEOUT: '0.2', GHES_EMAIL_WARN_401: '0' });
+  const run = await runBoot(bootScript().render(), {
+    ...r.env,
+    GHES_EMAIL_INIT_TIMEOUT: '0.2',
+    GHES_EMAIL_WARN_401: '0',
+  });
   expect(run.code).toBe(6);
   expect(run.log).toContain('WARNING: HTTP 401 for ');
-  expect(run.lastLine).toMatch(/FAILED \(exit 6\): still HTTP 401: the appliance was not initialized in time, or the root password in Secrets Manager secret \S+ is wrong/);
+  expect(run.lastLine).toMatch(
+    /FAILED \(exit 6\): still HTTP 401: the appliance was not initialized in time, or the root password in Secrets Manager secret \S+ is wrong/,
+  );
   expect(r.manage.puts).toEqual([]);
 });
 
 test('config run finishes unsuccessfully: exit 8, the apply events are logged, with any secret in them redacted', async () => {
-  r = await rig({ faults: { applyOutcome: 'failure', runningPolls: 2 }, secrets: { smtpPassword: `${canary('smtp')} &=+/ é` } });
+  r = await rig({
+    faults: { applyOutcome: 'failure', runningPolls: 2 },
+    secrets: { smtpPassword: `${canary('smtp')} &=+/ é` },
+  });
   const echo = `auth: ${basicAuth(r.secrets.rootPassword)} form: password=${percentEncode(r.secrets.smtpPassword)}`;
   r.manage.events.push({ ...r.manage.events[1], body: echo });
   const run = await runBoot(bootScript().render(), r.env, { record: true });
   expect(run.code).toBe(8);
-  expect(run.logLines).toContainEqual(expect.stringContaining('apply event: Postfix configuration failed: smtp relay "smtp.example.com" unreachable'));
-  expect(run.logLines).toContainEqual(expect.stringMatching(/apply event: auth: Basic <redacted> form: password=<redacted>$/));
-  expect(run.lastLine).toMatch(/FAILED \(exit 8\): config run run-1 failed \(events above.*\); fix the cause, or run 'ghes-email apply'/);
+  expect(run.logLines).toContainEqual(
+    expect.stringContaining('apply event: Postfix configuration failed: smtp relay "smtp.example.com" unreachable'),
+  );
+  expect(run.logLines).toContainEqual(
+    expect.stringMatching(/apply event: auth: Basic <redacted> form: password=<redacted>$/),
+  );
+  expect(run.lastLine).toMatch(
+    /FAILED \(exit 8\): config run run-1 failed \(events above.*\); fix the cause, or run 'ghes-email apply'/,
+  );
   expectClean(run, r);
 });
 
@@ -140,7 +184,9 @@ test('config run never finishes: exit 9 at the deadline', async () => {
   r = await rig({ faults: { applyOutcome: 'never' } });
   const run = await runBoot(bootScript().render(), { ...r.env, GHES_EMAIL_APPLY_TIMEOUT: '0.3' });
   expect(run.code).toBe(9);
-  expect(run.lastLine).toMatch(/FAILED \(exit 9\): config run run-1 still running at the deadline; follow it in the Management Console/);
+  expect(run.lastLine).toMatch(
+    /FAILED \(exit 9\): config run run-1 still running at the deadline; follow it in the Management Console/,
+  );
   expect(r.manage.to('GET', '/manage/v1/config/apply').length).toBeGreaterThan(1);
 });
 
@@ -149,7 +195,13 @@ test('AccessDenied and throttling on secret reads (IAM is eventually consistent)
   r.aws.failNext.push('AccessDeniedException', 'ThrottlingException', 'AccessDeniedException');
   const run = await runBoot(bootScript().render(), r.env, { record: true });
   expect(run.code).toBe(0);
-  expect(r.aws.requests.map((q) => JSON.parse(q.body.toString()).SecretId)).toEqual([ROOT_ARN, ROOT_ARN, ROOT_ARN, ROOT_ARN, SMTP_ARN]);
+  expect(r.aws.requests.map((q) => JSON.parse(q.body.toString()).SecretId)).toEqual([
+    ROOT_ARN,
+    ROOT_ARN,
+    ROOT_ARN,
+    ROOT_ARN,
+    SMTP_ARN,
+  ]);
   expect(run.logLines.filter((l) => l.includes('waiting for the root site administrator password'))).toEqual([
     expect.stringMatching(/waiting for the root site administrator password: AccessDeniedException, \d+s left$/),
     expect.stringMatching(/waiting for the root site administrator password: ThrottlingException, \d+s left$/),
@@ -162,7 +214,13 @@ test('SSM throttling: retried the same way, signed for the instance region each 
   r = await rig();
   r.aws.parameters.set('/ghes/root', r.secrets.rootPassword);
   r.aws.failNext.push('ThrottlingException');
-  const run = await runBoot(bootScript(smtp({ password: SecretRef.fromSsmParameter(SMTP_PARAM) }), { password: SecretRef.fromSsmParameter('/ghes/root') }).render(), r.env, { record: true });
+  const run = await runBoot(
+    bootScript(smtp({ password: SecretRef.fromSsmParameter(SMTP_PARAM) }), {
+      password: SecretRef.fromSsmParameter('/ghes/root'),
+    }).render(),
+    r.env,
+    { record: true },
+  );
   expect(run.code).toBe(0);
   expect(r.aws.signatures.map((s) => [JSON.parse(s.requestBody).Name, s.scope.split('/')[1]])).toEqual([
     ['/ghes/root', 'eu-west-1'],
@@ -178,7 +236,9 @@ test('a missing secret is not retried: exit 4 at once', async () => {
   const missing = SMTP_ARN.replace('ghes-smtp', 'no-such');
   const run = await runBoot(bootScript(smtp({ password: SecretRef.fromSecretsManager(missing) })).render(), r.env);
   expect(run.code).toBe(4);
-  expect(run.lastLine).toContain(`cannot read the SMTP password from Secrets Manager secret ${missing}: ResourceNotFoundException`);
+  expect(run.lastLine).toContain(
+    `cannot read the SMTP password from Secrets Manager secret ${missing}: ResourceNotFoundException`,
+  );
   expect(r.aws.requests.filter((q) => q.body.toString().includes(missing))).toHaveLength(1);
 });
 
@@ -189,7 +249,9 @@ test('Secrets Manager AccessDenied that persists past GHES_EMAIL_AWS_TIMEOUT: ex
   const run = await runBoot(bootScript().render(), { ...r.env, GHES_EMAIL_AWS_TIMEOUT: '0.5' }, { record: true });
   expect(run.code).toBe(4);
   expect(run.lastLine).toMatch(
-    new RegExp(`FAILED \\(exit 4\\): cannot read the SMTP password from Secrets Manager secret ${SMTP_ARN} \\(JSON key "password"\\): AccessDeniedException \\(User: .* is not authorized .*\\); check the secret exists and the instance role may read it`),
+    new RegExp(
+      `FAILED \\(exit 4\\): cannot read the SMTP password from Secrets Manager secret ${SMTP_ARN} \\(JSON key "password"\\): AccessDeniedException \\(User: .* is not authorized .*\\); check the secret exists and the instance role may read it`,
+    ),
   );
   expect(r.manage.requests).toEqual([]);
   expectClean(run, r);
@@ -197,7 +259,11 @@ test('Secrets Manager AccessDenied that persists past GHES_EMAIL_AWS_TIMEOUT: ex
 
 test('a JSON secret without the key: exit 4, says which key', async () => {
   r = await rig();
-  const run = await runBoot(bootScript(smtp({ password: SecretRef.fromSecretsManager(SMTP_ARN, { jsonKey: 'smtp_password' }) })).render(), r.env, { record: true });
+  const run = await runBoot(
+    bootScript(smtp({ password: SecretRef.fromSecretsManager(SMTP_ARN, { jsonKey: 'smtp_password' }) })).render(),
+    r.env,
+    { record: true },
+  );
   expect(run.code).toBe(4);
   expect(run.lastLine).toContain(`FAILED (exit 4): ${SMTP_ARN}: no string key "smtp_password" in the JSON secret`);
   expectClean(run, r);
@@ -205,14 +271,22 @@ test('a JSON secret without the key: exit 4, says which key', async () => {
 
 test('instance metadata service unreachable: exit 3', async () => {
   r = await rig();
-  const run = await runBoot(bootScript().render(), { ...r.env, GHES_EMAIL_IMDS_ENDPOINT: `http://127.0.0.1:${await closedPort()}`, GHES_EMAIL_AWS_TIMEOUT: '0.2' });
+  const run = await runBoot(bootScript().render(), {
+    ...r.env,
+    GHES_EMAIL_IMDS_ENDPOINT: `http://127.0.0.1:${await closedPort()}`,
+    GHES_EMAIL_AWS_TIMEOUT: '0.2',
+  });
   expect(run.code).toBe(3);
-  expect(run.lastLine).toMatch(/FAILED \(exit 3\): metadata service http:\/\/127\.0\.0\.1:\d+ unreachable \(\/latest\/api\/token\); enable instance metadata \(IMDSv2\)/);
+  expect(run.lastLine).toMatch(
+    /FAILED \(exit 3\): metadata service http:\/\/127\.0\.0\.1:\d+ unreachable \(\/latest\/api\/token\); enable instance metadata \(IMDSv2\)/,
+  );
   expect(r.aws.requests).toEqual([]);
 });
 
 test('settings rejected (400 echoing the request raw, JSON-escaped, in base64 and URL-encoded): exit 7, every form redacted', async () => {
-  r = await rig({ secrets: { smtpPassword: `${canary('smtp')} "q" &=+/ é 😀`, rootPassword: `${canary('root')} :/?#` } });
+  r = await rig({
+    secrets: { smtpPassword: `${canary('smtp')} "q" &=+/ é 😀`, rootPassword: `${canary('root')} :/?#` },
+  });
   const { rootPassword, smtpPassword } = r.secrets;
   const b64 = (v: string) => Buffer.from(v).toString('base64');
   const echo = `invalid smtp.password: ${smtpPassword} | Authorization: ${basicAuth(rootPassword)} | root ${b64(rootPassword)} | smtp ${b64(smtpPassword)} | form password=${percentEncode(smtpPassword)}&x=1`;

@@ -13,7 +13,9 @@ import { exampleConfig, resources, synthConfig } from '../support/stack';
 import { shellcheck } from '../support/shellcheck';
 
 /** ~1.4 KB of settings read off an appliance: with them the plain script is over 16 KB. */
-const EXTRA = Object.fromEntries(Array.from({ length: 24 }, (_, i) => [`setting_${i}`, `value ${i} ${'x'.repeat(40)} "quoted" \\ \${HOME} %{x}`]));
+const EXTRA = Object.fromEntries(
+  Array.from({ length: 24 }, (_, i) => [`setting_${i}`, `value ${i} ${'x'.repeat(40)} "quoted" \\ \${HOME} %{x}`]),
+);
 
 let r: Rig;
 beforeAll(async () => {
@@ -39,7 +41,11 @@ test('too large plain: packed under the limit, and it unpacks to exactly the scr
 test('the packed user data runs: the appliance gets every setting, secrets from their references', async () => {
   const run = await runBoot(bootScript(smtp({ extraSettings: EXTRA })).render(), r.env);
   expect({ code: run.code, last: run.lastLine }).toEqual({ code: 0, last: expect.stringContaining('ACTION NEEDED') });
-  expect(r.manage.puts[0].smtp).toMatchObject({ ...EXTRA, password: r.secrets.smtpPassword, address: 'smtp.example.com' });
+  expect(r.manage.puts[0].smtp).toMatchObject({
+    ...EXTRA,
+    password: r.secrets.smtpPassword,
+    address: 'smtp.example.com',
+  });
 });
 
 test('the stub is shellcheck-clean', async () => {
@@ -61,7 +67,9 @@ test('Terraform plans the packed user data verbatim (engine)', async () => {
 
 test('too large even packed: one clear problem with both sizes', () => {
   // Random text does not compress: 12 KB of it cannot fit whatever gzip does.
-  const noise = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`noise_${i}`, randomBytes(768).toString('base64')]));
+  const noise = Object.fromEntries(
+    Array.from({ length: 12 }, (_, i) => [`noise_${i}`, randomBytes(768).toString('base64')]),
+  );
   const err = (() => {
     try {
       bootScript(smtp({ extraSettings: noise })).render();
@@ -72,7 +80,10 @@ test('too large even packed: one clear problem with both sizes', () => {
   })();
   expect(err).toBeInstanceOf(ValidationError);
   expect((err as ValidationError).problems).toEqual([
-    { path: 'BootScript.userData', message: expect.stringMatching(/^is \d+ bytes \(\d+ bytes even gzip-compressed\); EC2 accepts at most 16384/) },
+    {
+      path: 'BootScript.userData',
+      message: expect.stringMatching(/^is \d+ bytes \(\d+ bytes even gzip-compressed\); EC2 accepts at most 16384/),
+    },
   ]);
 });
 

@@ -28,17 +28,28 @@ test('the generated settings block is shellcheck-clean, hostile values included'
     smtp: smtp({ password: SecretRef.unsafePlainText(`it's "x" \\ \n $(id) \${HOME} %{x}`) }),
     managementConsole: { password: SecretRef.fromSsmParameter("/ghes/it's-root") },
   });
-  const names = [...settings.matchAll(/^([A-Z_]+)=(\(?)/gm)].map(([, name, array]) => (array ? `"\${${name}[@]}"` : `"$${name}"`));
+  const names = [...settings.matchAll(/^([A-Z_]+)=(\(?)/gm)].map(([, name, array]) =>
+    array ? `"\${${name}[@]}"` : `"$${name}"`,
+  );
   expect(names.length).toBeGreaterThan(5);
   expect(await shellcheck(`#!/usr/bin/env bash\n${settings}\nprintf '%s\\n' ${names.join(' ')}\n`)).toEqual([]);
   // A lint that sees a quoting mistake in a generated line fails: the check is not vacuous.
-  expect(await shellcheck(`#!/usr/bin/env bash\n${settings.replace(/^ENFORCE_TLS=.*$/m, 'ENFORCE_TLS=($UNSET_VALUE)')}\nprintf '%s\\n' ${names.join(' ')}\n`)).not.toEqual([]);
+  expect(
+    await shellcheck(
+      `#!/usr/bin/env bash\n${settings.replace(/^ENFORCE_TLS=.*$/m, 'ENFORCE_TLS=($UNSET_VALUE)')}\nprintf '%s\\n' ${names.join(' ')}\n`,
+    ),
+  ).not.toEqual([]);
 });
 
 test('settings block: payload JSON single-quoted, references as (kind id [jsonKey]), no secret value', () => {
   const s = renderSettings({
     smtp: smtp({ extraSettings: { note: "o'brien" } }),
-    managementConsole: { password: SecretRef.fromSsmParameter('/ghes/root'), initialize: true, license: SecretRef.fromSecretsManager(LICENSE_ARN), waitForInitMinutes: 30 },
+    managementConsole: {
+      password: SecretRef.fromSsmParameter('/ghes/root'),
+      initialize: true,
+      license: SecretRef.fromSecretsManager(LICENSE_ARN),
+      waitForInitMinutes: 30,
+    },
   });
   const lines = s.split('\n');
   expect(lines[0]).toMatch(/^SMTP_JSON='\{"enabled":true,.*"note":"o'\\''brien"\}'$/);
@@ -56,20 +67,32 @@ test('settings block: payload JSON single-quoted, references as (kind id [jsonKe
 test('a license given without initialize is neither rendered nor readable by the instance role', () => {
   const script = bootScript(smtp(), { license: SecretRef.fromSecretsManager(LICENSE_ARN) });
   expect(script.render()).toContain('LICENSE_REF=()');
-  expect(script.secrets.map((s) => s.describe())).toEqual([`Secrets Manager secret ${ROOT_ARN}`, `Secrets Manager secret ${SMTP_ARN} (JSON key "password")`]);
+  expect(script.secrets.map((s) => s.describe())).toEqual([
+    `Secrets Manager secret ${ROOT_ARN}`,
+    `Secrets Manager secret ${SMTP_ARN} (JSON key "password")`,
+  ]);
 });
 
 test('user data over 16,384 bytes even packed fails with a clear error', () => {
   // Random text does not compress, so packing (boot-packed.test.ts) cannot save it.
   const big = smtp({ extraSettings: { filler: randomBytes(MAX_USER_DATA_BYTES).toString('base64') } });
   expect(() => bootScript(big).render()).toThrow(ValidationError);
-  expect(() => bootScript(big).render()).toThrow(/BootScript\.userData: is \d{5} bytes \(\d{5} bytes even gzip-compressed\); EC2 accepts at most 16384/);
+  expect(() => bootScript(big).render()).toThrow(
+    /BootScript\.userData: is \d{5} bytes \(\d{5} bytes even gzip-compressed\); EC2 accepts at most 16384/,
+  );
 });
 
 test('invalid Management Console props: every problem at once, with paths', () => {
   let err: unknown;
   try {
-    new BootScript({ smtp: smtp(), managementConsole: { password: SecretRef.fromSecretsManager('not-an-arn'), initialize: true, waitForInitMinutes: 0 } });
+    new BootScript({
+      smtp: smtp(),
+      managementConsole: {
+        password: SecretRef.fromSecretsManager('not-an-arn'),
+        initialize: true,
+        waitForInitMinutes: 0,
+      },
+    });
   } catch (e) {
     err = e;
   }
@@ -93,12 +116,19 @@ describe('end to end: the synthesized stack', () => {
     config.smtp.password = { secretsManagerArn: SMTP_ARN, jsonKey: 'password' };
     config.managementConsole.password = { secretsManagerArn: ROOT_ARN };
     const synth = synthConfig(config);
-    for (const v of [r.secrets.rootPassword, r.secrets.smtpPassword, r.secrets.licenseCanary]) expect(synth.includes(v)).toBe(false);
+    for (const v of [r.secrets.rootPassword, r.secrets.smtpPassword, r.secrets.licenseCanary])
+      expect(synth.includes(v)).toBe(false);
     // As Terraform plans it: the synthesized string escapes bash's ${…} and curl's %{…}.
     const userData = literalValue(resources(synth, 'aws_instance')[0].user_data as string);
     const run = await runBoot(userData, r.env);
     expect(run.code).toBe(0);
-    expect(r.manage.puts[0].smtp).toMatchObject({ address: 'smtp.example.com', authentication: 'login', support_address: 'https://support.example.com', support_address_type: 'url', password: r.secrets.smtpPassword });
+    expect(r.manage.puts[0].smtp).toMatchObject({
+      address: 'smtp.example.com',
+      authentication: 'login',
+      support_address: 'https://support.example.com',
+      support_address_type: 'url',
+      password: r.secrets.smtpPassword,
+    });
     const policy = JSON.parse(synth).resource.aws_iam_role_policy;
     expect(JSON.stringify(policy)).toContain(SMTP_ARN);
   });

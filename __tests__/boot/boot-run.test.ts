@@ -35,7 +35,10 @@ describe('first boot on an initialized appliance', () => {
   afterAll(() => shared.stop());
 
   test('exits 0 and says it is done', () => {
-    expect({ code: run.code, last: run.lastLine }).toEqual({ code: 0, last: expect.stringContaining('ACTION NEEDED: \'Enforce TLS auth\'') });
+    expect({ code: run.code, last: run.lastLine }).toEqual({
+      code: 0,
+      last: expect.stringContaining("ACTION NEEDED: 'Enforce TLS auth'"),
+    });
     expect(run.log).toMatch(/done: SMTP settings applied/);
   });
 
@@ -62,7 +65,10 @@ describe('first boot on an initialized appliance', () => {
     expect(sigs.map((s) => s.target)).toEqual(['secretsmanager.GetSecretValue', 'secretsmanager.GetSecretValue']);
     for (const s of sigs) expect(s.received).toBe(s.expected);
     // The region is the secret's own (from its ARN), not the instance's.
-    expect(sigs.map((s) => s.scope.split('/').slice(1).join('/'))).toEqual(['eu-west-1/secretsmanager/aws4_request', 'us-east-2/secretsmanager/aws4_request']);
+    expect(sigs.map((s) => s.scope.split('/').slice(1).join('/'))).toEqual([
+      'eu-west-1/secretsmanager/aws4_request',
+      'us-east-2/secretsmanager/aws4_request',
+    ]);
   });
 
   test('asks Secrets Manager for exactly the referenced secrets', () => {
@@ -162,7 +168,10 @@ describe('running it again', () => {
     const requestsAfterFirst = r.manage.requests.length;
 
     const second = await runBoot(bootScript().render(), r.env, ws);
-    expect({ code: second.code, last: second.lastLine }).toEqual({ code: 0, last: expect.stringMatching(/already applied .*nothing to do/) });
+    expect({ code: second.code, last: second.lastLine }).toEqual({
+      code: 0,
+      last: expect.stringMatching(/already applied .*nothing to do/),
+    });
     expect(r.manage.requests.length).toBe(requestsAfterFirst);
 
     const forced = await runBoot(bootScript().render(), { ...r.env, GHES_EMAIL_FORCE: '1' }, ws);
@@ -185,19 +194,28 @@ describe('running it again', () => {
 describe('initialization', () => {
   test('initialize: true on a fresh appliance runs config/init with the binary license and the root password (multipart)', async () => {
     r = await rig({ initialized: false });
-    const run = await runBoot(bootScript(smtp(), { initialize: true, license: SecretRef.fromSecretsManager(LICENSE_ARN) }).render(), r.env, { record: true });
+    const run = await runBoot(
+      bootScript(smtp(), { initialize: true, license: SecretRef.fromSecretsManager(LICENSE_ARN) }).render(),
+      r.env,
+      { record: true },
+    );
     expect(run.code).toBe(0);
     expect(r.manage.inits).toHaveLength(1);
     expect(r.manage.inits[0].license.equals(r.secrets.license)).toBe(true);
     expect(r.manage.inits[0].password).toBe(r.secrets.rootPassword);
-    expect(String(r.manage.to('POST', '/manage/v1/config/init')[0].headers['content-type'])).toMatch(/^multipart\/form-data; boundary=/);
+    expect(String(r.manage.to('POST', '/manage/v1/config/init')[0].headers['content-type'])).toMatch(
+      /^multipart\/form-data; boundary=/,
+    );
     expect(r.manage.puts).toHaveLength(1);
     expectNoCanary(run, [r.secrets.licenseCanary, r.secrets.rootPassword, r.secrets.smtpPassword]);
   });
 
   test('initialize: true on an initialized appliance does not call config/init', async () => {
     r = await rig();
-    const run = await runBoot(bootScript(smtp(), { initialize: true, license: SecretRef.fromSecretsManager(LICENSE_ARN) }).render(), r.env);
+    const run = await runBoot(
+      bootScript(smtp(), { initialize: true, license: SecretRef.fromSecretsManager(LICENSE_ARN) }).render(),
+      r.env,
+    );
     expect(run.code).toBe(0);
     expect(r.manage.to('POST', '/manage/v1/config/init')).toEqual([]);
   });
@@ -217,7 +235,9 @@ describe('initialization', () => {
 describe('other secret sources and settings', () => {
   test('SecretRef.unsafePlainText: the literal is embedded, the metadata service and AWS are never called', async () => {
     r = await rig({ secrets: { rootPassword: `pt-root ${HOSTILE}`, smtpPassword: `pt-smtp ${HOSTILE}` } });
-    const script = bootScript(smtp({ password: SecretRef.unsafePlainText(r.secrets.smtpPassword) }), { password: SecretRef.unsafePlainText(r.secrets.rootPassword) });
+    const script = bootScript(smtp({ password: SecretRef.unsafePlainText(r.secrets.smtpPassword) }), {
+      password: SecretRef.unsafePlainText(r.secrets.rootPassword),
+    });
     const run = await runBoot(script.render(), r.env, { record: true });
     expect(run.code).toBe(0);
     expect(r.imds.requests).toEqual([]);
@@ -229,7 +249,10 @@ describe('other secret sources and settings', () => {
 
   test('authentication "none": no SMTP password fetched or sent', async () => {
     r = await rig();
-    const run = await runBoot(bootScript(smtp({ authentication: 'none', username: undefined, password: undefined })).render(), r.env);
+    const run = await runBoot(
+      bootScript(smtp({ authentication: 'none', username: undefined, password: undefined })).render(),
+      r.env,
+    );
     expect(run.code).toBe(0);
     expect(r.aws.requests.map((q) => JSON.parse(q.body.toString()))).toEqual([{ SecretId: ROOT_ARN }]);
     expect(r.manage.puts[0].smtp).not.toHaveProperty('password');

@@ -16,10 +16,14 @@ import { literalValue, resources, synthConfig, exampleConfig } from '../support/
 
 const KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
 /** What Secrets Manager answers for a secret that exists but has no version (AWSCURRENT) yet. */
-const NO_VALUE = { __type: 'ResourceNotFoundException', Message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT" };
+const NO_VALUE = {
+  __type: 'ResourceNotFoundException',
+  Message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT",
+};
 
 /** Settings whose username and password are keys of SMTP_ARN. */
-const credentialsSmtp = () => smtp({ username: undefined, password: undefined, credentials: SecretRef.fromSecretsManager(SMTP_ARN) });
+const credentialsSmtp = () =>
+  smtp({ username: undefined, password: undefined, credentials: SecretRef.fromSecretsManager(SMTP_ARN) });
 
 let r: Rig | undefined;
 afterEach(async () => {
@@ -30,7 +34,9 @@ afterEach(async () => {
 /** Answers "no value yet" for the SMTP secret's first `n` reads, then behaves as the usual double. */
 function withoutValueFor(aws: AwsDouble, n: number): { served: () => number } {
   let served = 0;
-  const respond = (aws as unknown as { respond: (req: IncomingMessage, body: Buffer, res: ServerResponse) => Promise<void> }).respond.bind(aws);
+  const respond = (
+    aws as unknown as { respond: (req: IncomingMessage, body: Buffer, res: ServerResponse) => Promise<void> }
+  ).respond.bind(aws);
   Object.assign(aws, {
     respond: async (req: IncomingMessage, body: Buffer, res: ServerResponse) => {
       if (served < n && body.toString().includes(SMTP_ARN)) {
@@ -45,8 +51,17 @@ function withoutValueFor(aws: AwsDouble, n: number): { served: () => number } {
 }
 
 function expectClean(run: BootRun, rg: Rig): void {
-  const forms = leakForms([rg.secrets.rootPassword, rg.secrets.smtpPassword, rg.imds.credentials.secretAccessKey, rg.imds.credentials.sessionToken], rg.secrets.rootPassword);
-  for (const { where, text } of everything(run)) for (const f of forms) expect(`${where}: ${text.includes(f.text) ? f.form : 'clean'}`).toBe(`${where}: clean`);
+  const forms = leakForms(
+    [
+      rg.secrets.rootPassword,
+      rg.secrets.smtpPassword,
+      rg.imds.credentials.secretAccessKey,
+      rg.imds.credentials.sessionToken,
+    ],
+    rg.secrets.rootPassword,
+  );
+  for (const { where, text } of everything(run))
+    for (const f of forms) expect(`${where}: ${text.includes(f.text) ? f.form : 'clean'}`).toBe(`${where}: clean`);
 }
 
 async function sesRig(): Promise<Rig> {
@@ -56,7 +71,12 @@ async function sesRig(): Promise<Rig> {
 }
 
 test('settings block: the credentials secret once, with the password key and then the username key', () => {
-  const line = renderSettings({ smtp: credentialsSmtp(), managementConsole: { password: SecretRef.fromSecretsManager(ROOT_ARN) } }).split('\n').find((l) => l.startsWith('SMTP_PW_REF='));
+  const line = renderSettings({
+    smtp: credentialsSmtp(),
+    managementConsole: { password: SecretRef.fromSecretsManager(ROOT_ARN) },
+  })
+    .split('\n')
+    .find((l) => l.startsWith('SMTP_PW_REF='));
   expect(line).toBe(`SMTP_PW_REF=(secretsmanager '${SMTP_ARN}' 'password' 'username')`);
   expect(bootScript(credentialsSmtp()).secrets.map((s) => s.source)).toEqual([
     { kind: 'secretsmanager', arn: ROOT_ARN },
@@ -66,12 +86,22 @@ test('settings block: the credentials secret once, with the password key and the
 
 test('the size check counts a Terraform reference (the relay secret ARN) as TOKEN_BYTES: its value comes at apply', () => {
   const arn = Lazy.stringValue({ produce: () => SMTP_ARN });
-  const script = (filler: number) => bootScript(smtp({ username: undefined, password: undefined, credentials: SecretRef.fromSecretsManager(arn), extraSettings: { filler: 'x'.repeat(filler) } }));
+  const script = (filler: number) =>
+    bootScript(
+      smtp({
+        username: undefined,
+        password: undefined,
+        credentials: SecretRef.fromSecretsManager(arn),
+        extraSettings: { filler: 'x'.repeat(filler) },
+      }),
+    );
   const fits = MAX_USER_DATA_BYTES - Buffer.byteLength(script(0).render());
   // With the reference counted at its own (short) length this would fit; with TOKEN_BYTES for it, it does not.
   const reference = /\$\{TfToken\[[^\]]+\]\}/.exec(script(0).render())![0].length;
   expect(() => script(fits - (TOKEN_BYTES - reference) + 1).render()).toThrow(/BootScript\.userData: is 16385 bytes/);
-  expect(Buffer.byteLength(script(fits - (TOKEN_BYTES - reference)).render()) + TOKEN_BYTES - reference).toBe(MAX_USER_DATA_BYTES);
+  expect(Buffer.byteLength(script(fits - (TOKEN_BYTES - reference)).render()) + TOKEN_BYTES - reference).toBe(
+    MAX_USER_DATA_BYTES,
+  );
 });
 
 test('username and password from one JSON secret, read once; GHES gets both (username as user_name too)', async () => {
@@ -79,7 +109,12 @@ test('username and password from one JSON secret, read once; GHES gets both (use
   const run = await runBoot(bootScript(credentialsSmtp()).render(), r.env, { record: true });
   expect(run.code).toBe(0);
   expect(r.aws.requests.map((q) => JSON.parse(q.body.toString()).SecretId)).toEqual([ROOT_ARN, SMTP_ARN]);
-  expect(r.manage.puts[0].smtp).toMatchObject({ username: KEY_ID, user_name: KEY_ID, password: r.secrets.smtpPassword, authentication: 'login' });
+  expect(r.manage.puts[0].smtp).toMatchObject({
+    username: KEY_ID,
+    user_name: KEY_ID,
+    password: r.secrets.smtpPassword,
+    authentication: 'login',
+  });
   expectClean(run, r);
 });
 
@@ -87,10 +122,16 @@ test('no value yet: waits past GHES_EMAIL_AWS_TIMEOUT (up to GHES_EMAIL_SECRET_W
   r = await sesRig();
   const gate = withoutValueFor(r.aws, 4);
   // The sleeps between the four answers alone outlast the AWS deadline: only the longer wait gets through.
-  const run = await runBoot(bootScript(credentialsSmtp()).render(), { ...r.env, GHES_EMAIL_AWS_TIMEOUT: '0.05', GHES_EMAIL_SECRET_WAIT: '30' }, { record: true });
+  const run = await runBoot(
+    bootScript(credentialsSmtp()).render(),
+    { ...r.env, GHES_EMAIL_AWS_TIMEOUT: '0.05', GHES_EMAIL_SECRET_WAIT: '30' },
+    { record: true },
+  );
   expect(run.code).toBe(0);
   expect(gate.served()).toBe(4);
-  expect(run.logLines.filter((l) => l.includes('waiting for the SMTP password'))).toEqual(Array(4).fill(expect.stringMatching(/waiting for the SMTP password: ResourceNotFoundException, \d+s left$/)));
+  expect(run.logLines.filter((l) => l.includes('waiting for the SMTP password'))).toEqual(
+    Array(4).fill(expect.stringMatching(/waiting for the SMTP password: ResourceNotFoundException, \d+s left$/)),
+  );
   expect(r.manage.puts[0].smtp).toMatchObject({ username: KEY_ID, password: r.secrets.smtpPassword });
   expectClean(run, r);
 });
@@ -121,15 +162,30 @@ test('the SES relay stack: its user data, with the ARN Terraform fills in, reads
   const config = exampleConfig();
   config.region = 'us-east-2';
   config.managementConsole.password = { secretsManagerArn: ROOT_ARN };
-  config.smtp = { relay: { ses: {} }, domain: 'github.example.com', noreplyAddress: 'noreply@github.example.com', support: { type: 'email', address: 'help@example.com' } };
+  config.smtp = {
+    relay: { ses: {} },
+    domain: 'github.example.com',
+    noreplyAddress: 'noreply@github.example.com',
+    support: { type: 'email', address: 'help@example.com' },
+  };
   const synth = synthConfig(config);
   const [secretName] = Object.keys(JSON.parse(synth).resource.aws_secretsmanager_secret);
   // Terraform's job at apply: the secret's ARN in place of its reference.
-  const userData = literalValue(resources(synth, 'aws_instance')[0].user_data.split(`\${aws_secretsmanager_secret.${secretName}.arn}`).join(SMTP_ARN));
+  const userData = literalValue(
+    resources(synth, 'aws_instance')[0]
+      .user_data.split(`\${aws_secretsmanager_secret.${secretName}.arn}`)
+      .join(SMTP_ARN),
+  );
   const run = await runBoot(userData, r.env, { record: true });
   expect(run.code).toBe(0);
   expect(r.manage.puts[0].smtp).toMatchObject({
-    address: 'email-smtp.us-east-2.amazonaws.com', port: '587', authentication: 'login', enable_starttls_auto: true, username: KEY_ID, user_name: KEY_ID, password: r.secrets.smtpPassword,
+    address: 'email-smtp.us-east-2.amazonaws.com',
+    port: '587',
+    authentication: 'login',
+    enable_starttls_auto: true,
+    username: KEY_ID,
+    user_name: KEY_ID,
+    password: r.secrets.smtpPassword,
   });
   expect(synth.includes(r.secrets.smtpPassword)).toBe(false);
   expectClean(run, r);

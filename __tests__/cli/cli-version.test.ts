@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { buildProgram } from '../../lib/cli/main';
 import { runCli } from '../support/doctor/run-cli';
 
-const { version } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as {
+  version: string;
+};
 
 test.each([['--version'], ['-V']])('%s prints the package version and exits 0', async (flag) => {
   const result = await runCli([flag]);

@@ -34,7 +34,9 @@ describe('duplicate keys', () => {
     // The review's case: the second adminCidrs would silently win and open the admin ports.
     const text = exampleText().replace('"userCidrs":["10.0.0.0/8"]', '"adminCidrs":["0.0.0.0/0"]');
     expect(text).toContain('"adminCidrs":["0.0.0.0/0"]');
-    expect(problemsOfFile(text)).toEqual([{ path: 'appliance.adminCidrs', message: expect.stringMatching(/given twice.*line 1.*keeps only the last/) }]);
+    expect(problemsOfFile(text)).toEqual([
+      { path: 'appliance.adminCidrs', message: expect.stringMatching(/given twice.*line 1.*keeps only the last/) },
+    ]);
   });
 
   test('at the top level, in nested objects, and spelled with escapes', () => {
@@ -51,11 +53,15 @@ describe('duplicate keys', () => {
     const lines = JSON.stringify(exampleConfig(), null, 2).split('\n');
     const at = lines.findIndex((l) => l.includes('"hostname"'));
     lines.splice(at + 1, 0, '  "hostname": "other.example.com",');
-    expect(problemsOfFile(lines.join('\n'))).toEqual([{ path: 'hostname', message: expect.stringMatching(new RegExp(`lines ${at + 1} and ${at + 2}`)) }]);
+    expect(problemsOfFile(lines.join('\n'))).toEqual([
+      { path: 'hostname', message: expect.stringMatching(new RegExp(`lines ${at + 1} and ${at + 2}`)) },
+    ]);
   });
 
   test('a key with a line break or an escape sequence still gives a one-line, inert path', () => {
-    expect(parseJsonDocument('{"a\\nb\\u001b[2J":1,"a\\nb\\u001b[2J":2}').problems).toEqual([{ path: 'a\\u000ab\\u001b[2J', message: expect.stringMatching(/given twice/) }]);
+    expect(parseJsonDocument('{"a\\nb\\u001b[2J":1,"a\\nb\\u001b[2J":2}').problems).toEqual([
+      { path: 'a\\u000ab\\u001b[2J', message: expect.stringMatching(/given twice/) },
+    ]);
   });
 
   test('the same key in sibling objects of an array is fine', () => {
@@ -66,12 +72,18 @@ describe('duplicate keys', () => {
 describe('numbers JSON cannot carry', () => {
   test('1e400 names the overflow, not "got null"', () => {
     const problems = problemsOfFile(exampleText().replace('"port":587', '"port":1e400'));
-    expect(problems).toEqual([{ path: 'smtp.port', message: expect.stringMatching(/got 1e400, .*too large.*Infinity/) }]);
+    expect(problems).toEqual([
+      { path: 'smtp.port', message: expect.stringMatching(/got 1e400, .*too large.*Infinity/) },
+    ]);
     expect(problems[0].message).not.toMatch(/null/);
   });
 
   test('-1e400 and a non-zero number that reads as 0', () => {
-    expect(problemsOfFile(exampleText().replace('"ttl":300', '"ttl":-1e400').replace('"mxPriority":10', '"mxPriority":1e-400'))).toEqual([
+    expect(
+      problemsOfFile(
+        exampleText().replace('"ttl":300', '"ttl":-1e400').replace('"mxPriority":10', '"mxPriority":1e-400'),
+      ),
+    ).toEqual([
       { path: 'dns.ttl', message: expect.stringMatching(/got -1e400, .*-Infinity/) },
       { path: 'dns.mxPriority', message: expect.stringMatching(/got 1e-400, .*too small.*0/) },
     ]);
@@ -86,23 +98,43 @@ describe('encoding', () => {
   test('a Latin-1 byte in a value is rejected at that value, with its line, not sent to GHES as U+FFFD', () => {
     const text = JSON.stringify(exampleConfig(), null, 2);
     const [before, after] = text.split('ghes@example.com');
-    const bytes = Buffer.concat([Buffer.from(`${before}gh`), Buffer.from([0xe9]), Buffer.from(`s@example.com${after}`)]);
+    const bytes = Buffer.concat([
+      Buffer.from(`${before}gh`),
+      Buffer.from([0xe9]),
+      Buffer.from(`s@example.com${after}`),
+    ]);
     const line = before.split('\n').length;
     expect(problemsOfFile(bytes)).toEqual([
-      { path: 'smtp.username', message: expect.stringMatching(new RegExp(`not UTF-8: byte 0xE9 at line ${line}, column \\d+.*save the file as UTF-8`)) },
+      {
+        path: 'smtp.username',
+        message: expect.stringMatching(
+          new RegExp(`not UTF-8: byte 0xE9 at line ${line}, column \\d+.*save the file as UTF-8`),
+        ),
+      },
     ]);
   });
 
   test('a bad byte in a key names the key; outside any string, the file', () => {
     const inKey = Buffer.concat([Buffer.from('{"regi'), Buffer.from([0xff]), Buffer.from('on":"us-east-1"}')]);
-    expect(problemsOfFile(inKey)).toContainEqual({ path: 'regi\uFFFDon', message: expect.stringMatching(/not UTF-8: byte 0xFF at line 1, column 7/) });
-    const outside = Buffer.concat([Buffer.from('{"region":"us-east-1",'), Buffer.from([0xa0]), Buffer.from('"hostname":"x"}')]);
-    expect(problemsOfFile(outside)).toEqual([{ path: '(file)', message: expect.stringMatching(/not UTF-8: byte 0xA0 at line 1, column 23/) }]);
+    expect(problemsOfFile(inKey)).toContainEqual({
+      path: 'regi\uFFFDon',
+      message: expect.stringMatching(/not UTF-8: byte 0xFF at line 1, column 7/),
+    });
+    const outside = Buffer.concat([
+      Buffer.from('{"region":"us-east-1",'),
+      Buffer.from([0xa0]),
+      Buffer.from('"hostname":"x"}'),
+    ]);
+    expect(problemsOfFile(outside)).toEqual([
+      { path: '(file)', message: expect.stringMatching(/not UTF-8: byte 0xA0 at line 1, column 23/) },
+    ]);
   });
 
   test('UTF-16 is named as such', () => {
     const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(exampleText(), 'utf16le')]);
-    expect(problemsOfFile(utf16)).toEqual([{ path: '(file)', message: expect.stringMatching(/UTF-16.*save the file as UTF-8/) }]);
+    expect(problemsOfFile(utf16)).toEqual([
+      { path: '(file)', message: expect.stringMatching(/UTF-16.*save the file as UTF-8/) },
+    ]);
   });
 
   test('a real U+FFFD character (valid UTF-8) is not a decoding error', () => {
@@ -113,7 +145,9 @@ describe('encoding', () => {
     // A tiny deterministic generator: the test must fail the same way every run.
     let seed = 12345;
     const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
-    const pool = [0x41, 0x0a, 0x80, 0xbf, 0xc0, 0xc2, 0xe0, 0xe1, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0x9f, 0xa0, 0x8f, 0x90];
+    const pool = [
+      0x41, 0x0a, 0x80, 0xbf, 0xc0, 0xc2, 0xe0, 0xe1, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0x9f, 0xa0, 0x8f, 0x90,
+    ];
     for (let round = 0; round < 2000; round++) {
       const bytes = Buffer.from(Array.from({ length: 1 + (next() % 12) }, () => pool[next() % pool.length]));
       const whatwg = new TextDecoder('utf-8').decode(bytes);
@@ -135,10 +169,21 @@ describe('the scanner is linear and never recurses', () => {
     expect(wide.steps).toBeLessThan(12 * (keys.length + 20));
   });
 
-  test('a syntax error names its line and column, on one line (V8\'s message may quote the text over several)', () => {
+  test("a syntax error names its line and column, on one line (V8's message may quote the text over several)", () => {
     const [problem] = problemsOfFile('{\n  "region": \n}');
-    expect(problem).toEqual({ path: '(file)', message: 'not valid JSON: "}" at line 3, column 1; expected a value (object, array, string, number, true, false or null)' });
-    expect(problemsOfFile('{"region": "x",}')).toEqual([{ path: '(file)', message: expect.stringMatching(/a trailing comma before "}" \(JSON allows none\) at line 1, column 16/) }]);
-    expect(problemsOfFile('{"region": "x" // eu\n}')).toEqual([{ path: '(file)', message: expect.stringMatching(/"\/" \(JSON has no comments\) at line 1, column 16/) }]);
+    expect(problem).toEqual({
+      path: '(file)',
+      message:
+        'not valid JSON: "}" at line 3, column 1; expected a value (object, array, string, number, true, false or null)',
+    });
+    expect(problemsOfFile('{"region": "x",}')).toEqual([
+      {
+        path: '(file)',
+        message: expect.stringMatching(/a trailing comma before "}" \(JSON allows none\) at line 1, column 16/),
+      },
+    ]);
+    expect(problemsOfFile('{"region": "x" // eu\n}')).toEqual([
+      { path: '(file)', message: expect.stringMatching(/"\/" \(JSON has no comments\) at line 1, column 16/) },
+    ]);
   });
 });

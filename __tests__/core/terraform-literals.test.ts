@@ -15,7 +15,7 @@ describe('escapeLiteralString', () => {
     ['%{for x in y}', '%%{for x in y}'],
     ['$${already}', '$$${already}'],
     ['%%{already}', '%%%{already}'],
-    ['curl -w \'%{http_code}\' ${A:-b} ${#x} ${x%%y}', 'curl -w \'%%{http_code}\' $${A:-b} $${#x} $${x%%y}'],
+    ["curl -w '%{http_code}' ${A:-b} ${#x} ${x%%y}", "curl -w '%%{http_code}' $${A:-b} $${#x} $${x%%y}"],
     ['$ % {} $x %x', '$ % {} $x %x'],
     ['Grüße ✉ "q" \\ \n', 'Grüße ✉ "q" \\ \n'],
   ])('%j → %j', (input, expected) => {
@@ -48,7 +48,9 @@ describe('escapeLiteralString', () => {
 });
 
 test('escapeLiterals walks arrays and object keys, and leaves numbers, booleans and null alone', () => {
-  expect(escapeLiterals({ 'k${x}': ['${y}', 1, true, null, { z: '%{w}' }] })).toEqual({ 'k$${x}': ['$${y}', 1, true, null, { z: '%%{w}' }] });
+  expect(escapeLiterals({ 'k${x}': ['${y}', 1, true, null, { z: '%{w}' }] })).toEqual({
+    'k$${x}': ['$${y}', 1, true, null, { z: '%%{w}' }],
+  });
 });
 
 class LiteralHolder extends GhesConstruct {}
@@ -70,9 +72,13 @@ test('escaping is applied once per element, however many library constructs are 
 });
 
 test('every construct the library exports extends GhesConstruct', () => {
-  const constructs = (Object.values(lib) as unknown[]).filter((x): x is Function => typeof x === 'function' && x.prototype instanceof Construct);
+  const constructs = (Object.values(lib) as unknown[]).filter(
+    (x): x is Function => typeof x === 'function' && x.prototype instanceof Construct,
+  );
   const names = constructs.map((c) => c.name).sort();
-  expect(names).toEqual(expect.arrayContaining(['GhesAppliance', 'GhesEmail', 'InboundMailFirewall', 'ReplyDnsRecords']));
+  expect(names).toEqual(
+    expect.arrayContaining(['GhesAppliance', 'GhesEmail', 'InboundMailFirewall', 'ReplyDnsRecords']),
+  );
   for (const c of constructs) {
     if (c.prototype instanceof TerraformStack) continue; // GhesEmailStack escapes its own provider and backend (tested below)
     expect([c.name, c === GhesConstruct || c.prototype instanceof GhesConstruct]).toEqual([c.name, true]);

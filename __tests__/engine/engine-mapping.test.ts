@@ -19,13 +19,20 @@ function stackWith(records: unknown, extra: JsonObject = {}): JsonObject {
     data: { aws_route53_zone: { zone: { name: 'example.com' } } },
     resource: {
       aws_eip: { x: { domain: 'vpc' } },
-      aws_route53_record: { r: { name: 'reply', type: 'A', records, zone_id: '${data.aws_route53_zone.zone.zone_id}', ...extra } },
+      aws_route53_record: {
+        r: { name: 'reply', type: 'A', records, zone_id: '${data.aws_route53_zone.zone.zone_id}', ...extra },
+      },
     },
   };
 }
 
 const mappedRecords = (records: unknown, extra?: JsonObject): unknown =>
-  ((toTerraformData(stackWith(records, extra)).json.resource as JsonObject).terraform_data as Record<string, JsonObject>).aws_route53_record__r;
+  (
+    (toTerraformData(stackWith(records, extra)).json.resource as JsonObject).terraform_data as Record<
+      string,
+      JsonObject
+    >
+  ).aws_route53_record__r;
 const inputOf = (records: unknown): JsonObject => (mappedRecords(records) as { input: JsonObject }).input;
 
 describe('template scanner', () => {
@@ -75,7 +82,12 @@ describe('toTerraformData', () => {
         terraform_data: {
           aws_eip__x: { input: { domain: 'vpc' } },
           aws_route53_record__r: {
-            input: { name: 'reply', type: 'A', records: ['1.2.3.4'], zone_id: '${terraform_data.data__aws_route53_zone__zone.output.zone_id}' },
+            input: {
+              name: 'reply',
+              type: 'A',
+              records: ['1.2.3.4'],
+              zone_id: '${terraform_data.data__aws_route53_zone__zone.output.zone_id}',
+            },
           },
           data__aws_route53_zone__zone: { input: { name: 'example.com', zone_id: null } },
           provider__aws: { input: { region: 'us-east-1' } },
@@ -94,7 +106,10 @@ describe('toTerraformData', () => {
     ['${aws_eip.x[*].public_ip}', '${terraform_data.aws_eip__x[*].output.public_ip}'],
     ['${aws_eip.x.tags["Name"]}', '${terraform_data.aws_eip__x.output.tags["Name"]}'],
     ['${data.aws_route53_zone.zone.zone_id}', '${terraform_data.data__aws_route53_zone__zone.output.zone_id}'],
-    ['https://${aws_eip.x.public_ip}:8443/${aws_eip.x.id}', 'https://${terraform_data.aws_eip__x.output.public_ip}:8443/${terraform_data.aws_eip__x.id}'],
+    [
+      'https://${aws_eip.x.public_ip}:8443/${aws_eip.x.id}',
+      'https://${terraform_data.aws_eip__x.output.public_ip}:8443/${terraform_data.aws_eip__x.id}',
+    ],
     ['%{for ip in aws_eip.x.ips}${ip}%{endfor}', '%{for ip in terraform_data.aws_eip__x.output.ips}${ip}%{endfor}'],
     ['${"a-${aws_eip.x.id}"}', '${"a-${terraform_data.aws_eip__x.id}"}'],
   ])('rewrites the reference in %j', (value, expected) => {
@@ -116,19 +131,32 @@ describe('toTerraformData', () => {
   });
 
   test('object keys are templates too; attribute names are not', () => {
-    const input = (mappedRecords([], { tags: { '${aws_eip.x.id}': 'a', 'k$${aws_eip.x.id}': 'b' } }) as { input: JsonObject }).input;
+    const input = (
+      mappedRecords([], { tags: { '${aws_eip.x.id}': 'a', 'k$${aws_eip.x.id}': 'b' } }) as { input: JsonObject }
+    ).input;
     expect(input.tags).toEqual({ '${terraform_data.aws_eip__x.id}': 'a', 'k$${aws_eip.x.id}': 'b' });
   });
 
   test('an attribute read but not given is added as null; given ones and id are not', () => {
-    const stack = stackWith(['${aws_eip.x.public_ip}', '${aws_eip.x.domain}', '${aws_eip.x.id}', '${aws_eip.x.public_ip}']);
-    const mapped = (toTerraformData(stack).json.resource as { terraform_data: Record<string, { input: JsonObject }> }).terraform_data;
+    const stack = stackWith([
+      '${aws_eip.x.public_ip}',
+      '${aws_eip.x.domain}',
+      '${aws_eip.x.id}',
+      '${aws_eip.x.public_ip}',
+    ]);
+    const mapped = (toTerraformData(stack).json.resource as { terraform_data: Record<string, { input: JsonObject }> })
+      .terraform_data;
     expect(mapped.aws_eip__x.input).toEqual({ domain: 'vpc', public_ip: null });
   });
 
   test('an attribute read only by an output or a local gets its placeholder too', () => {
-    const stack = { ...stackWith([]), output: { o: { value: { nested: '${aws_eip.x.public_ip}' } } }, locals: { l: '${aws_eip.x.allocation_id}' } };
-    const mapped = (toTerraformData(stack).json.resource as { terraform_data: Record<string, { input: JsonObject }> }).terraform_data;
+    const stack = {
+      ...stackWith([]),
+      output: { o: { value: { nested: '${aws_eip.x.public_ip}' } } },
+      locals: { l: '${aws_eip.x.allocation_id}' },
+    };
+    const mapped = (toTerraformData(stack).json.resource as { terraform_data: Record<string, { input: JsonObject }> })
+      .terraform_data;
     expect(mapped.aws_eip__x.input).toEqual({ domain: 'vpc', public_ip: null, allocation_id: null });
   });
 
@@ -152,7 +180,10 @@ describe('toTerraformData', () => {
     const stack: JsonObject = {
       ...stackWith([]),
       '//': { metadata: { version: '0.21.0' } },
-      terraform: { backend: { s3: { bucket: 'b', key: 'a/${x}/$${y}', region: 'us-east-1' } }, required_providers: { aws: {} } },
+      terraform: {
+        backend: { s3: { bucket: 'b', key: 'a/${x}/$${y}', region: 'us-east-1' } },
+        required_providers: { aws: {} },
+      },
       variable: { v: { default: '${aws_eip.x.id}', description: 'd' } },
       locals: { l: '${aws_eip.x.id}' },
       output: { o: { value: '${aws_eip.x.public_ip}', description: 'see ${aws_eip.x.id}', sensitive: false } },
@@ -163,7 +194,13 @@ describe('toTerraformData', () => {
     expect(json.provider).toBeUndefined();
     expect(json.variable).toEqual(stack.variable);
     expect(json.locals).toEqual({ l: '${terraform_data.aws_eip__x.id}' });
-    expect(json.output).toEqual({ o: { value: '${terraform_data.aws_eip__x.output.public_ip}', description: 'see ${aws_eip.x.id}', sensitive: false } });
+    expect(json.output).toEqual({
+      o: {
+        value: '${terraform_data.aws_eip__x.output.public_ip}',
+        description: 'see ${aws_eip.x.id}',
+        sensitive: false,
+      },
+    });
   });
 });
 
@@ -179,7 +216,9 @@ describe('engineCheck prerequisite', () => {
   test('fails, naming the prerequisite and the version found, when terraform is older than 1.5', async () => {
     writeFileSync(join(dir, 'terraform'), '#!/bin/sh\necho \'{"terraform_version": "1.4.6"}\'\n');
     chmodSync(join(dir, 'terraform'), 0o755);
-    await expect(engineCheck(stackWith([]), { env: { PATH: dir } })).rejects.toThrow(`${TERRAFORM_PREREQUISITE}: ${join(dir, 'terraform')}: found 1.4.6`);
+    await expect(engineCheck(stackWith([]), { env: { PATH: dir } })).rejects.toThrow(
+      `${TERRAFORM_PREREQUISITE}: ${join(dir, 'terraform')}: found 1.4.6`,
+    );
   });
 });
 
@@ -217,11 +256,17 @@ test('Terraform reads templates the way the scanner does (planned values)', asyn
 });
 
 test('count and for_each instances are planned one by one', async () => {
-  const stack = stackWith(['${aws_eip.x[0].public_ip}'], { for_each: '${toset(["a", "b"])}', name: '${each.key}.reply' });
+  const stack = stackWith(['${aws_eip.x[0].public_ip}'], {
+    for_each: '${toset(["a", "b"])}',
+    name: '${each.key}.reply',
+  });
   ((stack.resource as JsonObject).aws_eip as Record<string, JsonObject>).x.count = 2;
   const result = await engineCheck(stack);
   expect(result.errors).toEqual([]);
-  expect([...result.instances('aws_route53_record.r')].map(([key, input]) => [key, input.name])).toEqual([['a', 'a.reply'], ['b', 'b.reply']]);
+  expect([...result.instances('aws_route53_record.r')].map(([key, input]) => [key, input.name])).toEqual([
+    ['a', 'a.reply'],
+    ['b', 'b.reply'],
+  ]);
   expect(result.planned('aws_route53_record.r["b"]').name).toBe('b.reply');
   expect([...result.instances('aws_eip.x').keys()]).toEqual([0, 1]);
 });

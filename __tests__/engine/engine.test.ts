@@ -32,14 +32,24 @@ function twoAppliances(): Built {
   const userData: string[] = [];
   for (const host of ['github.example.com', 'ghe-eu.example.com']) {
     const appliance = new GhesAppliance(stack, `${host}-appliance`, {
-      vpcId: 'vpc-0123456789abcdef0', subnetId: 'subnet-0123456789abcdef0', adminCidrs: ['10.0.0.0/8'], ghesVersion: '3.17.4', name: host,
+      vpcId: 'vpc-0123456789abcdef0',
+      subnetId: 'subnet-0123456789abcdef0',
+      adminCidrs: ['10.0.0.0/8'],
+      ghesVersion: '3.17.4',
+      name: host,
     });
     const email = new GhesEmail(stack, `${host}-email`, {
       hostname: host,
       zone: { id: 'Z0123456789ABCDEFGHIJ' },
       smtp: new SmtpSettings({
-        address: 'smtp.example.com', domain: host, username: `ghes@${host}`, noreplyAddress: `noreply@${host}`, support: { type: 'email', address: `help@${host}` },
-        password: SecretRef.fromSecretsManager(`arn:aws:secretsmanager:us-east-1:111122223333:secret:${host.split('.')[0]}-smtp-AbCdEf`),
+        address: 'smtp.example.com',
+        domain: host,
+        username: `ghes@${host}`,
+        noreplyAddress: `noreply@${host}`,
+        support: { type: 'email', address: `help@${host}` },
+        password: SecretRef.fromSecretsManager(
+          `arn:aws:secretsmanager:us-east-1:111122223333:secret:${host.split('.')[0]}-smtp-AbCdEf`,
+        ),
       }),
       appliance,
       managementConsole: { password: SecretRef.fromSsmParameter(`/${host}/root-password`) },
@@ -74,9 +84,20 @@ const stacks = {
   existingInstance: () => fromConfig(existingInstanceConfig()),
   backendPrivateZoneSsmKms: () => {
     const c = exampleConfig();
-    c.backend = { s3: { bucket: 'ghes-tfstate', key: 'ghes/github.example.com/terraform.tfstate', region: 'us-east-1', dynamodbTable: 'ghes-locks', encrypt: true } };
+    c.backend = {
+      s3: {
+        bucket: 'ghes-tfstate',
+        key: 'ghes/github.example.com/terraform.tfstate',
+        region: 'us-east-1',
+        dynamodbTable: 'ghes-locks',
+        encrypt: true,
+      },
+    };
     c.hostedZone = { name: 'example.com', private: true };
-    c.smtp.password = { ssmParameter: '/ghes/smtp-password', kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' };
+    c.smtp.password = {
+      ssmParameter: '/ghes/smtp-password',
+      kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    };
     return fromConfig(c);
   },
   twoAppliances,
@@ -123,14 +144,29 @@ test.each(['example', 'wildcardIpv6ZoneId', 'backendPrivateZoneSsmKms', 'twoAppl
 
 test('example: MX records, tcp/25 rules and provider tags reach the plan', async () => {
   const r = await checks.example;
-  const records = plannedOfType(r, 'aws_route53_record').map((x) => `${x.type} ${x.name} ${(x.records as unknown[]).join()}`);
-  expect(records.filter((x) => x.startsWith('MX')).sort()).toEqual(['MX noreply.github.example.com 10 github.example.com', 'MX reply.github.example.com 10 reply.github.example.com']);
+  const records = plannedOfType(r, 'aws_route53_record').map(
+    (x) => `${x.type} ${x.name} ${(x.records as unknown[]).join()}`,
+  );
+  expect(records.filter((x) => x.startsWith('MX')).sort()).toEqual([
+    'MX noreply.github.example.com 10 github.example.com',
+    'MX reply.github.example.com 10 reply.github.example.com',
+  ]);
   const smtpRules = plannedOfType(r, 'aws_vpc_security_group_ingress_rule').filter((x) => x.from_port === 25);
-  expect(smtpRules.map(({ cidr_ipv4, cidr_ipv6, ip_protocol, from_port, to_port }) => ({ cidr_ipv4, cidr_ipv6, ip_protocol, from_port, to_port }))).toEqual([
+  expect(
+    smtpRules.map(({ cidr_ipv4, cidr_ipv6, ip_protocol, from_port, to_port }) => ({
+      cidr_ipv4,
+      cidr_ipv6,
+      ip_protocol,
+      from_port,
+      to_port,
+    })),
+  ).toEqual([
     { cidr_ipv4: '0.0.0.0/0', cidr_ipv6: undefined, ip_protocol: 'tcp', from_port: 25, to_port: 25 },
     { cidr_ipv4: undefined, cidr_ipv6: '::/0', ip_protocol: 'tcp', from_port: 25, to_port: 25 },
   ]);
-  expect(r.planned('provider.aws').default_tags).toEqual([{ tags: { 'managed-by': 'ghes-email', 'ghes-hostname': 'github.example.com' } }]);
+  expect(r.planned('provider.aws').default_tags).toEqual([
+    { tags: { 'managed-by': 'ghes-email', 'ghes-hostname': 'github.example.com' } },
+  ]);
   expect(r.unknownOutputs.some((o) => o.startsWith('appliance_management-console-url'))).toBe(true);
 });
 
@@ -138,8 +174,12 @@ test('wildcard, IPv6, zone by id: A and AAAA records for reply and *, in the giv
   const r = await checks.wildcardIpv6ZoneId;
   const records = plannedOfType(r, 'aws_route53_record');
   expect(records.map((x) => `${x.type} ${x.name}`).sort()).toEqual([
-    'A *.github.example.com', 'A reply.github.example.com', 'AAAA *.github.example.com', 'AAAA reply.github.example.com',
-    'MX noreply.github.example.com', 'MX reply.github.example.com',
+    'A *.github.example.com',
+    'A reply.github.example.com',
+    'AAAA *.github.example.com',
+    'AAAA reply.github.example.com',
+    'MX noreply.github.example.com',
+    'MX reply.github.example.com',
   ]);
   expect(new Set(records.map((x) => x.zone_id))).toEqual(new Set(['Z0123456789ABCDEFGHIJ']));
 });
@@ -148,16 +188,21 @@ test('existing instance: records point at the given addresses; tcp/25 rules join
   const r = await checks.existingInstance;
   const records = plannedOfType(r, 'aws_route53_record').filter((x) => x.type !== 'MX');
   expect(records.map((x) => `${x.type} ${x.name} ${(x.records as string[]).join()}`).sort()).toEqual([
-    'A reply.github.example.com 203.0.113.10', 'AAAA reply.github.example.com 2001:db8::10',
+    'A reply.github.example.com 203.0.113.10',
+    'AAAA reply.github.example.com 2001:db8::10',
   ]);
   const rules = plannedOfType(r, 'aws_vpc_security_group_ingress_rule');
-  expect(new Set(rules.map((x) => `${x.security_group_id} ${x.ip_protocol}/${x.from_port}`))).toEqual(new Set(['sg-0123456789abcdef0 tcp/25']));
+  expect(new Set(rules.map((x) => `${x.security_group_id} ${x.ip_protocol}/${x.from_port}`))).toEqual(
+    new Set(['sg-0123456789abcdef0 tcp/25']),
+  );
 });
 
 test('S3 backend, private zone, SSM secret with a KMS key: the key arrives as written; the boot script reads the parameter', async () => {
   const r = await checks.backendPrivateZoneSsmKms;
   expect(r.backendKey).toBe('ghes/github.example.com/terraform.tfstate');
-  expect(plannedOfType(r, 'data.aws_route53_zone')).toEqual([expect.objectContaining({ name: 'example.com', private_zone: true })]);
+  expect(plannedOfType(r, 'data.aws_route53_zone')).toEqual([
+    expect.objectContaining({ name: 'example.com', private_zone: true }),
+  ]);
   // (The role policy is not checked here: it is built from data sources, unknown at plan in this harness.)
   expect(plannedUserData(r, built.backendPrivateZoneSsmKms)[0]).toContain("SMTP_PW_REF=(ssm '/ghes/smtp-password')");
 });
@@ -168,7 +213,8 @@ test('hostile strings reach the boot script and the backend verbatim, never eval
   // The settings are JSON in a single-quoted bash string.
   const inScript = (value: string) => JSON.stringify(value).replace(/'/g, `'\\''`);
   expect(userData).toContain(`"username":${inScript(HOSTILE.username)}`);
-  for (const [key, value] of Object.entries(HOSTILE.extraSettings)) expect(userData).toContain(`"${key}":${inScript(value)}`);
+  for (const [key, value] of Object.entries(HOSTILE.extraSettings))
+    expect(userData).toContain(`"${key}":${inScript(value)}`);
   // path.cwd would have been Terraform's working directory, a temporary one.
   expect(userData).not.toMatch(/ghes-email-engine-/);
   // Terraform reads backend arguments literally (they are not templates), so the key must not be escaped.

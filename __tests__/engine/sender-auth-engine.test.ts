@@ -28,7 +28,9 @@ beforeAll(() => {
 
 /** Planned inputs of the TXT records, by name. */
 function plannedTxt(r: EngineResult): Record<string, Json> {
-  const records = Object.keys(r.mapped.addressMap).filter((a) => a.startsWith('aws_route53_record.')).map((a) => r.planned(a));
+  const records = Object.keys(r.mapped.addressMap)
+    .filter((a) => a.startsWith('aws_route53_record.'))
+    .map((a) => r.planned(a));
   return Object.fromEntries(records.filter((x) => x.type === 'TXT').map((x) => [x.name as string, x]));
 }
 
@@ -41,7 +43,11 @@ test('Terraform validates and plans the stack with DMARC and SPF records', async
 test('the planned values are the rendered records: split at 255 with "", quotes and backslashes escaped, templates literal', async () => {
   const txt = plannedTxt(await result);
   expect(Object.keys(txt).sort()).toEqual(['_dmarc.github.example.com', 'github.example.com']);
-  expect(txt['_dmarc.github.example.com']).toMatchObject({ records: ['v=DMARC1; p=quarantine; pct=50; rua=mailto:dmarc@example.com'], allow_overwrite: false, ttl: 300 });
+  expect(txt['_dmarc.github.example.com']).toMatchObject({
+    records: ['v=DMARC1; p=quarantine; pct=50; rua=mailto:dmarc@example.com'],
+    allow_overwrite: false,
+    ttl: 300,
+  });
   const spf = txt['github.example.com'];
   expect(spf.allow_overwrite).toBe(false);
   expect(spf.records).toEqual([

@@ -2,7 +2,13 @@
 import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { testApp } from '../support/test-app';
 import {
-  GhesAppliance, GhesEmail, InboundMailFirewall, ReplyDnsRecords, SecretRef, SmtpSettings, SmtpSettingsProps,
+  GhesAppliance,
+  GhesEmail,
+  InboundMailFirewall,
+  ReplyDnsRecords,
+  SecretRef,
+  SmtpSettings,
+  SmtpSettingsProps,
 } from '../../lib';
 import { secretReadStatements } from '../../lib/appliance/instance-role-policy';
 import { resources } from '../support/stack';
@@ -22,7 +28,20 @@ const stack = () => new TerraformStack(testApp(), 's');
 describe('SmtpSettings', () => {
   test('reports every problem at once, under the given path', () => {
     expect(
-      problems(() => new SmtpSettings({ ...smtpProps, port: 0, domain: 'x', noreplyAddress: 'nope', username: undefined, support: { type: 'url', url: 'mailto:x' } }, 'smtp')),
+      problems(
+        () =>
+          new SmtpSettings(
+            {
+              ...smtpProps,
+              port: 0,
+              domain: 'x',
+              noreplyAddress: 'nope',
+              username: undefined,
+              support: { type: 'url', url: 'mailto:x' },
+            },
+            'smtp',
+          ),
+      ),
     ).toEqual([
       { path: 'smtp.port', message: 'got 0; expected a TCP port from 1 to 65535' },
       { path: 'smtp.domain', message: expect.stringContaining('"x"') },
@@ -33,7 +52,13 @@ describe('SmtpSettings', () => {
   });
 
   test('renders the documented payload: port as a string, hyphenated discard key, support type', () => {
-    const s = new SmtpSettings({ ...smtpProps, port: 465, authentication: 'login', discardToNoreplyAddress: false, extraSettings: { openssl_verify_mode: 'peer' } });
+    const s = new SmtpSettings({
+      ...smtpProps,
+      port: 465,
+      authentication: 'login',
+      discardToNoreplyAddress: false,
+      extraSettings: { openssl_verify_mode: 'peer' },
+    });
     expect(s.toManagePayload()).toEqual({
       enabled: true,
       address: 'smtp.example.com',
@@ -53,11 +78,21 @@ describe('SmtpSettings', () => {
   });
 
   test('authentication none sends no credentials; an email support contact has type email', () => {
-    const s = new SmtpSettings({ ...smtpProps, authentication: 'none', username: undefined, password: undefined, support: { type: 'email', address: 'help@example.com' } });
+    const s = new SmtpSettings({
+      ...smtpProps,
+      authentication: 'none',
+      username: undefined,
+      password: undefined,
+      support: { type: 'email', address: 'help@example.com' },
+    });
     const payload = s.toManagePayload();
     expect(payload).not.toHaveProperty('username');
     expect(payload).not.toHaveProperty('password');
-    expect(payload).toMatchObject({ authentication: 'none', support_address: 'help@example.com', support_address_type: 'email' });
+    expect(payload).toMatchObject({
+      authentication: 'none',
+      support_address: 'help@example.com',
+      support_address_type: 'email',
+    });
     expect(s.needsPassword).toBe(false);
   });
 
@@ -89,20 +124,35 @@ describe('instance role policy', () => {
       SecretRef.fromSsmParameter('ghes/root'),
       SecretRef.fromSsmParameter('arn:aws:ssm:us-east-1:111122223333:parameter/ghes/other'),
       SecretRef.fromSecretsManager('arn:aws:secretsmanager:us-east-1:111122223333:secret:a-AbCdEf'),
-      SecretRef.fromSecretsManager('arn:aws:secretsmanager:us-east-1:111122223333:secret:a-AbCdEf', { jsonKey: 'password' }),
+      SecretRef.fromSecretsManager('arn:aws:secretsmanager:us-east-1:111122223333:secret:a-AbCdEf', {
+        jsonKey: 'password',
+      }),
       SecretRef.unsafePlainText('x'),
     ];
     expect(secretReadStatements(refs, env)).toEqual([
-      { Sid: 'ReadSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: ['arn:aws:secretsmanager:us-east-1:111122223333:secret:a-AbCdEf'] },
-      { Sid: 'ReadParameters', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: ['ARN(/ghes/smtp)', 'ARN(ghes/root)', 'arn:aws:ssm:us-east-1:111122223333:parameter/ghes/other'] },
       {
-        Sid: 'DecryptSecrets', Effect: 'Allow', Action: 'kms:Decrypt', Resource: ['arn:aws:kms:us-east-1:111122223333:key/k1'],
+        Sid: 'ReadSecrets',
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: ['arn:aws:secretsmanager:us-east-1:111122223333:secret:a-AbCdEf'],
+      },
+      {
+        Sid: 'ReadParameters',
+        Effect: 'Allow',
+        Action: 'ssm:GetParameter',
+        Resource: ['ARN(/ghes/smtp)', 'ARN(ghes/root)', 'arn:aws:ssm:us-east-1:111122223333:parameter/ghes/other'],
+      },
+      {
+        Sid: 'DecryptSecrets',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: ['arn:aws:kms:us-east-1:111122223333:key/k1'],
         Condition: { StringEquals: { 'kms:ViaService': ['ssm.REGION.SUFFIX'] } },
       },
     ]);
   });
 
-  test('a Secrets Manager ARN without its random suffix is matched with AWS\'s documented -?????? pattern', () => {
+  test("a Secrets Manager ARN without its random suffix is matched with AWS's documented -?????? pattern", () => {
     const refs = [
       SecretRef.fromSecretsManager('arn:aws:secretsmanager:us-east-1:111122223333:secret:ghes-smtp'),
       SecretRef.fromSecretsManager('arn:aws:secretsmanager:us-east-1:111122223333:secret:ghes/root-AbCdEf'),
@@ -110,7 +160,9 @@ describe('instance role policy', () => {
     ];
     expect(secretReadStatements(refs, env)).toEqual([
       {
-        Sid: 'ReadSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue',
+        Sid: 'ReadSecrets',
+        Effect: 'Allow',
+        Action: 'secretsmanager:GetSecretValue',
         Resource: [
           'arn:aws:secretsmanager:us-east-1:111122223333:secret:ghes-smtp-??????',
           'arn:aws:secretsmanager:us-east-1:111122223333:secret:ghes/root-AbCdEf',
@@ -128,13 +180,22 @@ describe('instance role policy', () => {
       SecretRef.fromSsmParameter('/ghes/y', key),
     ];
     expect(secretReadStatements(refs, env).find((s) => (s as { Sid: string }).Sid === 'DecryptSecrets')).toEqual({
-      Sid: 'DecryptSecrets', Effect: 'Allow', Action: 'kms:Decrypt', Resource: ['arn:aws:kms:eu-west-1:111122223333:key/k1'],
-      Condition: { StringEquals: { 'kms:ViaService': ['secretsmanager.eu-west-1.SUFFIX', 'ssm.eu-central-1.SUFFIX', 'ssm.REGION.SUFFIX'] } },
+      Sid: 'DecryptSecrets',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: ['arn:aws:kms:eu-west-1:111122223333:key/k1'],
+      Condition: {
+        StringEquals: {
+          'kms:ViaService': ['secretsmanager.eu-west-1.SUFFIX', 'ssm.eu-central-1.SUFFIX', 'ssm.REGION.SUFFIX'],
+        },
+      },
     });
   });
 
   test('a KMS alias ARN is rejected: a policy cannot grant kms:Decrypt through an alias', () => {
-    const password = SecretRef.fromSsmParameter('/ghes/smtp', { kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:alias/ghes' });
+    const password = SecretRef.fromSsmParameter('/ghes/smtp', {
+      kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:alias/ghes',
+    });
     expect(problems(() => new SmtpSettings({ ...smtpProps, password }))).toEqual([
       { path: 'SmtpSettings.password.kmsKeyArn', message: expect.stringMatching(/alias.*cannot grant kms:Decrypt/) },
     ]);
@@ -143,7 +204,9 @@ describe('instance role policy', () => {
 
 describe('InboundMailFirewall', () => {
   test('needs exactly one target, valid CIDRs and prefix lists; names the construct path', () => {
-    expect(problems(() => new InboundMailFirewall(stack(), 'fw', { allowedCidrs: ['1.2.3.4/33'], prefixListIds: ['pl-x'] }))).toEqual([
+    expect(
+      problems(() => new InboundMailFirewall(stack(), 'fw', { allowedCidrs: ['1.2.3.4/33'], prefixListIds: ['pl-x'] })),
+    ).toEqual([
       { path: 's/fw', message: expect.stringContaining('exactly one of vpcId') },
       { path: 's/fw.allowedCidrs[0]', message: expect.stringContaining('"1.2.3.4/33"') },
       { path: 's/fw.prefixListIds[0]', message: expect.stringContaining('"pl-x"') },
@@ -151,13 +214,29 @@ describe('InboundMailFirewall', () => {
   });
 
   test('the same CIDR twice, in any IPv6 spelling, is one problem, not a construct id collision', () => {
-    expect(problems(() => new InboundMailFirewall(stack(), 'fw', { vpcId: 'vpc-0123456789abcdef0', allowedCidrs: ['2001:db8::/32', '2001:DB8::/32'] }))).toEqual([
+    expect(
+      problems(
+        () =>
+          new InboundMailFirewall(stack(), 'fw', {
+            vpcId: 'vpc-0123456789abcdef0',
+            allowedCidrs: ['2001:db8::/32', '2001:DB8::/32'],
+          }),
+      ),
+    ).toEqual([
       { path: 's/fw.allowedCidrs[1]', message: expect.stringMatching(/the same block as \[0\] "2001:db8::\/32"/) },
     ]);
   });
 
   test('non-canonical and host-bit CIDRs name the canonical form', () => {
-    expect(problems(() => new InboundMailFirewall(stack(), 'fw', { vpcId: 'vpc-0123456789abcdef0', allowedCidrs: ['0x0a.0.0.0/8', '198.51.100.7/24'] }))).toEqual([
+    expect(
+      problems(
+        () =>
+          new InboundMailFirewall(stack(), 'fw', {
+            vpcId: 'vpc-0123456789abcdef0',
+            allowedCidrs: ['0x0a.0.0.0/8', '198.51.100.7/24'],
+          }),
+      ),
+    ).toEqual([
       { path: 's/fw.allowedCidrs[0]', message: expect.stringMatching(/expected "10\.0\.0\.0\/8"/) },
       { path: 's/fw.allowedCidrs[1]', message: expect.stringMatching(/expected "198\.51\.100\.0\/24"/) },
     ]);
@@ -169,8 +248,15 @@ describe('InboundMailFirewall', () => {
     const w = new TerraformVariable(st, 'other', { type: 'string' }).stringValue;
     new InboundMailFirewall(st, 'fw', { vpcId: 'vpc-0123456789abcdef0', allowedCidrs: [v, w, '0.0.0.0/0'] });
     expect(resources(Testing.synth(st), 'aws_vpc_security_group_ingress_rule')).toHaveLength(3);
-    expect(problems(() => new InboundMailFirewall(st, 'fw2', { vpcId: 'vpc-0123456789abcdef0', allowedCidrs: [v, '0.0.0.0/0', v] }))).toEqual([
-      { path: 's/fw2.allowedCidrs[2]', message: expect.stringMatching(/the same Terraform reference twice \(also at \[0\]\)/) },
+    expect(
+      problems(
+        () => new InboundMailFirewall(st, 'fw2', { vpcId: 'vpc-0123456789abcdef0', allowedCidrs: [v, '0.0.0.0/0', v] }),
+      ),
+    ).toEqual([
+      {
+        path: 's/fw2.allowedCidrs[2]',
+        message: expect.stringMatching(/the same Terraform reference twice \(also at \[0\]\)/),
+      },
     ]);
   });
 
@@ -178,24 +264,39 @@ describe('InboundMailFirewall', () => {
     const st = stack();
     new InboundMailFirewall(st, 'fw', { vpcId: 'vpc-0123456789abcdef0' });
     const rules = resources(Testing.synth(st), 'aws_vpc_security_group_ingress_rule');
-    expect(rules.map((r) => [r.from_port, r.to_port, r.cidr_ipv4 ?? r.cidr_ipv6])).toEqual([[25, 25, '0.0.0.0/0'], [25, 25, '::/0']]);
+    expect(rules.map((r) => [r.from_port, r.to_port, r.cidr_ipv4 ?? r.cidr_ipv6])).toEqual([
+      [25, 25, '0.0.0.0/0'],
+      [25, 25, '::/0'],
+    ]);
   });
 });
 
 describe('ReplyDnsRecords', () => {
   test('rejects bad addresses, record kinds, TTL and priority at once', () => {
     expect(
-      problems(() => new ReplyDnsRecords(stack(), 'dns', {
-        hostname: 'github.example.com', zone: { name: 'example.com' }, ipv4Address: '::1', ipv6Address: '10.0.0.1',
-        replyRecord: 'all' as never, ttl: -5, mxPriority: 1.5,
-      })).map((p) => p.path),
+      problems(
+        () =>
+          new ReplyDnsRecords(stack(), 'dns', {
+            hostname: 'github.example.com',
+            zone: { name: 'example.com' },
+            ipv4Address: '::1',
+            ipv6Address: '10.0.0.1',
+            replyRecord: 'all' as never,
+            ttl: -5,
+            mxPriority: 1.5,
+          }),
+      ).map((p) => p.path),
     ).toEqual(['s/dns.ipv4Address', 's/dns.ipv6Address', 's/dns.replyRecord', 's/dns.ttl', 's/dns.mxPriority']);
   });
 
   test('accepts a token address', () => {
     const st = stack();
     const ip = new TerraformVariable(st, 'ip', { type: 'string' }).stringValue;
-    new ReplyDnsRecords(st, 'dns', { hostname: 'github.example.com', zone: { id: 'Z0123456789ABCDEFGHIJ' }, ipv4Address: ip });
+    new ReplyDnsRecords(st, 'dns', {
+      hostname: 'github.example.com',
+      zone: { id: 'Z0123456789ABCDEFGHIJ' },
+      ipv4Address: ip,
+    });
     const a = resources(Testing.synth(st), 'aws_route53_record').find((r) => r.type === 'A');
     expect(a?.records).toEqual(['${var.ip}']);
   });
@@ -204,7 +305,15 @@ describe('ReplyDnsRecords', () => {
 describe('GhesAppliance', () => {
   test('adminCidrs has no default; ids, sizes and versions are checked', () => {
     expect(
-      problems(() => new GhesAppliance(stack(), 'ghes', { vpcId: 'vpc-1', subnetId: 'subnet-0123456789abcdef0', adminCidrs: undefined as never, dataVolumeGiB: 10 })).map((p) => p.path),
+      problems(
+        () =>
+          new GhesAppliance(stack(), 'ghes', {
+            vpcId: 'vpc-1',
+            subnetId: 'subnet-0123456789abcdef0',
+            adminCidrs: undefined as never,
+            dataVolumeGiB: 10,
+          }),
+      ).map((p) => p.path),
     ).toEqual(['s/ghes.vpcId', 's/ghes.adminCidrs', 's/ghes.ghesVersion', 's/ghes.dataVolumeGiB']);
   });
 
@@ -212,7 +321,16 @@ describe('GhesAppliance', () => {
   const warningsOf = (a: GhesAppliance) => a.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
 
   test('the same CIDR twice is one problem per list, not a construct id collision', () => {
-    expect(problems(() => new GhesAppliance(stack(), 'ghes', { ...base, adminCidrs: ['10.0.0.0/8', '10.0.0.0/8'], userCidrs: ['2001:db8::/32', '2001:0DB8::/32'] }))).toEqual([
+    expect(
+      problems(
+        () =>
+          new GhesAppliance(stack(), 'ghes', {
+            ...base,
+            adminCidrs: ['10.0.0.0/8', '10.0.0.0/8'],
+            userCidrs: ['2001:db8::/32', '2001:0DB8::/32'],
+          }),
+      ),
+    ).toEqual([
       { path: 's/ghes.adminCidrs[1]', message: expect.stringMatching(/"10\.0\.0\.0\/8" twice \(also at \[0\]\)/) },
       { path: 's/ghes.userCidrs[1]', message: expect.stringMatching(/the same block as \[0\]/) },
     ]);
@@ -220,7 +338,10 @@ describe('GhesAppliance', () => {
 
   test('admin ports open to the internet are refused without allowPublicAdmin', () => {
     expect(problems(() => new GhesAppliance(stack(), 'ghes', { ...base, adminCidrs: ['0.0.0.0/0', '::/0'] }))).toEqual([
-      { path: 's/ghes.adminCidrs[0]', message: expect.stringMatching(/"0\.0\.0\.0\/0".*whole internet.*allowPublicAdmin/) },
+      {
+        path: 's/ghes.adminCidrs[0]',
+        message: expect.stringMatching(/"0\.0\.0\.0\/0".*whole internet.*allowPublicAdmin/),
+      },
       { path: 's/ghes.adminCidrs[1]', message: expect.stringMatching(/"::\/0".*whole internet/) },
     ]);
   });
@@ -228,10 +349,14 @@ describe('GhesAppliance', () => {
   test('allowPublicAdmin accepts them with a synth warning; without a public CIDR there is no warning', () => {
     const st = stack();
     const open = new GhesAppliance(st, 'open', { ...base, adminCidrs: ['0.0.0.0/0'], allowPublicAdmin: true });
-    expect(warningsOf(open)).toEqual([expect.stringMatching(/0\.0\.0\.0\/0.*8443.*122.*whole internet.*allowPublicAdmin/)]);
+    expect(warningsOf(open)).toEqual([
+      expect.stringMatching(/0\.0\.0\.0\/0.*8443.*122.*whole internet.*allowPublicAdmin/),
+    ]);
     const closed = new GhesAppliance(st, 'closed', { ...base, adminCidrs: ['10.0.0.0/8'], allowPublicAdmin: true });
     expect(warningsOf(closed)).toEqual([]);
-    const rules = resources(Testing.synth(st), 'aws_vpc_security_group_ingress_rule').filter((r) => r.from_port === 8443);
+    const rules = resources(Testing.synth(st), 'aws_vpc_security_group_ingress_rule').filter(
+      (r) => r.from_port === 8443,
+    );
     expect(rules.map((r) => r.cidr_ipv4).sort()).toEqual(['0.0.0.0/0', '10.0.0.0/8']);
   });
 
@@ -244,7 +369,12 @@ describe('GhesAppliance', () => {
 
   test('takes one boot script only', () => {
     const st = stack();
-    const a = new GhesAppliance(st, 'ghes', { vpcId: 'vpc-0123456789abcdef0', subnetId: 'subnet-0123456789abcdef0', adminCidrs: ['10.0.0.0/8'], amiId: 'ami-0123456789abcdef0' });
+    const a = new GhesAppliance(st, 'ghes', {
+      vpcId: 'vpc-0123456789abcdef0',
+      subnetId: 'subnet-0123456789abcdef0',
+      adminCidrs: ['10.0.0.0/8'],
+      amiId: 'ami-0123456789abcdef0',
+    });
     const script = { render: () => '#!/bin/bash\ntrue\n', secrets: [] };
     a.useBootScript(script);
     expect(resources(Testing.synth(st), 'aws_instance')[0].user_data).toBe('#!/bin/bash\ntrue\n');
@@ -253,7 +383,12 @@ describe('GhesAppliance', () => {
 
   test('a plain-text secret in the boot script adds a synth warning', () => {
     const st = stack();
-    const a = new GhesAppliance(st, 'ghes', { vpcId: 'vpc-0123456789abcdef0', subnetId: 'subnet-0123456789abcdef0', adminCidrs: ['10.0.0.0/8'], amiId: 'ami-0123456789abcdef0' });
+    const a = new GhesAppliance(st, 'ghes', {
+      vpcId: 'vpc-0123456789abcdef0',
+      subnetId: 'subnet-0123456789abcdef0',
+      adminCidrs: ['10.0.0.0/8'],
+      amiId: 'ami-0123456789abcdef0',
+    });
     a.useBootScript({ render: () => '#!/bin/bash\n', secrets: [SecretRef.unsafePlainText('x')] });
     const warnings = a.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
     expect(warnings).toEqual([expect.stringContaining('plain text into user data and Terraform state')]);
@@ -264,7 +399,17 @@ describe('GhesEmail', () => {
   const smtp = new SmtpSettings(smtpProps);
 
   test('needs exactly one of appliance or existingInstance, and reports DNS problems with them', () => {
-    expect(problems(() => new GhesEmail(stack(), 'mail', { hostname: 'bad_host', zone: { id: 'Z0123456789ABCDEFGHIJ' }, smtp, ttl: -1 }))).toEqual([
+    expect(
+      problems(
+        () =>
+          new GhesEmail(stack(), 'mail', {
+            hostname: 'bad_host',
+            zone: { id: 'Z0123456789ABCDEFGHIJ' },
+            smtp,
+            ttl: -1,
+          }),
+      ),
+    ).toEqual([
       { path: 's/mail', message: 'give exactly one of "appliance" or "existingInstance"' },
       { path: 's/mail.hostname', message: expect.stringContaining('"bad_host"') },
       { path: 's/mail.ttl', message: expect.stringContaining('-1') },
@@ -273,8 +418,23 @@ describe('GhesEmail', () => {
 
   test('an appliance needs managementConsole', () => {
     const st = stack();
-    const appliance = new GhesAppliance(st, 'ghes', { vpcId: 'vpc-0123456789abcdef0', subnetId: 'subnet-0123456789abcdef0', adminCidrs: ['10.0.0.0/8'], amiId: 'ami-0123456789abcdef0' });
-    expect(problems(() => new GhesEmail(st, 'mail', { hostname: 'github.example.com', zone: { id: 'Z0123456789ABCDEFGHIJ' }, smtp, appliance }))).toEqual([
+    const appliance = new GhesAppliance(st, 'ghes', {
+      vpcId: 'vpc-0123456789abcdef0',
+      subnetId: 'subnet-0123456789abcdef0',
+      adminCidrs: ['10.0.0.0/8'],
+      amiId: 'ami-0123456789abcdef0',
+    });
+    expect(
+      problems(
+        () =>
+          new GhesEmail(st, 'mail', {
+            hostname: 'github.example.com',
+            zone: { id: 'Z0123456789ABCDEFGHIJ' },
+            smtp,
+            appliance,
+          }),
+      ),
+    ).toEqual([
       { path: 's/mail.managementConsole', message: expect.stringContaining('root site administrator password') },
     ]);
   });

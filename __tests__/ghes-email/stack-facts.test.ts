@@ -17,11 +17,20 @@ describe('reply-by-email DNS', () => {
   const records = resources(synth, 'aws_route53_record');
 
   test('MX reply.<host> points at reply.<host> with the priority', () => {
-    expect(synth).toHaveResourceWithProperties(Route53Record, { name: `reply.${HOST}`, type: 'MX', records: [`10 reply.${HOST}`], ttl: 300 });
+    expect(synth).toHaveResourceWithProperties(Route53Record, {
+      name: `reply.${HOST}`,
+      type: 'MX',
+      records: [`10 reply.${HOST}`],
+      ttl: 300,
+    });
   });
 
   test('MX noreply.<host> points at <host>', () => {
-    expect(synth).toHaveResourceWithProperties(Route53Record, { name: `noreply.${HOST}`, type: 'MX', records: [`10 ${HOST}`] });
+    expect(synth).toHaveResourceWithProperties(Route53Record, {
+      name: `noreply.${HOST}`,
+      type: 'MX',
+      records: [`10 ${HOST}`],
+    });
   });
 
   test('A reply.<host> is the Elastic IP; no wildcard, no host record, no AAAA by default', () => {
@@ -41,8 +50,17 @@ describe('reply-by-email DNS', () => {
     c.replyRecord = 'wildcard';
     c.appliance.ipv6 = true;
     const s = synthConfig(c);
-    const names = resources(s, 'aws_route53_record').map((r) => `${r.type} ${r.name}`).sort();
-    expect(names).toEqual([`A *.${HOST}`, `A reply.${HOST}`, `AAAA *.${HOST}`, `AAAA reply.${HOST}`, `MX noreply.${HOST}`, `MX reply.${HOST}`]);
+    const names = resources(s, 'aws_route53_record')
+      .map((r) => `${r.type} ${r.name}`)
+      .sort();
+    expect(names).toEqual([
+      `A *.${HOST}`,
+      `A reply.${HOST}`,
+      `AAAA *.${HOST}`,
+      `AAAA reply.${HOST}`,
+      `MX noreply.${HOST}`,
+      `MX reply.${HOST}`,
+    ]);
     for (const aaaa of resources(s, 'aws_route53_record').filter((r) => r.type === 'AAAA')) {
       expect(aaaa.records).toEqual([expect.stringContaining('ipv6_addresses')]);
     }
@@ -70,7 +88,9 @@ describe('reply-by-email DNS', () => {
     c.hostedZone = { id: 'Z0123456789ABCDEFGHIJ' };
     const s = synthConfig(c);
     expect(dataSources(s, 'aws_route53_zone')).toEqual([]);
-    expect(new Set(resources(s, 'aws_route53_record').map((r) => r.zone_id))).toEqual(new Set(['Z0123456789ABCDEFGHIJ']));
+    expect(new Set(resources(s, 'aws_route53_record').map((r) => r.zone_id))).toEqual(
+      new Set(['Z0123456789ABCDEFGHIJ']),
+    );
   });
 });
 
@@ -88,7 +108,9 @@ describe('inbound SMTP firewall', () => {
     const group = [...groups][0];
     expect(group).toMatch(/^\$\{aws_security_group\.email_inbound-smtp_group_\w+\.id\}$/);
     // No other ingress in the mail group.
-    expect(resources(synth, 'aws_vpc_security_group_ingress_rule').filter((r) => r.security_group_id === group)).toHaveLength(2);
+    expect(
+      resources(synth, 'aws_vpc_security_group_ingress_rule').filter((r) => r.security_group_id === group),
+    ).toHaveLength(2);
     // And it is attached to the instance.
     expect(resources(synth, 'aws_instance')[0].vpc_security_group_ids).toContain(group);
   });
@@ -131,7 +153,9 @@ describe('appliance', () => {
   const [instance] = resources(synth, 'aws_instance');
 
   test('IMDSv2 required', () => {
-    expect(synth).toHaveResourceWithProperties(Instance, { metadata_options: { http_tokens: 'required', http_endpoint: 'enabled', http_put_response_hop_limit: 1 } });
+    expect(synth).toHaveResourceWithProperties(Instance, {
+      metadata_options: { http_tokens: 'required', http_endpoint: 'enabled', http_put_response_hop_limit: 1 },
+    });
   });
 
   test('root and data volumes encrypted; the data volume outlives the instance', () => {
@@ -154,14 +178,14 @@ describe('appliance', () => {
     expect(resources(synth, 'aws_eip')[0].domain).toBe('vpc');
   });
 
-  test('the AMI is looked up in GitHub\'s account by version', () => {
+  test("the AMI is looked up in GitHub's account by version", () => {
     expect(synth).toHaveDataSourceWithProperties(DataAwsAmi, { owners: ['895557238572'], most_recent: true });
     const [ami] = dataSources(synth, 'aws_ami');
     expect(ami.filter).toContainEqual({ name: 'name', values: ['GitHub Enterprise Server 3.17.4*'] });
     expect(instance.ami).toMatch(/data\.aws_ami/);
   });
 
-  test('GovCloud regions use GitHub\'s GovCloud account; an explicit amiId skips the lookup', () => {
+  test("GovCloud regions use GitHub's GovCloud account; an explicit amiId skips the lookup", () => {
     const gov = exampleConfig();
     gov.region = 'us-gov-west-1';
     expect(dataSources(synthConfig(gov), 'aws_ami')[0].owners).toEqual(['025577942450']);
@@ -207,16 +231,27 @@ describe('appliance', () => {
     ]);
   });
 
-  test('kms:Decrypt is granted only through SSM in the stack\'s region', () => {
+  test("kms:Decrypt is granted only through SSM in the stack's region", () => {
     const c = exampleConfig();
-    c.smtp.password = { ssmParameter: '/ghes/smtp-password', kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' };
+    c.smtp.password = {
+      ssmParameter: '/ghes/smtp-password',
+      kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+    };
     const doc = JSON.parse(resources(synthConfig(c), 'aws_iam_role_policy')[0].policy);
     expect(doc.Statement.find((s: { Sid: string }) => s.Sid === 'DecryptSecrets')).toEqual({
       Sid: 'DecryptSecrets',
       Effect: 'Allow',
       Action: 'kms:Decrypt',
       Resource: ['arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
-      Condition: { StringEquals: { 'kms:ViaService': [expect.stringMatching(/^ssm\.\$\{data\.aws_region\.\S+\.region\}\.\$\{data\.aws_partition\.\S+\.dns_suffix\}$/)] } },
+      Condition: {
+        StringEquals: {
+          'kms:ViaService': [
+            expect.stringMatching(
+              /^ssm\.\$\{data\.aws_region\.\S+\.region\}\.\$\{data\.aws_partition\.\S+\.dns_suffix\}$/,
+            ),
+          ],
+        },
+      },
     });
   });
 
@@ -224,7 +259,9 @@ describe('appliance', () => {
     const c = exampleConfig();
     c.smtp.password = { secretsManagerArn: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:ghes-smtp' };
     const doc = JSON.parse(resources(synthConfig(c), 'aws_iam_role_policy')[0].policy);
-    expect(doc.Statement[0].Resource).toContain('arn:aws:secretsmanager:us-east-1:111122223333:secret:ghes-smtp-??????');
+    expect(doc.Statement[0].Resource).toContain(
+      'arn:aws:secretsmanager:us-east-1:111122223333:secret:ghes-smtp-??????',
+    );
   });
 
   test('appliance.allowPublicAdmin: the admin ports open to the internet, with a synth warning', () => {
@@ -232,7 +269,9 @@ describe('appliance', () => {
     c.appliance.adminCidrs = ['0.0.0.0/0'];
     c.appliance.allowPublicAdmin = true;
     const stack = new GhesEmailStack(testApp(), 'test', parseConfig(c));
-    const rules = resources(Testing.synth(stack), 'aws_vpc_security_group_ingress_rule').filter((r) => r.from_port === 8443 || r.from_port === 122);
+    const rules = resources(Testing.synth(stack), 'aws_vpc_security_group_ingress_rule').filter(
+      (r) => r.from_port === 8443 || r.from_port === 122,
+    );
     expect(rules.map((r) => r.cidr_ipv4)).toEqual(['0.0.0.0/0', '0.0.0.0/0']);
     const warnings = stack.appliance!.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
     expect(warnings).toEqual([expect.stringMatching(/whole internet/)]);
@@ -252,7 +291,9 @@ test('IAM name prefixes stay within 38 characters for long hostnames', () => {
   c.hostname = 'github-enterprise-server-production.eu-central.example.com';
   c.smtp.noreplyAddress = `noreply@${c.hostname}`;
   const s = synthConfig(c);
-  const prefixes = [...resources(s, 'aws_iam_role'), ...resources(s, 'aws_iam_instance_profile')].map((r) => r.name_prefix);
+  const prefixes = [...resources(s, 'aws_iam_role'), ...resources(s, 'aws_iam_instance_profile')].map(
+    (r) => r.name_prefix,
+  );
   expect(prefixes).toEqual(['github-enterprise-server-production.e-', 'github-enterprise-server-production.e-']);
   expect(prefixes.every((p) => p.length <= 38)).toBe(true);
 });

@@ -25,6 +25,9 @@ test('private zone lookup, S3 backend, SSM secret with a KMS key', () => {
   const c = exampleConfig();
   c.hostedZone = { name: 'example.com', private: true };
   c.backend = { s3: { bucket: 'ghes-tfstate', key: 'ghes-email.tfstate', region: 'us-east-1' } };
-  c.smtp.password = { ssmParameter: '/ghes/smtp-password', kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab' };
+  c.smtp.password = {
+    ssmParameter: '/ghes/smtp-password',
+    kmsKeyArn: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  };
   expect(forSnapshot(synthConfig(c))).toMatchSnapshot();
 });

@@ -11,7 +11,10 @@ import { listTokenStack } from '../support/token-stacks';
 
 const rules = (synth: string) => Object.entries<Json>(JSON.parse(synth).resource.aws_vpc_security_group_ingress_rule);
 /** The rules whose construct path is `path` (the logical id adds an 8-digit hash). */
-const byPrefix = (synth: string, path: string) => rules(synth).filter(([k]) => k.replace(/_[0-9A-F]{8}$/, '') === path).map(([, v]) => v);
+const byPrefix = (synth: string, path: string) =>
+  rules(synth)
+    .filter(([k]) => k.replace(/_[0-9A-F]{8}$/, '') === path)
+    .map(([, v]) => v);
 const PICK_V4 = '${strcontains(each.value, ":") ? null : each.value}';
 const PICK_V6 = '${strcontains(each.value, ":") ? each.value : null}';
 
@@ -21,7 +24,13 @@ test('list tokens synthesize (they used to crash with "encoded list token string
 
 test('CIDR list token on a created group: one rule iterated over the CIDRs, family chosen at plan', () => {
   const [rule] = byPrefix(listTokenStack().synth(), 'email_inbound-smtp_smtp-from-cidr-list');
-  expect(rule).toMatchObject({ for_each: '${toset(var.mail_cidrs)}', cidr_ipv4: PICK_V4, cidr_ipv6: PICK_V6, from_port: 25, to_port: 25 });
+  expect(rule).toMatchObject({
+    for_each: '${toset(var.mail_cidrs)}',
+    cidr_ipv4: PICK_V4,
+    cidr_ipv6: PICK_V6,
+    from_port: 25,
+    to_port: 25,
+  });
   expect(rule.security_group_id).toMatch(/^\$\{aws_security_group\.email_inbound-smtp_group_[0-9A-F]+\.id\}$/);
 });
 
@@ -31,7 +40,9 @@ test('group list token × CIDR list token: one rule per pair, by count', () => {
   const groups = 'tolist(data.aws_instance.existing.vpc_security_group_ids)';
   expect(rule.count).toBe(`\${(length(${groups}) * length(var.mail_cidrs))}`);
   expect(rule.security_group_id).toBe(`\${element(${groups}, floor((count.index / length(var.mail_cidrs))))}`);
-  expect(rule.cidr_ipv4).toBe('${strcontains(element(var.mail_cidrs, count.index), ":") ? null : element(var.mail_cidrs, count.index)}');
+  expect(rule.cidr_ipv4).toBe(
+    '${strcontains(element(var.mail_cidrs, count.index), ":") ? null : element(var.mail_cidrs, count.index)}',
+  );
 });
 
 test('group list token × literal CIDRs: one rule per CIDR, iterated over the groups, ids from the CIDR', () => {
@@ -39,17 +50,33 @@ test('group list token × literal CIDRs: one rule per CIDR, iterated over the gr
   const groups = new TerraformVariable(stack, 'groups', { type: 'list(string)' }).listValue;
   new InboundMailFirewall(stack, 'fw', { existingSecurityGroupIds: groups, prefixListIds: ['pl-0123456789abcdef0'] });
   const synth = Testing.synth(stack);
-  const ids = rules(synth).map(([k]) => k.replace(/_[0-9A-F]{8}$/, '')).sort();
-  expect(ids).toEqual(['fw_group-list_smtp-from-0-0-0-0-0', 'fw_group-list_smtp-from-ipv6-0', 'fw_group-list_smtp-from-pl-0123456789abcdef0']);
-  for (const [, rule] of rules(synth)) expect(rule).toMatchObject({ for_each: '${toset(var.groups)}', security_group_id: '${each.value}' });
-  expect(rules(synth).map(([, r]) => r.cidr_ipv6 ?? r.cidr_ipv4 ?? r.prefix_list_id).sort()).toEqual(['0.0.0.0/0', '::/0', 'pl-0123456789abcdef0']);
+  const ids = rules(synth)
+    .map(([k]) => k.replace(/_[0-9A-F]{8}$/, ''))
+    .sort();
+  expect(ids).toEqual([
+    'fw_group-list_smtp-from-0-0-0-0-0',
+    'fw_group-list_smtp-from-ipv6-0',
+    'fw_group-list_smtp-from-pl-0123456789abcdef0',
+  ]);
+  for (const [, rule] of rules(synth))
+    expect(rule).toMatchObject({ for_each: '${toset(var.groups)}', security_group_id: '${each.value}' });
+  expect(
+    rules(synth)
+      .map(([, r]) => r.cidr_ipv6 ?? r.cidr_ipv4 ?? r.prefix_list_id)
+      .sort(),
+  ).toEqual(['0.0.0.0/0', '::/0', 'pl-0123456789abcdef0']);
 });
 
 test('appliance admin CIDRs as a list token: one iterated rule per port; literal user CIDRs keep one rule each', () => {
   const synth = listTokenStack().synth();
   for (const port of [8443, 122]) {
     const [rule] = byPrefix(synth, `appliance_admin-${port}-from-cidr-list`);
-    expect(rule).toMatchObject({ for_each: '${toset(var.admin_cidrs)}', from_port: port, cidr_ipv4: PICK_V4, cidr_ipv6: PICK_V6 });
+    expect(rule).toMatchObject({
+      for_each: '${toset(var.admin_cidrs)}',
+      from_port: port,
+      cidr_ipv4: PICK_V4,
+      cidr_ipv6: PICK_V6,
+    });
   }
   // A scalar token inside a literal list: its place in the list names it, its family is decided at plan.
   const [office] = byPrefix(synth, 'appliance_user-443-from-1');

@@ -39,14 +39,21 @@ export const synthRestrictedEu = (): string => synthConfig(restrictedEuConfig())
 export function twoMonitoredHosts(): TerraformStack {
   const stack = new TerraformStack(testApp(), 'two');
   new AwsProvider(stack, 'aws', { region: 'eu-west-1', defaultTags: [{ tags: { team: 'git' } }] });
-  for (const [host, ip] of [['github.example.com', '52.48.0.10'], ['ghe-eu.example.com', '52.48.0.11']]) {
+  for (const [host, ip] of [
+    ['github.example.com', '52.48.0.10'],
+    ['ghe-eu.example.com', '52.48.0.11'],
+  ]) {
     new GhesEmail(stack, `${host}-email`, {
       hostname: host,
       zone: { id: 'Z0123456789ABCDEFGHIJ' },
       existingInstance: { ipv4Address: ip, securityGroupIds: ['sg-0123456789abcdef0'] },
       smtp: new SmtpSettings({
-        address: 'smtp.example.com', domain: host, username: `ghes@${host}`, noreplyAddress: `noreply@${host}`,
-        support: { type: 'email', address: `help@${host}` }, password: SecretRef.fromSsmParameter(`/${host}/smtp`),
+        address: 'smtp.example.com',
+        domain: host,
+        username: `ghes@${host}`,
+        noreplyAddress: `noreply@${host}`,
+        support: { type: 'email', address: `help@${host}` },
+        password: SecretRef.fromSsmParameter(`/${host}/smtp`),
       }),
       port25Monitor: { emails: [`oncall@${host}`] },
     });
@@ -57,11 +64,14 @@ export function twoMonitoredHosts(): TerraformStack {
 /** Every `provider` meta-argument in a synthesized stack, and the provider configurations it declares (`aws`, `aws.ALIAS`). */
 export function providerUse(synth: string): { declared: string[]; used: Record<string, string> } {
   const json = JSON.parse(synth);
-  const declared = Object.entries<Json[]>(json.provider ?? {}).flatMap(([type, configs]) => configs.map((c) => (c.alias ? `${type}.${c.alias}` : type)));
+  const declared = Object.entries<Json[]>(json.provider ?? {}).flatMap(([type, configs]) =>
+    configs.map((c) => (c.alias ? `${type}.${c.alias}` : type)),
+  );
   const used: Record<string, string> = {};
   for (const kind of ['resource', 'data'] as const) {
     for (const [type, byName] of Object.entries<Json>(json[kind] ?? {})) {
-      for (const [name, block] of Object.entries<Json>(byName)) used[`${kind === 'data' ? 'data.' : ''}${type}.${name}`] = block.provider ?? 'aws';
+      for (const [name, block] of Object.entries<Json>(byName))
+        used[`${kind === 'data' ? 'data.' : ''}${type}.${name}`] = block.provider ?? 'aws';
     }
   }
   return { declared, used };

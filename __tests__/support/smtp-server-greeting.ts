@@ -18,7 +18,9 @@ interface ConnectionInternals {
   send(code: number, text: string, enhanced: boolean): void;
 }
 
-const proto = (SMTPConnection as unknown as { prototype: ConnectionInternals & { init(): void; __greetsAtOnce?: boolean } }).prototype;
+const proto = (
+  SMTPConnection as unknown as { prototype: ConnectionInternals & { init(): void; __greetsAtOnce?: boolean } }
+).prototype;
 if (!proto.__greetsAtOnce) {
   const source = proto.init.toString();
   if (!source.includes('setTimeout(() => this.connectionReady(), 100)') || !source.includes('maxClients')) {

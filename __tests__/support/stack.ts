@@ -18,7 +18,11 @@ export function existingInstanceConfig(): Json {
   const c = exampleConfig();
   delete c.appliance;
   delete c.managementConsole;
-  c.existingInstance = { ipv4Address: '203.0.113.10', ipv6Address: '2001:db8::10', securityGroupIds: ['sg-0123456789abcdef0'] };
+  c.existingInstance = {
+    ipv4Address: '203.0.113.10',
+    ipv6Address: '2001:db8::10',
+    securityGroupIds: ['sg-0123456789abcdef0'],
+  };
   return c;
 }
 

@@ -7,7 +7,11 @@ class SummaryReporter {
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
     const line = `${results.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`;
     // tools/test.js (npm test) adds a failed type check to these counts.
-    if (process.env.GHES_EMAIL_SUMMARY_FILE) writeFileSync(process.env.GHES_EMAIL_SUMMARY_FILE, JSON.stringify({ passed: results.numPassedTests, failed, skipped }));
+    if (process.env.GHES_EMAIL_SUMMARY_FILE)
+      writeFileSync(
+        process.env.GHES_EMAIL_SUMMARY_FILE,
+        JSON.stringify({ passed: results.numPassedTests, failed, skipped }),
+      );
     // Jest's own summary goes to stderr after the reporters run; print ours last, on the same stream.
     process.once('exit', () => process.stderr.write(`\n${line}\n`));
   }

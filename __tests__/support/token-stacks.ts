@@ -20,7 +20,9 @@ export function listTokenStack(groupsFromVariable = false): { stack: TerraformSt
     zone: { id: 'Z0123456789ABCDEFGHIJ' },
     existingInstance: {
       ipv4Address: instance.publicIp,
-      securityGroupIds: groupsFromVariable ? new TerraformVariable(stack, 'groups', { type: 'list(string)' }).listValue : instance.vpcSecurityGroupIds,
+      securityGroupIds: groupsFromVariable
+        ? new TerraformVariable(stack, 'groups', { type: 'list(string)' }).listValue
+        : instance.vpcSecurityGroupIds,
     },
     inboundMail: { allowedCidrs: mailCidrs },
   });

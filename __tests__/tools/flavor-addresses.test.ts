@@ -20,7 +20,8 @@ function addresses(synth: string): string[] {
       for (const name of Object.keys(blocks)) out.push(`${kind === 'data' ? 'data.' : ''}${type}.${name}`);
     }
   }
-  for (const kind of ['output', 'variable'] as const) for (const name of Object.keys(json[kind] ?? {})) out.push(`${kind}.${name}`);
+  for (const kind of ['output', 'variable'] as const)
+    for (const name of Object.keys(json[kind] ?? {})) out.push(`${kind}.${name}`);
   return out.sort();
 }
 

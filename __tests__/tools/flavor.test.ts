@@ -17,11 +17,17 @@ const ROOT = join(__dirname, '..', '..');
 
 test.each([
   [`import { App, Fn } from 'cdktf';`, `import { App, Fn } from 'cdktn';`],
-  [`import { Instance } from "@cdktf/provider-aws/lib/instance";`, `import { Instance } from "@cdktn/provider-aws/lib/instance";`],
+  [
+    `import { Instance } from "@cdktf/provider-aws/lib/instance";`,
+    `import { Instance } from "@cdktn/provider-aws/lib/instance";`,
+  ],
   [`import 'cdktf/lib/testing/adapters/jest';`, `import 'cdktn/lib/testing/adapters/jest';`],
   [`export * from 'cdktf';`, `export * from 'cdktn';`],
   // The provider root, written in pieces so repository greps for root imports stay quiet.
-  [`const aws = require('${['@cdktf', 'provider-aws'].join('/')}');`, `const aws = require('${['@cdktn', 'provider-aws'].join('/')}');`],
+  [
+    `const aws = require('${['@cdktf', 'provider-aws'].join('/')}');`,
+    `const aws = require('${['@cdktn', 'provider-aws'].join('/')}');`,
+  ],
   [`const m = await import('cdktf');`, `const m = await import('cdktn');`],
   [`jest.mock('cdktf');`, `jest.mock('cdktn');`],
   [`import { GhesEmail } from 'ghes-email';`, `import { GhesEmail } from 'ghes-email-cdktn';`],
@@ -37,10 +43,26 @@ test.each([
 test('package.json: own name, cdktn peers, cdktn dev pins, Node 22, the flavor recorded; everything else as is', () => {
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const out = mapPackageJson(pkg, 'cdktn', cdktn);
-  expect(out).toMatchObject({ name: 'ghes-email-cdktn', version: pkg.version, bin: pkg.bin, files: pkg.files, dependencies: pkg.dependencies, engines: { node: '>=22.19.0' } });
-  expect(out.peerDependencies).toEqual({ cdktn: '^0.24.0', constructs: '>=10.6.0 <10.8.0', '@cdktn/provider-aws': '^25.0.0' });
+  expect(out).toMatchObject({
+    name: 'ghes-email-cdktn',
+    version: pkg.version,
+    bin: pkg.bin,
+    files: pkg.files,
+    dependencies: pkg.dependencies,
+    engines: { node: '>=22.19.0' },
+  });
+  expect(out.peerDependencies).toEqual({
+    cdktn: '^0.24.0',
+    constructs: '>=10.6.0 <10.8.0',
+    '@cdktn/provider-aws': '^25.0.0',
+  });
   expect(Object.keys(out.devDependencies).filter((d) => /cdktf/.test(d))).toEqual([]);
-  expect(out.devDependencies).toMatchObject({ cdktn: '0.24.0', '@cdktn/provider-aws': '25.7.0', constructs: '10.7.2', jest: pkg.devDependencies.jest });
+  expect(out.devDependencies).toMatchObject({
+    cdktn: '0.24.0',
+    '@cdktn/provider-aws': '25.7.0',
+    constructs: '10.7.2',
+    jest: pkg.devDependencies.jest,
+  });
   expect(out.ghesEmail).toMatchObject({ flavor: 'cdktn', cli: 'cdktn' });
 });
 
@@ -48,10 +70,13 @@ test('a generated tree imports nothing from cdktf, and keeps every other file by
   const out = mkdtempSync(join(tmpdir(), 'ghes-email-flavor-'));
   try {
     generate('cdktn', out);
-    const files = (dir: string): string[] => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
+    const files = (dir: string): string[] =>
+      readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
     const code = files(out).filter((f) => /\.(ts|js|mjs)$/.test(f));
     expect(code.length).toBeGreaterThan(50);
-    const leftovers = code.filter((f) => /(from\s+|require\(\s*|import\s+)['"](cdktf|@cdktf\/provider-aws)(\/[^'"]*)?['"]/.test(readFileSync(f, 'utf8')));
+    const leftovers = code.filter((f) =>
+      /(from\s+|require\(\s*|import\s+)['"](cdktf|@cdktf\/provider-aws)(\/[^'"]*)?['"]/.test(readFileSync(f, 'utf8')),
+    );
     expect(leftovers.map((f) => relative(out, f))).toEqual([]);
     const script = 'lib/boot/ghes-email-boot.sh';
     expect(readFileSync(join(out, script))).toEqual(readFileSync(join(ROOT, script)));

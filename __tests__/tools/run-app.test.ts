@@ -14,7 +14,8 @@ let copy: string;
 
 beforeAll(() => {
   copy = mkdtempSync(join(tmpdir(), 'ghes-email-app-'));
-  for (const part of ['main.ts', 'lib', 'tools', 'examples', 'package.json', 'package-lock.json']) cpSync(join(REPO, part), join(copy, part), { recursive: true });
+  for (const part of ['main.ts', 'lib', 'tools', 'examples', 'package.json', 'package-lock.json'])
+    cpSync(join(REPO, part), join(copy, part), { recursive: true });
   symlinkSync(join(REPO, 'node_modules'), join(copy, 'node_modules'), 'dir');
 });
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
@@ -23,7 +24,11 @@ afterAll(() => rmSync(copy, { recursive: true, force: true }));
 function runApp(env: Record<string, string> = {}): { json: Record<string, unknown>; stderr: string } {
   const out = join(copy, 'cdktf.out');
   rmSync(out, { recursive: true, force: true });
-  const r = spawnSync(process.execPath, ['tools/run-app.js'], { cwd: copy, env: { ...process.env, CDKTF_OUTDIR: out, GHES_EMAIL_APP_VERBOSE: '1', ...env }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['tools/run-app.js'], {
+    cwd: copy,
+    env: { ...process.env, CDKTF_OUTDIR: out, GHES_EMAIL_APP_VERBOSE: '1', ...env },
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`run-app exited ${r.status}: ${r.stderr}`);
   const stderr = r.stderr;
   const json = JSON.parse(readFileSync(join(out, 'stacks', 'ghes-email', 'cdk.tf.json'), 'utf8'));
@@ -33,7 +38,11 @@ function runApp(env: Record<string, string> = {}): { json: Record<string, unknow
 function stripMetadata(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(stripMetadata);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).filter(([k]) => k !== '//').map(([k, v]) => [k, stripMetadata(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => k !== '//')
+      .map(([k, v]) => [k, stripMetadata(v)]),
+  );
 }
 
 test('writes the same stack as the in-process synth, and reuses its bundles and code caches on the next run', () => {
@@ -43,7 +52,11 @@ test('writes the same stack as the in-process synth, and reuses its bundles and 
   expect(backend).toEqual({ local: { path: join(copy, 'terraform.ghes-email.tfstate') } });
   expect({ ...first.json, terraform }).toEqual(stripMetadata(JSON.parse(synthConfig(exampleConfig()))));
   for (const f of ['app.js', 'vendor.js']) expect(statSync(join(copy, 'dist', 'app', f)).size).toBeGreaterThan(0);
-  expect(readdirSync(join(copy, 'dist', 'app')).filter((f) => f.endsWith('.v8cache')).map((f) => f.replace(/\.[0-9a-f]{8}\./, '.*.'))).toEqual(['app.js.*.v8cache', 'vendor.js.*.v8cache']);
+  expect(
+    readdirSync(join(copy, 'dist', 'app'))
+      .filter((f) => f.endsWith('.v8cache'))
+      .map((f) => f.replace(/\.[0-9a-f]{8}\./, '.*.')),
+  ).toEqual(['app.js.*.v8cache', 'vendor.js.*.v8cache']);
   const vendorBuilt = statSync(join(copy, 'dist', 'app', 'vendor.js')).mtimeMs;
   const second = runApp();
   expect(second.stderr).not.toMatch(/rebuilt/);
@@ -68,7 +81,11 @@ test('a bad config: exit 1, the problem on stderr, nothing written', () => {
   const file = join(copy, 'bad.json');
   writeFileSync(file, JSON.stringify(bad));
   const out = join(copy, 'bad-out');
-  const r = spawnSync(process.execPath, ['tools/run-app.js'], { cwd: copy, env: { ...process.env, GHES_EMAIL_CONFIG: file, CDKTF_OUTDIR: out }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['tools/run-app.js'], {
+    cwd: copy,
+    env: { ...process.env, GHES_EMAIL_CONFIG: file, CDKTF_OUTDIR: out },
+    encoding: 'utf8',
+  });
   expect(r.status).toBe(1);
   expect(r.stderr).toMatch(/smtp\.port: got 0; expected a TCP port from 1 to 65535/);
   expect(() => statSync(out)).toThrow();

@@ -5,7 +5,14 @@
 import type { IApplianceBootScript } from '../boot/boot-script-seam';
 import { Problems, show } from '../core/problems';
 import { GHES_VERSION, MAX_VOLUME_GIB, MIN_DATA_VOLUME_GIB, MIN_ROOT_VOLUME_GIB } from './ghes-ami';
-import { checkAwsId, checkCidrList, checkIntRange, checkNonEmpty, isToken, wholeInternetCidrs } from '../core/value-rules';
+import {
+  checkAwsId,
+  checkCidrList,
+  checkIntRange,
+  checkNonEmpty,
+  isToken,
+  wholeInternetCidrs,
+} from '../core/value-rules';
 
 /** Admin ports: Management Console / Manage API over HTTPS, and administrative SSH. */
 export const ADMIN_PORTS = [
@@ -62,26 +69,49 @@ export function validateGhesApplianceProps(p: Problems, props: GhesApplianceProp
   checkAwsId(p, 'vpcId', props.vpcId, 'vpc');
   checkAwsId(p, 'subnetId', props.subnetId, 'subnet');
   checkAwsId(p, 'amiId', props.amiId, 'ami');
-  if (props.adminCidrs === undefined) p.add('adminCidrs', 'required: the CIDRs allowed to reach ports 8443 and 122 (there is no default)');
+  if (props.adminCidrs === undefined)
+    p.add('adminCidrs', 'required: the CIDRs allowed to reach ports 8443 and 122 (there is no default)');
   checkNonEmpty(p, 'adminCidrs', props.adminCidrs, 'CIDR');
   const admin = checkCidrList(p, 'adminCidrs', props.adminCidrs);
   // Refused unless asked for by name: the console and admin SSH open to everyone is never a safe accident.
   if (props.allowPublicAdmin !== true) {
     for (const { index, reading } of wholeInternetCidrs(admin)) {
-      p.at('adminCidrs').add(index, `got ${show(props.adminCidrs[index])}, which opens ${ADMIN_PORTS_TEXT} to the whole internet; expected your admin networks, or allowPublicAdmin set to true to accept ${reading.canonical}`);
+      p.at('adminCidrs').add(
+        index,
+        `got ${show(props.adminCidrs[index])}, which opens ${ADMIN_PORTS_TEXT} to the whole internet; expected your admin networks, or allowPublicAdmin set to true to accept ${reading.canonical}`,
+      );
     }
   }
   checkCidrList(p, 'userCidrs', props.userCidrs);
-  if (props.ghesVersion === undefined && props.amiId === undefined) p.add('ghesVersion', 'required unless amiId is given: the GHES version whose AMI to use, e.g. "3.17.4"');
+  if (props.ghesVersion === undefined && props.amiId === undefined)
+    p.add('ghesVersion', 'required unless amiId is given: the GHES version whose AMI to use, e.g. "3.17.4"');
   if (props.ghesVersion !== undefined && !isToken(props.ghesVersion) && !GHES_VERSION.test(props.ghesVersion)) {
     p.add('ghesVersion', `got ${show(props.ghesVersion)}; expected a GHES version such as "3.17.4"`);
   }
   if (props.amiOwner !== undefined && !isToken(props.amiOwner) && !/^\d{12}$/.test(props.amiOwner)) {
     p.add('amiOwner', `got ${show(props.amiOwner)}; expected a 12-digit AWS account id`);
   }
-  if (props.instanceType !== undefined && !isToken(props.instanceType) && !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(props.instanceType)) {
+  if (
+    props.instanceType !== undefined &&
+    !isToken(props.instanceType) &&
+    !/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(props.instanceType)
+  ) {
     p.add('instanceType', `got ${show(props.instanceType)}; expected an EC2 instance type such as "r6i.2xlarge"`);
   }
-  checkIntRange(p, 'rootVolumeGiB', props.rootVolumeGiB, MIN_ROOT_VOLUME_GIB, MAX_VOLUME_GIB, 'a size in GiB (GHES needs at least 200)');
-  checkIntRange(p, 'dataVolumeGiB', props.dataVolumeGiB, MIN_DATA_VOLUME_GIB, MAX_VOLUME_GIB, 'a size in GiB (GHES needs at least 150)');
+  checkIntRange(
+    p,
+    'rootVolumeGiB',
+    props.rootVolumeGiB,
+    MIN_ROOT_VOLUME_GIB,
+    MAX_VOLUME_GIB,
+    'a size in GiB (GHES needs at least 200)',
+  );
+  checkIntRange(
+    p,
+    'dataVolumeGiB',
+    props.dataVolumeGiB,
+    MIN_DATA_VOLUME_GIB,
+    MAX_VOLUME_GIB,
+    'a size in GiB (GHES needs at least 150)',
+  );
 }

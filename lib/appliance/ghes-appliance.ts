@@ -20,9 +20,21 @@ import { addIngressRules } from '../inbound/ingress-rules';
 import { secretReadPolicy } from './instance-role-policy';
 import { GhesConstruct } from '../core/terraform-literals';
 import { Problems } from '../core/problems';
-import { DEFAULT_INSTANCE_TYPE, GHES_AMI_OWNER, MIN_DATA_VOLUME_GIB, MIN_ROOT_VOLUME_GIB, amiNameFilter } from './ghes-ami';
+import {
+  DEFAULT_INSTANCE_TYPE,
+  GHES_AMI_OWNER,
+  MIN_DATA_VOLUME_GIB,
+  MIN_ROOT_VOLUME_GIB,
+  amiNameFilter,
+} from './ghes-ami';
 import { checkCidrList, isToken, sourceSlug, wholeInternetCidrs } from '../core/value-rules';
-import { ADMIN_PORTS, ADMIN_PORTS_TEXT, USER_PORTS, GhesApplianceProps, validateGhesApplianceProps } from './ghes-appliance-props';
+import {
+  ADMIN_PORTS,
+  ADMIN_PORTS_TEXT,
+  USER_PORTS,
+  GhesApplianceProps,
+  validateGhesApplianceProps,
+} from './ghes-appliance-props';
 
 export class GhesAppliance extends GhesConstruct {
   public readonly vpcId: string;
@@ -47,9 +59,13 @@ export class GhesAppliance extends GhesConstruct {
     validateGhesApplianceProps(p, props);
     p.throwIfAny('Invalid GhesAppliance props');
     // The props are valid here, so 0.0.0.0/0 or ::/0 in adminCidrs means allowPublicAdmin is true: say so at every synth.
-    const open = wholeInternetCidrs(checkCidrList(new Problems(), 'adminCidrs', props.adminCidrs)).map((c) => c.reading.canonical);
+    const open = wholeInternetCidrs(checkCidrList(new Problems(), 'adminCidrs', props.adminCidrs)).map(
+      (c) => c.reading.canonical,
+    );
     if (open.length > 0) {
-      Annotations.of(this).addWarning(`adminCidrs includes ${open.join(' and ')}: ${ADMIN_PORTS_TEXT} are open to the whole internet (allowPublicAdmin is true). Narrow adminCidrs to your admin networks when you can.`);
+      Annotations.of(this).addWarning(
+        `adminCidrs includes ${open.join(' and ')}: ${ADMIN_PORTS_TEXT} are open to the whole internet (allowPublicAdmin is true). Narrow adminCidrs to your admin networks when you can.`,
+      );
     }
 
     this.vpcId = props.vpcId;
@@ -91,7 +107,11 @@ export class GhesAppliance extends GhesConstruct {
         ],
       }).id;
 
-    const encrypted = { encrypted: true, volumeType: 'gp3', ...(props.volumeKmsKeyId ? { kmsKeyId: props.volumeKmsKeyId } : {}) };
+    const encrypted = {
+      encrypted: true,
+      volumeType: 'gp3',
+      ...(props.volumeKmsKeyId ? { kmsKeyId: props.volumeKmsKeyId } : {}),
+    };
     this.instance = new Instance(this, 'instance', {
       ami,
       instanceType: props.instanceType ?? DEFAULT_INSTANCE_TYPE,
@@ -101,9 +121,20 @@ export class GhesAppliance extends GhesConstruct {
       disableApiTermination: props.terminationProtection ?? true,
       ...(props.ipv6 ? { ipv6AddressCount: 1 } : {}),
       metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 },
-      rootBlockDevice: { volumeSize: props.rootVolumeGiB ?? MIN_ROOT_VOLUME_GIB, deleteOnTermination: true, ...encrypted },
+      rootBlockDevice: {
+        volumeSize: props.rootVolumeGiB ?? MIN_ROOT_VOLUME_GIB,
+        deleteOnTermination: true,
+        ...encrypted,
+      },
       // Attached at launch so GHES finds it at first boot; kept when the instance is terminated.
-      ebsBlockDevice: [{ deviceName: '/dev/xvdf', volumeSize: props.dataVolumeGiB ?? MIN_DATA_VOLUME_GIB, deleteOnTermination: false, ...encrypted }],
+      ebsBlockDevice: [
+        {
+          deviceName: '/dev/xvdf',
+          volumeSize: props.dataVolumeGiB ?? MIN_DATA_VOLUME_GIB,
+          deleteOnTermination: false,
+          ...encrypted,
+        },
+      ],
       // User data runs only at first boot; a change must neither replace nor stop the
       // instance (day-2 changes go through `ghes-email apply`). A newer AMI from the
       // lookup must not replace the appliance either (upgrades are GHES's own process),
@@ -118,9 +149,15 @@ export class GhesAppliance extends GhesConstruct {
     if (props.ipv6) this.ipv6Address = Fn.element(this.instance.ipv6Addresses, 0);
 
     this.outputs = [
-      { what: 'Elastic IP of the GHES appliance', output: new TerraformOutput(this, 'public-ip', { value: this.publicIp }) },
+      {
+        what: 'Elastic IP of the GHES appliance',
+        output: new TerraformOutput(this, 'public-ip', { value: this.publicIp }),
+      },
       { what: 'EC2 instance id', output: new TerraformOutput(this, 'instance-id', { value: this.instance.id }) },
-      { what: 'Management Console', output: new TerraformOutput(this, 'management-console-url', { value: `https://${this.publicIp}:8443/setup` }) },
+      {
+        what: 'Management Console',
+        output: new TerraformOutput(this, 'management-console-url', { value: `https://${this.publicIp}:8443/setup` }),
+      },
     ];
     this.nameGiven = props.name !== undefined;
     this.applyName(props.name ?? this.node.id);
@@ -154,7 +191,8 @@ export class GhesAppliance extends GhesConstruct {
 
   /** Sets the first-boot script and grants the instance role read access to exactly its secrets. Once only. */
   useBootScript(script: IApplianceBootScript): void {
-    if (this.bootScript) throw new Error(`${this.node.path}: a boot script is already set; an appliance runs one user-data script`);
+    if (this.bootScript)
+      throw new Error(`${this.node.path}: a boot script is already set; an appliance runs one user-data script`);
     this.bootScript = script;
     this.instance.userData = script.render();
     if (script.secrets.some((s) => s.isPlainText)) {

@@ -45,8 +45,16 @@ function arnRegion(arn: string): string {
 /** A policy document's statements for reading `secrets`. */
 export function secretReadStatements(secrets: readonly SecretRef[], env: PolicyEnvironment): object[] {
   const unique = (xs: string[]) => [...new Set(xs)];
-  const sm = unique(secrets.flatMap((s) => (s.source.kind === 'secretsmanager' ? [secretPolicyResource(s.source.arn)] : [])));
-  const ssm = unique(secrets.flatMap((s) => (s.source.kind === 'ssm' ? [s.source.parameter.startsWith('arn:') ? s.source.parameter : env.ssmArn(s.source.parameter)] : [])));
+  const sm = unique(
+    secrets.flatMap((s) => (s.source.kind === 'secretsmanager' ? [secretPolicyResource(s.source.arn)] : [])),
+  );
+  const ssm = unique(
+    secrets.flatMap((s) =>
+      s.source.kind === 'ssm'
+        ? [s.source.parameter.startsWith('arn:') ? s.source.parameter : env.ssmArn(s.source.parameter)]
+        : [],
+    ),
+  );
   const encrypted = secrets.flatMap((s) => (s.source.kind !== 'plaintext' && s.source.kmsKeyArn ? [s.source] : []));
   const kms = unique(encrypted.map((s) => s.kmsKeyArn!));
   // The key is used by the service that holds the secret, in the secret's region:
@@ -58,16 +66,29 @@ export function secretReadStatements(secrets: readonly SecretRef[], env: PolicyE
     }),
   );
   const statements: object[] = [];
-  if (sm.length) statements.push({ Sid: 'ReadSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: sm });
-  if (ssm.length) statements.push({ Sid: 'ReadParameters', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: ssm });
+  if (sm.length)
+    statements.push({ Sid: 'ReadSecrets', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: sm });
+  if (ssm.length)
+    statements.push({ Sid: 'ReadParameters', Effect: 'Allow', Action: 'ssm:GetParameter', Resource: ssm });
   if (kms.length) {
-    statements.push({ Sid: 'DecryptSecrets', Effect: 'Allow', Action: 'kms:Decrypt', Resource: kms, Condition: { StringEquals: { 'kms:ViaService': via } } });
+    statements.push({
+      Sid: 'DecryptSecrets',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: kms,
+      Condition: { StringEquals: { 'kms:ViaService': via } },
+    });
   }
   return statements;
 }
 
 /** Adds an inline policy to `role` for reading `secrets`; nothing when there is nothing to read. */
-export function secretReadPolicy(scope: Construct, id: string, role: IamRole, secrets: readonly SecretRef[]): IamRolePolicy | undefined {
+export function secretReadPolicy(
+  scope: Construct,
+  id: string,
+  role: IamRole,
+  secrets: readonly SecretRef[],
+): IamRolePolicy | undefined {
   // Data sources are created on first use, so a stack that needs none has none.
   let partition: DataAwsPartition | undefined;
   let region: DataAwsRegion | undefined;

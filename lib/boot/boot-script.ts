@@ -58,11 +58,14 @@ function findBootScript(start: string): string {
 
 /** Records every problem with Management Console props under `p`. */
 export function validateManagementConsoleProps(p: Problems, mc: ManagementConsoleProps): void {
-  if (mc.password === undefined) p.add('password', 'required: a secret reference to the root site administrator password');
+  if (mc.password === undefined)
+    p.add('password', 'required: a secret reference to the root site administrator password');
   mc.password?.validate(p.at('password'));
   mc.license?.validate(p.at('license'));
-  if (mc.initialize && mc.license === undefined) p.add('license', 'required when initialize is true: config/init needs the license file');
-  if (mc.license && mc.license.source.kind === 'ssm') p.add('license', 'expected a Secrets Manager (binary) secret: a license file does not fit an SSM parameter');
+  if (mc.initialize && mc.license === undefined)
+    p.add('license', 'required when initialize is true: config/init needs the license file');
+  if (mc.license && mc.license.source.kind === 'ssm')
+    p.add('license', 'expected a Secrets Manager (binary) secret: a license file does not fit an SSM parameter');
   checkIntRange(p, 'waitForInitMinutes', mc.waitForInitMinutes, 1, 10080, 'minutes');
 }
 
@@ -73,7 +76,11 @@ export class BootScript implements IApplianceBootScript {
     const p = new Problems('BootScript');
     validateManagementConsoleProps(p.at('managementConsole'), props.managementConsole);
     // Relay settings get their credentials from the relay construct; rendered before that, GHES would get none.
-    if (props.smtp.relay) p.add('smtp.relay', 'these settings still wait for their relay: pass them to GhesEmail (it builds the SesRelay), or use SesRelay.smtpSettings()');
+    if (props.smtp.relay)
+      p.add(
+        'smtp.relay',
+        'these settings still wait for their relay: pass them to GhesEmail (it builds the SesRelay), or use SesRelay.smtpSettings()',
+      );
     p.throwIfAny('Invalid BootScript props');
     const mc = props.managementConsole;
     this.secrets = [mc.password, ...(mc.initialize && mc.license ? [mc.license] : []), ...props.smtp.secrets];
@@ -91,9 +98,17 @@ export class BootScript implements IApplianceBootScript {
     // A Terraform reference inside would be compressed before Terraform could resolve it: such a script stays plain.
     const packed = script.includes('${TfToken[') ? undefined : packUserData(script);
     if (packed !== undefined && userDataBytes(packed) <= MAX_USER_DATA_BYTES) return packed;
-    const tried = packed !== undefined ? ` (${userDataBytes(packed)} bytes even gzip-compressed)` : ' (not compressible: it holds a Terraform reference)';
+    const tried =
+      packed !== undefined
+        ? ` (${userDataBytes(packed)} bytes even gzip-compressed)`
+        : ' (not compressible: it holds a Terraform reference)';
     throw new ValidationError(
-      [{ path: 'BootScript.userData', message: `is ${plain} bytes${tried}; EC2 accepts at most ${MAX_USER_DATA_BYTES}. Shorten the smtp settings (extraSettings) or the boot script` }],
+      [
+        {
+          path: 'BootScript.userData',
+          message: `is ${plain} bytes${tried}; EC2 accepts at most ${MAX_USER_DATA_BYTES}. Shorten the smtp settings (extraSettings) or the boot script`,
+        },
+      ],
       'Boot script too large',
     );
   }
@@ -159,13 +174,21 @@ function secretArray(ref: SecretRef | undefined, username?: SecretRef): string {
 export function stripComments(script: string): string {
   const [first, ...rest] = script.split('\n');
   const kept = rest.map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
-  return [first, '# ghes-email boot script; commented source: lib/boot/ghes-email-boot.sh in the ghes-email package', ...kept].join('\n') + '\n';
+  return (
+    [
+      first,
+      '# ghes-email boot script; commented source: lib/boot/ghes-email-boot.sh in the ghes-email package',
+      ...kept,
+    ].join('\n') + '\n'
+  );
 }
 
 /** A bash $'…' literal on one line: any character survives, including newlines. */
 export function ansiQuote(value: string): string {
   // eslint-disable-next-line no-control-regex
-  const body = value.replace(/[\\'\x00-\x1f\x7f]/g, (c) => (c === '\\' || c === "'" ? `\\${c}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  const body = value.replace(/[\\'\x00-\x1f\x7f]/g, (c) =>
+    c === '\\' || c === "'" ? `\\${c}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
   return `$'${body}'`;
 }
 

@@ -11,11 +11,14 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 
 const MARK = 'GHES_EMAIL_GZ';
-const HEAD = '#!/usr/bin/env bash\n# ghes-email boot script, gzip+base64 to fit EC2\'s 16 KB; see "Boot script size" in the README\n';
+const HEAD =
+  '#!/usr/bin/env bash\n# ghes-email boot script, gzip+base64 to fit EC2\'s 16 KB; see "Boot script size" in the README\n';
 
 /** The bash stub that runs `script` from its compressed form. */
 export function packUserData(script: string): string {
-  const b64 = gzipSync(Buffer.from(script, 'utf8'), { level: 9 }).toString('base64').replace(/.{1,76}/g, '$&\n');
+  const b64 = gzipSync(Buffer.from(script, 'utf8'), { level: 9 })
+    .toString('base64')
+    .replace(/.{1,76}/g, '$&\n');
   // exec keeps the process-substitution pipe open for the new bash; the script's stdin stays what EC2 gave.
   return `${HEAD}exec bash <(base64 -d <<'${MARK}' | gzip -dc\n${b64}${MARK}\n)\n`;
 }

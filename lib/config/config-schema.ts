@@ -37,7 +37,9 @@ export const configSchema = z
       .strict()
       .optional(),
     hostname: z.string(),
-    hostedZone: z.object({ id: z.string().optional(), name: z.string().optional(), private: z.boolean().optional() }).strict(),
+    hostedZone: z
+      .object({ id: z.string().optional(), name: z.string().optional(), private: z.boolean().optional() })
+      .strict(),
     replyRecord: z.string().optional(),
     appliance: z
       .object({
@@ -64,15 +66,33 @@ export const configSchema = z
       })
       .strict()
       .optional(),
-    inboundMail: z.object({ allowedCidrs: stringList.optional(), prefixListIds: stringList.optional() }).strict().optional(),
-    dns: z.object({ ttl: z.number().optional(), mxPriority: z.number().optional(), hostRecord: z.boolean().optional() }).strict().optional(),
+    inboundMail: z
+      .object({ allowedCidrs: stringList.optional(), prefixListIds: stringList.optional() })
+      .strict()
+      .optional(),
+    dns: z
+      .object({ ttl: z.number().optional(), mxPriority: z.number().optional(), hostRecord: z.boolean().optional() })
+      .strict()
+      .optional(),
     // SPF/DMARC for the no-reply address's domain (lib/sender-auth-records.ts).
     senderAuth: z
       .object({
-        hostedZone: z.object({ id: z.string().optional(), name: z.string().optional(), private: z.boolean().optional() }).strict().optional(),
-        dmarc: z.object({ policy: z.string().optional(), rua: stringList.optional(), pct: z.number().optional() }).strict().optional(),
+        hostedZone: z
+          .object({ id: z.string().optional(), name: z.string().optional(), private: z.boolean().optional() })
+          .strict()
+          .optional(),
+        dmarc: z
+          .object({ policy: z.string().optional(), rua: stringList.optional(), pct: z.number().optional() })
+          .strict()
+          .optional(),
         spf: z
-          .object({ include: stringList.optional(), ip4: stringList.optional(), ip6: stringList.optional(), all: z.string().optional(), otherTxtValues: stringList.optional() })
+          .object({
+            include: stringList.optional(),
+            ip4: stringList.optional(),
+            ip6: stringList.optional(),
+            all: z.string().optional(),
+            otherTxtValues: stringList.optional(),
+          })
           .strict()
           .optional(),
       })
@@ -93,7 +113,12 @@ export const configSchema = z
         // Amazon SES set up by ghes-email (lib/ses-relay.ts), instead of address/username/password. Unknown keys
         // are reported by sesRelayFromConfig: a typo must not drop the block and make the relay fields look missing.
         relay: z
-          .object({ ses: z.object({ mailFromSubdomain: z.string().optional(), smtpPasswordInState: z.boolean().optional() }).passthrough().optional() })
+          .object({
+            ses: z
+              .object({ mailFromSubdomain: z.string().optional(), smtpPasswordInState: z.boolean().optional() })
+              .passthrough()
+              .optional(),
+          })
           .passthrough()
           .optional(),
         noreplyAddress: z.string(),

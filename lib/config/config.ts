@@ -41,7 +41,8 @@ export interface LoadedConfig {
 }
 
 /** Help text of the CLI's --config and --hostname, shared by apply and doctor. */
-export const CONFIG_HELP = 'ghes-email config file, or the outputs of a deployed stack (cdktf output --outputs-file FILE, or terraform output -json > FILE)';
+export const CONFIG_HELP =
+  'ghes-email config file, or the outputs of a deployed stack (cdktf output --outputs-file FILE, or terraform output -json > FILE)';
 export const HOSTNAME_HELP = 'with an outputs file that holds several GhesEmail constructs: the hostname to use';
 
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
@@ -83,7 +84,11 @@ function findCliSettings(raw: unknown, found: Record<string, unknown>[] = [], de
   return found;
 }
 
-function pickSettings(all: Record<string, unknown>[], hostname: string | undefined, path: string): Record<string, unknown> {
+function pickSettings(
+  all: Record<string, unknown>[],
+  hostname: string | undefined,
+  path: string,
+): Record<string, unknown> {
   const hosts = all.map((s) => String(s.hostname));
   const chosen = hostname === undefined && all.length === 1 ? all[0] : all.find((s) => s.hostname === hostname);
   if (chosen) return chosen;
@@ -107,7 +112,12 @@ export function parseConfig(raw: unknown, source = '(inline)', kind: 'config' | 
  * a number out of range, bytes that are not UTF-8): the value JSON.parse kept
  * at such a path is not what the operator wrote, so nothing more is said about it.
  */
-function validateConfig(raw: unknown, source: string, kind: 'config' | 'outputs', fromFile: readonly Problem[]): LoadedConfig {
+function validateConfig(
+  raw: unknown,
+  source: string,
+  kind: 'config' | 'outputs',
+  fromFile: readonly Problem[],
+): LoadedConfig {
   let addresses: LoadedConfig['addresses'];
   if (kind === 'outputs') {
     const { kind: _kind, addresses: given, ...rest } = raw as Record<string, unknown>;
@@ -136,14 +146,26 @@ function validateConfig(raw: unknown, source: string, kind: 'config' | 'outputs'
   };
 }
 
-function checkValues(p: Problems, c: GhesEmailConfig, kind: 'config' | 'outputs'): { smtpProps?: SmtpSettingsProps; managementConsole?: ManagementConsoleProps } {
+function checkValues(
+  p: Problems,
+  c: GhesEmailConfig,
+  kind: 'config' | 'outputs',
+): { smtpProps?: SmtpSettingsProps; managementConsole?: ManagementConsoleProps } {
   if (typeof c !== 'object' || c === null) return {};
-  if (c.region !== undefined && !REGION.test(c.region)) p.add('region', `got ${show(c.region)}; expected an AWS region such as "us-east-1"`);
+  if (c.region !== undefined && !REGION.test(c.region))
+    p.add('region', `got ${show(c.region)}; expected an AWS region such as "us-east-1"`);
   if (c.backend?.s3?.region !== undefined && !REGION.test(c.backend.s3.region)) {
-    p.at('backend').at('s3').add('region', `got ${show(c.backend.s3.region)}; expected an AWS region such as "us-east-1"`);
+    p.at('backend')
+      .at('s3')
+      .add('region', `got ${show(c.backend.s3.region)}; expected an AWS region such as "us-east-1"`);
   }
   if (c.backend?.s3?.bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(c.backend.s3.bucket)) {
-    p.at('backend').at('s3').add('bucket', `got ${show(c.backend.s3.bucket)}; expected an S3 bucket name (3-63 lowercase letters, digits, "." or "-")`);
+    p.at('backend')
+      .at('s3')
+      .add(
+        'bucket',
+        `got ${show(c.backend.s3.bucket)}; expected an S3 bucket name (3-63 lowercase letters, digits, "." or "-")`,
+      );
   }
   checkHostname(p, 'hostname', c.hostname);
   checkOneOf(p, 'replyRecord', c.replyRecord, REPLY_RECORD_KINDS);
@@ -153,14 +175,18 @@ function checkValues(p: Problems, c: GhesEmailConfig, kind: 'config' | 'outputs'
   validateSenderAuthConfig(p, c, kind);
 
   if (kind === 'config' && (c.appliance === undefined) === (c.existingInstance === undefined)) {
-    p.add(undefined, 'give exactly one of "appliance" (build a GHES instance) or "existingInstance" (point DNS and port 25 at one you run)');
+    p.add(
+      undefined,
+      'give exactly one of "appliance" (build a GHES instance) or "existingInstance" (point DNS and port 25 at one you run)',
+    );
   }
   if (c.appliance) validateGhesApplianceProps(p.at('appliance'), c.appliance as never);
   if (c.existingInstance) validateExistingInstance(p.at('existingInstance'), c.existingInstance as never);
   if (c.inboundMail) validateMailSources(p.at('inboundMail'), c.inboundMail.allowedCidrs, c.inboundMail.prefixListIds);
   const port25 = c.monitoring?.port25;
   if (typeof port25 === 'object') validatePort25MonitorOptions(p.at('monitoring').at('port25'), port25);
-  if (port25 && c.existingInstance) checkHealthCheckAddress(p.at('existingInstance'), 'ipv4Address', c.existingInstance.ipv4Address);
+  if (port25 && c.existingInstance)
+    checkHealthCheckAddress(p.at('existingInstance'), 'ipv4Address', c.existingInstance.ipv4Address);
 
   let smtpProps: SmtpSettingsProps | undefined;
   if (c.smtp && typeof c.smtp === 'object') {
@@ -168,7 +194,12 @@ function checkValues(p: Problems, c: GhesEmailConfig, kind: 'config' | 'outputs'
     const password = secretFromConfig(sp.at('password'), c.smtp.password);
     const credentials = secretFromConfig(sp.at('credentials'), c.smtp.credentials);
     const relay = sesRelayFromConfig(p, c);
-    smtpProps = { ...(c.smtp as unknown as SmtpSettingsProps), password: password.ref, credentials: credentials.ref, relay };
+    smtpProps = {
+      ...(c.smtp as unknown as SmtpSettingsProps),
+      password: password.ref,
+      credentials: credentials.ref,
+      relay,
+    };
     validateSmtpSettingsProps(sp, { ...smtpProps, password: password.forChecks, credentials: credentials.forChecks });
   }
 
@@ -182,7 +213,10 @@ function checkValues(p: Problems, c: GhesEmailConfig, kind: 'config' | 'outputs'
     validateManagementConsoleProps(mp, { ...props, password: password.forChecks!, license: license.forChecks });
     if (password.ref) managementConsole = { ...props, password: password.ref, license: license.ref };
   } else if (c.appliance) {
-    p.add('managementConsole', 'required with "appliance": { "password": { "secretsManagerArn": … } } (the root site administrator password the boot script uses)');
+    p.add(
+      'managementConsole',
+      'required with "appliance": { "password": { "secretsManagerArn": … } } (the root site administrator password the boot script uses)',
+    );
   }
   return { smtpProps, managementConsole };
 }
@@ -208,14 +242,28 @@ function issueToProblems(issue: ZodIssue): Problem[] {
   const path = issue.path.reduce<string>((acc, k) => joinPath(acc, k), '') || '(root)';
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((k) => ({ path: joinPath(path === '(root)' ? '' : path, k), message: 'unknown key (a typo?); see the README config reference' }));
+      return issue.keys.map((k) => ({
+        path: joinPath(path === '(root)' ? '' : path, k),
+        message: 'unknown key (a typo?); see the README config reference',
+      }));
     case 'invalid_type':
-      return [{ path, message: issue.received === 'undefined' ? `required (${issue.expected})` : `got a ${issue.received}; expected ${issue.expected}` }];
+      return [
+        {
+          path,
+          message:
+            issue.received === 'undefined'
+              ? `required (${issue.expected})`
+              : `got a ${issue.received}; expected ${issue.expected}`,
+        },
+      ];
     case 'invalid_union': {
       // `true` or an object (monitoring.port25): an object is judged by the object branch alone, so a typo'd key is named.
-      const typed = issue.unionErrors.find((e) => !e.issues.some((i) => i.code === 'invalid_type' && i.path.length === issue.path.length));
+      const typed = issue.unionErrors.find(
+        (e) => !e.issues.some((i) => i.code === 'invalid_type' && i.path.length === issue.path.length),
+      );
       if (typed) return typed.issues.flatMap(issueToProblems);
-      if (issue.path[0] === 'monitoring') return [{ path, message: 'expected true, false or an object of options; see the README config reference' }];
+      if (issue.path[0] === 'monitoring')
+        return [{ path, message: 'expected true, false or an object of options; see the README config reference' }];
       // Otherwise smtp.extraSettings values.
       return [{ path, message: 'expected a string, number or boolean (a scalar Manage API value)' }];
     }

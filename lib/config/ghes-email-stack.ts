@@ -25,7 +25,10 @@ export class GhesEmailStack extends TerraformStack {
     // The provider's tags and the backend's key come from the config too.
     keepLiteralsVerbatim(this);
     const c = loaded.config;
-    new AwsProvider(this, 'aws', { region: c.region, defaultTags: [{ tags: { 'managed-by': 'ghes-email', 'ghes-hostname': c.hostname } }] });
+    new AwsProvider(this, 'aws', {
+      region: c.region,
+      defaultTags: [{ tags: { 'managed-by': 'ghes-email', 'ghes-hostname': c.hostname } }],
+    });
     if (c.backend?.s3) new S3Backend(this, { ...c.backend.s3 });
 
     if (c.appliance) {

@@ -47,7 +47,8 @@ function readIpv4(address: string, prefix: number, flaws: string[]): CidrReading
     } else if (/^\d{1,3}$/.test(part)) {
       // Read as decimal, as a person writing "010" means; the message says why it is still refused.
       octet = Number(part);
-      if (part.length > 1 && part.startsWith('0')) flaws.push(`has a leading zero (${JSON.stringify(part)}, which some tools read as octal)`);
+      if (part.length > 1 && part.startsWith('0'))
+        flaws.push(`has a leading zero (${JSON.stringify(part)}, which some tools read as octal)`);
     } else return undefined;
     if (octet > 255) return undefined;
     octets.push(octet);

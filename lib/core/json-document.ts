@@ -57,7 +57,11 @@ class Scanner {
       return { ok: true, value: JSON.parse(this.text), problems: this.problems, steps: this.steps };
     } catch (err) {
       // Not expected (the scan follows RFC 8259 as JSON.parse does); V8's message may span lines.
-      return { ok: false, problems: [{ path: '(file)', message: `not valid JSON: ${(err as Error).message.replace(/\s+/g, ' ')}` }], steps: this.steps };
+      return {
+        ok: false,
+        problems: [{ path: '(file)', message: `not valid JSON: ${(err as Error).message.replace(/\s+/g, ' ')}` }],
+        steps: this.steps,
+      };
     }
   }
 
@@ -68,7 +72,8 @@ class Scanner {
     for (;;) {
       while (this.i < text.length && isJsonSpace(text.charCodeAt(this.i))) this.step();
       const top = stack[stack.length - 1];
-      if (this.i >= text.length) return expect === 'after' && !top ? undefined : this.syntax(`the file ends`, expect, top);
+      if (this.i >= text.length)
+        return expect === 'after' && !top ? undefined : this.syntax(`the file ends`, expect, top);
       const ch = text[this.i];
       if (expect === 'after') {
         if (!top) return this.syntax(`${JSON.stringify(ch)} after the value`, 'after', top);
@@ -143,10 +148,16 @@ class Scanner {
     const start = this.i;
     this.step();
     for (;;) {
-      if (this.i >= text.length) return this.syntax(`a string that never ends (it starts at ${this.where(start)})`, undefined, undefined, false);
+      if (this.i >= text.length)
+        return this.syntax(`a string that never ends (it starts at ${this.where(start)})`, undefined, undefined, false);
       const c = text.charCodeAt(this.i);
       if (c === 0x22) break;
-      if (c < 0x20) return this.syntax(c === 0x0a ? 'a line break inside a string (write it as \\n)' : `a control character U+${c.toString(16).padStart(4, '0')} inside a string`);
+      if (c < 0x20)
+        return this.syntax(
+          c === 0x0a
+            ? 'a line break inside a string (write it as \\n)'
+            : `a control character U+${c.toString(16).padStart(4, '0')} inside a string`,
+        );
       if (c === 0x5c) {
         this.step();
         const e = text[this.i];
@@ -155,7 +166,8 @@ class Scanner {
             this.step();
             if (!isHexDigit(text.charCodeAt(this.i))) return this.syntax('a \\u escape without four hex digits');
           }
-        } else if (e === undefined || !'"\\/bfnrt'.includes(e)) return this.syntax(`an unknown escape ${JSON.stringify(`\\${e ?? ''}`)}`);
+        } else if (e === undefined || !'"\\/bfnrt'.includes(e))
+          return this.syntax(`an unknown escape ${JSON.stringify(`\\${e ?? ''}`)}`);
       }
       this.step();
     }
@@ -194,7 +206,9 @@ class Scanner {
     const value = Number(literal);
     const shown = literal.length > 40 ? `${literal.slice(0, 37)}...` : literal;
     if (!Number.isFinite(value)) {
-      this.add(`got ${shown}, a number too large to represent (JSON readers turn it into ${value > 0 ? 'Infinity' : '-Infinity'}); write a number in range`);
+      this.add(
+        `got ${shown}, a number too large to represent (JSON readers turn it into ${value > 0 ? 'Infinity' : '-Infinity'}); write a number in range`,
+      );
     } else if (value === 0 && nonZero) {
       this.add(`got ${shown}, a number too small to represent (JSON readers turn it into 0); write 0 if you mean it`);
     }
@@ -215,7 +229,8 @@ class Scanner {
     if (first < 0) return;
     top.seen!.set(key, -1);
     const [a, b] = [this.lineColumn(first), this.lineColumn(start)];
-    const where = a.line === b.line ? `line ${a.line}, columns ${a.column} and ${b.column}` : `lines ${a.line} and ${b.line}`;
+    const where =
+      a.line === b.line ? `line ${a.line}, columns ${a.column} and ${b.column}` : `lines ${a.line} and ${b.line}`;
     this.add(`given twice (${where}); JSON keeps only the last, so the first would be silently ignored: remove one`);
   }
 
@@ -223,7 +238,8 @@ class Scanner {
   private badBytesIn(start: number, end: number): void {
     const { bad } = this;
     while (this.nextBad < bad.length && bad[this.nextBad].charIndex < start) this.nextBad++;
-    if (this.nextBad < bad.length && bad[this.nextBad].charIndex < end) this.add(notUtf8(bad[this.nextBad], this.where(bad[this.nextBad].charIndex)));
+    if (this.nextBad < bad.length && bad[this.nextBad].charIndex < end)
+      this.add(notUtf8(bad[this.nextBad], this.where(bad[this.nextBad].charIndex)));
     while (this.nextBad < bad.length && bad[this.nextBad].charIndex < end) this.nextBad++;
   }
 

@@ -65,7 +65,10 @@ export class SecretRef {
     const hasSm = value.secretsManagerArn !== undefined;
     const hasSsm = value.ssmParameter !== undefined;
     if (hasSm === hasSsm) {
-      p.add(undefined, 'expected exactly one of "secretsManagerArn" or "ssmParameter" (plain-text secrets are not accepted in the config file)');
+      p.add(
+        undefined,
+        'expected exactly one of "secretsManagerArn" or "ssmParameter" (plain-text secrets are not accepted in the config file)',
+      );
       return undefined;
     }
     if (hasSsm && value.jsonKey !== undefined) p.add('jsonKey', 'jsonKey applies to Secrets Manager secrets only');
@@ -89,7 +92,8 @@ export class SecretRef {
 
   /** The literal of an `unsafePlainText` reference; throws for real references. */
   unsafeValue(): string {
-    if (this.plainText === undefined) throw new Error(`${this.describe()} has no literal value: it is fetched at run time`);
+    if (this.plainText === undefined)
+      throw new Error(`${this.describe()} has no literal value: it is fetched at run time`);
     return this.plainText;
   }
 
@@ -111,21 +115,33 @@ export class SecretRef {
     const s = this.source;
     if (s.kind === 'secretsmanager') {
       if (!isToken(s.arn) && !SECRET_ARN.test(s.arn)) {
-        p.add('secretsManagerArn', `got ${show(s.arn)}; expected a Secrets Manager secret ARN such as "arn:aws:secretsmanager:us-east-1:111122223333:secret:ghes-smtp-AbCdEf"`);
+        p.add(
+          'secretsManagerArn',
+          `got ${show(s.arn)}; expected a Secrets Manager secret ARN such as "arn:aws:secretsmanager:us-east-1:111122223333:secret:ghes-smtp-AbCdEf"`,
+        );
       }
       if (s.jsonKey !== undefined && !isToken(s.jsonKey) && !/^[^\s"\\]{1,128}$/.test(s.jsonKey)) {
         p.add('jsonKey', `got ${show(s.jsonKey)}; expected a JSON key without spaces, quotes or backslashes`);
       }
     }
     if (s.kind === 'ssm' && !isToken(s.parameter) && !(SSM_NAME.test(s.parameter) || SSM_ARN.test(s.parameter))) {
-      p.add('ssmParameter', `got ${show(s.parameter)}; expected a parameter name such as "/ghes/smtp-password" or its ARN`);
+      p.add(
+        'ssmParameter',
+        `got ${show(s.parameter)}; expected a parameter name such as "/ghes/smtp-password" or its ARN`,
+      );
     }
     if (s.kind !== 'plaintext' && s.kmsKeyArn !== undefined && !isToken(s.kmsKeyArn)) {
       if (KMS_ALIAS_ARN.test(s.kmsKeyArn)) {
         // https://docs.aws.amazon.com/kms/latest/developerguide/cmks-in-iam-policies.html
-        p.add('kmsKeyArn', `got the alias ARN ${show(s.kmsKeyArn)}; an IAM policy cannot grant kms:Decrypt through an alias. Expected the key ARN ("arn:aws:kms:REGION:ACCOUNT:key/KEY-ID"; \`aws kms describe-key --key-id ${s.kmsKeyArn}\` prints it)`);
+        p.add(
+          'kmsKeyArn',
+          `got the alias ARN ${show(s.kmsKeyArn)}; an IAM policy cannot grant kms:Decrypt through an alias. Expected the key ARN ("arn:aws:kms:REGION:ACCOUNT:key/KEY-ID"; \`aws kms describe-key --key-id ${s.kmsKeyArn}\` prints it)`,
+        );
       } else if (!KMS_ARN.test(s.kmsKeyArn)) {
-        p.add('kmsKeyArn', `got ${show(s.kmsKeyArn)}; expected a KMS key ARN such as "arn:aws:kms:us-east-1:111122223333:key/…"`);
+        p.add(
+          'kmsKeyArn',
+          `got ${show(s.kmsKeyArn)}; expected a KMS key ARN such as "arn:aws:kms:us-east-1:111122223333:key/…"`,
+        );
       }
     }
   }
@@ -133,7 +149,12 @@ export class SecretRef {
   /** The config file's shape of this reference (no value); undefined for a plain-text secret, which the config cannot hold. */
   toConfig(): SecretRefConfig | undefined {
     const s = this.source;
-    if (s.kind === 'secretsmanager') return { secretsManagerArn: s.arn, ...(s.jsonKey !== undefined ? { jsonKey: s.jsonKey } : {}), ...(s.kmsKeyArn ? { kmsKeyArn: s.kmsKeyArn } : {}) };
+    if (s.kind === 'secretsmanager')
+      return {
+        secretsManagerArn: s.arn,
+        ...(s.jsonKey !== undefined ? { jsonKey: s.jsonKey } : {}),
+        ...(s.kmsKeyArn ? { kmsKeyArn: s.kmsKeyArn } : {}),
+      };
     if (s.kind === 'ssm') return { ssmParameter: s.parameter, ...(s.kmsKeyArn ? { kmsKeyArn: s.kmsKeyArn } : {}) };
     return undefined;
   }

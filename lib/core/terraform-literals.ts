@@ -71,7 +71,8 @@ function escapeElement(element: TerraformElement, json: Record<string, any>): Re
   if (element instanceof TerraformBackend) return json;
   if (element instanceof TerraformOutput) {
     const output: Record<string, any> = {};
-    for (const [name, block] of Object.entries<Record<string, unknown>>(json.output ?? {})) output[name] = { ...block, value: escapeLiterals(block.value) };
+    for (const [name, block] of Object.entries<Record<string, unknown>>(json.output ?? {}))
+      output[name] = { ...block, value: escapeLiterals(block.value) };
     return { ...json, output };
   }
   return escapeLiterals(json) as Record<string, any>;

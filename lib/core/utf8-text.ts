@@ -72,7 +72,8 @@ export function decodeUtf8(bytes: Uint8Array): DecodedText {
     [lower, upper] = [0x80, 0xbf];
     codePoint = (codePoint << 6) | (b & 0x3f);
     if (++seen === needed) {
-      if (codePoint > 0xffff) units.push(0xd800 + ((codePoint - 0x10000) >> 10), 0xdc00 + ((codePoint - 0x10000) & 0x3ff));
+      if (codePoint > 0xffff)
+        units.push(0xd800 + ((codePoint - 0x10000) >> 10), 0xdc00 + ((codePoint - 0x10000) & 0x3ff));
       else units.push(codePoint);
       [codePoint, needed, seen] = [0, 0, 0];
     }
@@ -101,7 +102,8 @@ export function configText(bytes: Uint8Array): ConfigText {
     return { ok: false, problem: `is UTF-16 (byte order mark ${hex(b0)} ${hex(b1)}); save the file as UTF-8` };
   }
   // JSON starts with an ASCII character, so a NUL beside it means two bytes per character.
-  if (bytes.length >= 2 && (b0 === 0) !== (b1 === 0)) return { ok: false, problem: 'looks like UTF-16 (NUL bytes between the characters); save the file as UTF-8' };
+  if (bytes.length >= 2 && (b0 === 0) !== (b1 === 0))
+    return { ok: false, problem: 'looks like UTF-16 (NUL bytes between the characters); save the file as UTF-8' };
   const bom = b0 === 0xef && b1 === 0xbb && b2 === 0xbf;
   return { ok: true, ...decodeUtf8(bom ? bytes.subarray(3) : bytes) };
 }

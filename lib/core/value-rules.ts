@@ -25,7 +25,8 @@ const LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
 /** Problem text for a DNS hostname, or undefined when it is fine. */
 export function hostnameProblem(value: string): string | undefined {
   const ascii = punycodeOf(value);
-  if (ascii !== undefined) return `got ${show(value)}, an internationalized name; expected its punycode form ${show(ascii)}`;
+  if (ascii !== undefined)
+    return `got ${show(value)}, an internationalized name; expected its punycode form ${show(ascii)}`;
   if (value.endsWith('.')) return `got ${show(value)}: write the hostname without a trailing dot`;
   if (value.length > 253) return `got a ${value.length}-character name; expected a hostname of at most 253 characters`;
   const labels = value.split('.');
@@ -63,7 +64,14 @@ export function checkHostOrIp(p: Problems, key: string, value: string | undefine
     return;
   }
   const problem = hostnameProblem(value);
-  if (problem) p.add(key, problem.replace(/; expected a fully qualified hostname/, '; expected an IP address or a fully qualified hostname'));
+  if (problem)
+    p.add(
+      key,
+      problem.replace(
+        /; expected a fully qualified hostname/,
+        '; expected an IP address or a fully qualified hostname',
+      ),
+    );
 }
 
 /** Mailbox check: local@domain, with an RFC 1123 domain. Not RFC 5322 in full, on purpose: GHES needs a plain address. */
@@ -74,7 +82,10 @@ export function checkEmail(p: Problems, key: string | number, value: string | un
   const domain = value.slice(at + 1);
   const ascii = at < 1 ? undefined : punycodeOf(domain);
   if (ascii !== undefined) {
-    p.add(key, `got ${show(value)}, whose domain is internationalized; expected its punycode form ${show(`${local}@${ascii}`)}`);
+    p.add(
+      key,
+      `got ${show(value)}, whose domain is internationalized; expected its punycode form ${show(`${local}@${ascii}`)}`,
+    );
   } else if (at < 1 || /[\s<>(),;:"\\[\]@]/.test(local) || local.length > 64 || hostnameProblem(domain) !== undefined) {
     p.add(key, `got ${show(value)}; expected an email address such as "noreply@github.example.com"`);
   }
@@ -99,12 +110,24 @@ export function checkHttpUrl(p: Problems, key: string, value: string | undefined
   } catch {
     url = undefined;
   }
-  if (!url || url.hostname.length === 0) p.add(key, `got ${shown}; expected a URL that starts with "http://" or "https://"`);
-  else if (url.username !== '' || url.password !== '') p.add(key, `got ${shown}, a URL with user:password@ credentials, which GHES would show to every user; expected the URL without them`);
+  if (!url || url.hostname.length === 0)
+    p.add(key, `got ${shown}; expected a URL that starts with "http://" or "https://"`);
+  else if (url.username !== '' || url.password !== '')
+    p.add(
+      key,
+      `got ${shown}, a URL with user:password@ credentials, which GHES would show to every user; expected the URL without them`,
+    );
 }
 
 /** An integer in [min, max]. */
-export function checkIntRange(p: Problems, key: string, value: number | undefined, min: number, max: number, what = 'an integer'): void {
+export function checkIntRange(
+  p: Problems,
+  key: string,
+  value: number | undefined,
+  min: number,
+  max: number,
+  what = 'an integer',
+): void {
   if (value === undefined || isToken(value)) return;
   if (!Number.isInteger(value) || value < min || value > max) {
     p.add(key, `got ${show(value)}; expected ${what} from ${min} to ${max}`);
@@ -120,8 +143,10 @@ export function cidrFamily(value: string): IpFamily | undefined {
 export function checkCidr(p: Problems, key: string | number, value: string): CidrReading | undefined {
   if (isToken(value)) return undefined;
   const reading = readCidr(value);
-  if (!reading) p.add(key, `got ${show(value)}; expected an IPv4 or IPv6 CIDR block such as "10.0.0.0/8" or "2001:db8::/32"`);
-  else if (reading.flaws.length > 0) p.add(key, `got ${show(value)}, which ${reading.flaws.join(' and ')}; expected ${show(reading.canonical)}`);
+  if (!reading)
+    p.add(key, `got ${show(value)}; expected an IPv4 or IPv6 CIDR block such as "10.0.0.0/8" or "2001:db8::/32"`);
+  else if (reading.flaws.length > 0)
+    p.add(key, `got ${show(value)}, which ${reading.flaws.join(' and ')}; expected ${show(reading.canonical)}`);
   return reading && reading.flaws.length === 0 ? reading : undefined;
 }
 
@@ -131,7 +156,11 @@ export function checkCidr(p: Problems, key: string | number, value: string): Cid
  * is not judged; a token item only clashes with the same token. Returns the
  * accepted readings by index (undefined for tokens and rejected items).
  */
-export function checkCidrList(p: Problems, key: string, list: readonly string[] | undefined): (CidrReading | undefined)[] {
+export function checkCidrList(
+  p: Problems,
+  key: string,
+  list: readonly string[] | undefined,
+): (CidrReading | undefined)[] {
   if (list === undefined || isToken(list)) return [];
   const at = p.at(key);
   const first = new Map<string, number>();
@@ -153,13 +182,16 @@ export function checkCidrList(p: Problems, key: string, list: readonly string[] 
 }
 
 /** The accepted readings that open a port to everyone (0.0.0.0/0, ::/0), with their indexes. */
-export function wholeInternetCidrs(readings: readonly (CidrReading | undefined)[]): { index: number; reading: CidrReading }[] {
+export function wholeInternetCidrs(
+  readings: readonly (CidrReading | undefined)[],
+): { index: number; reading: CidrReading }[] {
   return readings.flatMap((reading, index) => (reading && isWholeInternet(reading) ? [{ index, reading }] : []));
 }
 
 export function checkIpAddress(p: Problems, key: string, value: string | undefined, family: IpFamily): void {
   if (value === undefined || isToken(value)) return;
-  const ok = family === 'ipv4' ? ipaddr.IPv4.isValidFourPartDecimal(value) : ipaddr.IPv6.isValid(value) && value.includes(':');
+  const ok =
+    family === 'ipv4' ? ipaddr.IPv4.isValidFourPartDecimal(value) : ipaddr.IPv6.isValid(value) && value.includes(':');
   if (!ok) p.add(key, `got ${show(value)}; expected an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address`);
 }
 
@@ -172,7 +204,12 @@ export function checkAwsId(p: Problems, key: string | number, value: string | un
 }
 
 /** One of a fixed set of strings. */
-export function checkOneOf<T extends string>(p: Problems, key: string, value: string | undefined, allowed: readonly T[]): value is T {
+export function checkOneOf<T extends string>(
+  p: Problems,
+  key: string,
+  value: string | undefined,
+  allowed: readonly T[],
+): value is T {
   if (value === undefined || isToken(value)) return true;
   if (!(allowed as readonly string[]).includes(value)) {
     p.add(key, `got ${show(value)}; expected one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
@@ -188,7 +225,13 @@ export function checkNonEmpty(p: Problems, key: string, value: readonly unknown[
 }
 
 /** A value matching an id pattern (e.g. a Route53 zone id). */
-export function checkAwsIdLike(p: Problems, key: string, value: string | undefined, pattern: RegExp, expected: string): void {
+export function checkAwsIdLike(
+  p: Problems,
+  key: string,
+  value: string | undefined,
+  pattern: RegExp,
+  expected: string,
+): void {
   if (value === undefined || isToken(value)) return;
   if (!pattern.test(value)) p.add(key, `got ${show(value)}; expected ${expected}`);
 }

@@ -14,7 +14,6 @@ import { CLI_SETTINGS_KIND } from '../config/config-schema';
 
 export { CLI_SETTINGS_KIND };
 
-
 export interface CliSettingsOutputProps {
   readonly hostname: string;
   readonly smtp: SmtpSettings;
@@ -38,7 +37,10 @@ export function cliSettingsOutput(scope: Construct, props: CliSettingsOutputProp
     region: new DataAwsRegion(scope, 'region').region,
     hostname: props.hostname,
     ...(props.replyRecord !== undefined ? { replyRecord: props.replyRecord } : {}),
-    dns: { ...(props.ttl !== undefined ? { ttl: props.ttl } : {}), ...(props.mxPriority !== undefined ? { mxPriority: props.mxPriority } : {}) },
+    dns: {
+      ...(props.ttl !== undefined ? { ttl: props.ttl } : {}),
+      ...(props.mxPriority !== undefined ? { mxPriority: props.mxPriority } : {}),
+    },
     addresses: { ipv4: props.ipv4Address, ...(props.ipv6Address !== undefined ? { ipv6: props.ipv6Address } : {}) },
     smtp: props.smtp.toConfig(),
     // A plain-text password (unsafePlainText) has no reference to write: apply then asks for --password-stdin.

@@ -62,9 +62,13 @@ export function validateExistingInstance(p: Problems, ei: ExistingInstance): voi
   checkIpAddress(p, 'ipv4Address', ei.ipv4Address, 'ipv4');
   checkIpAddress(p, 'ipv6Address', ei.ipv6Address, 'ipv6');
   if ((ei.securityGroupIds === undefined) === (ei.networkInterfaceId === undefined)) {
-    p.add(undefined, 'give exactly one of "securityGroupIds" (port-25 rules are added to them) or "networkInterfaceId" (a port-25 group is attached to it)');
+    p.add(
+      undefined,
+      'give exactly one of "securityGroupIds" (port-25 rules are added to them) or "networkInterfaceId" (a port-25 group is attached to it)',
+    );
   }
   checkNonEmpty(p, 'securityGroupIds', ei.securityGroupIds, 'security group id');
-  if (ei.securityGroupIds && !isToken(ei.securityGroupIds)) ei.securityGroupIds.forEach((id, i) => checkAwsId(p.at('securityGroupIds'), i, id, 'sg'));
+  if (ei.securityGroupIds && !isToken(ei.securityGroupIds))
+    ei.securityGroupIds.forEach((id, i) => checkAwsId(p.at('securityGroupIds'), i, id, 'sg'));
   checkAwsId(p, 'networkInterfaceId', ei.networkInterfaceId, 'eni');
 }

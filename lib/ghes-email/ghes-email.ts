@@ -46,13 +46,24 @@ export class GhesEmail extends GhesConstruct {
       p.add('smtp', 'required with an appliance: the SMTP settings its boot script applies (new SmtpSettings({...}))');
     }
     if (props.appliance && props.managementConsole === undefined) {
-      p.add('managementConsole', 'required with an appliance: the boot script authenticates to the Manage API with the root site administrator password (a secret reference)');
+      p.add(
+        'managementConsole',
+        'required with an appliance: the boot script authenticates to the Manage API with the root site administrator password (a secret reference)',
+      );
     }
     validateMailSources(p.at('inboundMail'), props.inboundMail?.allowedCidrs, props.inboundMail?.prefixListIds);
     const ses = props.smtp?.relay?.ses;
     if (ses) {
-      const context = { hostname: props.hostname, noreplyAddress: props.smtp!.noreplyAddress, zoneName: props.zone?.name, zonePrivate: props.zone?.private };
-      validateSesRelayOptions(p.at('smtp').at('relay').at('ses'), ses, context, { p: p.at('smtp'), key: 'noreplyAddress' });
+      const context = {
+        hostname: props.hostname,
+        noreplyAddress: props.smtp!.noreplyAddress,
+        zoneName: props.zone?.name,
+        zonePrivate: props.zone?.private,
+      };
+      validateSesRelayOptions(p.at('smtp').at('relay').at('ses'), ses, context, {
+        p: p.at('smtp'),
+        key: 'noreplyAddress',
+      });
     }
     if (props.port25Monitor) {
       validatePort25MonitorOptions(p.at('port25Monitor'), props.port25Monitor);
@@ -67,12 +78,22 @@ export class GhesEmail extends GhesConstruct {
     // go in the reply records' zone, made below: a lazy id reuses that zone instead of looking it up twice.
     if (ses) {
       const zone = { id: props.zone.id ?? Lazy.stringValue({ produce: () => this.dns.zoneId }) };
-      this.sesRelay = new SesRelay(this, 'ses-relay', { ...ses, hostname: props.hostname, zone, noreplyAddress: props.smtp!.noreplyAddress, ttl: props.ttl });
+      this.sesRelay = new SesRelay(this, 'ses-relay', {
+        ...ses,
+        hostname: props.hostname,
+        zone,
+        noreplyAddress: props.smtp!.noreplyAddress,
+        ttl: props.ttl,
+      });
     }
     this.smtp = this.sesRelay ? this.sesRelay.smtpSettings(props.smtp!, 'smtp') : props.smtp;
 
     // Tagged after the hostname: two hostnames in one VPC stay told apart.
-    const sources = { allowedCidrs: props.inboundMail?.allowedCidrs, prefixListIds: props.inboundMail?.prefixListIds, tags: { Name: `${props.hostname}-inbound-smtp` } };
+    const sources = {
+      allowedCidrs: props.inboundMail?.allowedCidrs,
+      prefixListIds: props.inboundMail?.prefixListIds,
+      tags: { Name: `${props.hostname}-inbound-smtp` },
+    };
     const ei = props.existingInstance;
     if (props.appliance) {
       this.firewall = new InboundMailFirewall(this, 'inbound-smtp', { vpcId: props.appliance.vpcId, ...sources });
@@ -81,7 +102,10 @@ export class GhesEmail extends GhesConstruct {
       this.bootScript = new BootScript({ smtp: this.smtp!, managementConsole: props.managementConsole! });
       props.appliance.useBootScript(this.bootScript);
     } else if (ei!.securityGroupIds) {
-      this.firewall = new InboundMailFirewall(this, 'inbound-smtp', { existingSecurityGroupIds: ei!.securityGroupIds, ...sources });
+      this.firewall = new InboundMailFirewall(this, 'inbound-smtp', {
+        existingSecurityGroupIds: ei!.securityGroupIds,
+        ...sources,
+      });
     } else {
       const eni = new DataAwsNetworkInterface(this, 'eni', { id: ei!.networkInterfaceId! });
       this.firewall = new InboundMailFirewall(this, 'inbound-smtp', { vpcId: eni.vpcId, ...sources });
@@ -103,7 +127,11 @@ export class GhesEmail extends GhesConstruct {
         new Route53HealthCheckerAccess(this, 'port25-health-checkers', this.firewall.securityGroupIds);
       }
       const { allowHealthCheckers: _allow, ...options } = monitor;
-      this.port25Monitor = new Port25Monitor(this, 'port25-monitor', { ...options, ipAddress: records.ipv4Address, name: props.hostname });
+      this.port25Monitor = new Port25Monitor(this, 'port25-monitor', {
+        ...options,
+        ipAddress: records.ipv4Address,
+        name: props.hostname,
+      });
     }
   }
 

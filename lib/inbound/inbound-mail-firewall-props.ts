@@ -25,7 +25,11 @@ export interface InboundMailFirewallProps {
 export function validateInboundMailFirewallProps(p: Problems, props: InboundMailFirewallProps): void {
   const hasVpc = props.vpcId !== undefined;
   const hasExisting = props.existingSecurityGroupIds !== undefined;
-  if (hasVpc === hasExisting) p.add(undefined, 'give exactly one of vpcId (create a security group) or existingSecurityGroupIds (add rules to them)');
+  if (hasVpc === hasExisting)
+    p.add(
+      undefined,
+      'give exactly one of vpcId (create a security group) or existingSecurityGroupIds (add rules to them)',
+    );
   checkAwsId(p, 'vpcId', props.vpcId, 'vpc');
   checkNonEmpty(p, 'existingSecurityGroupIds', props.existingSecurityGroupIds, 'security group id');
   if (props.existingSecurityGroupIds && !isToken(props.existingSecurityGroupIds)) {
@@ -44,10 +48,17 @@ export function validateMailSources(p: Problems, allowedCidrs?: string[], prefix
       checkAwsId(p.at('prefixListIds'), i, id, 'pl');
       const earlier = first.get(id);
       if (earlier === undefined) first.set(id, i);
-      else if (!isToken(id)) p.at('prefixListIds').add(i, `got ${show(id)} twice (also at [${earlier}]); AWS rejects duplicate rules: remove one`);
+      else if (!isToken(id))
+        p.at('prefixListIds').add(
+          i,
+          `got ${show(id)} twice (also at [${earlier}]); AWS rejects duplicate rules: remove one`,
+        );
     });
   }
   if (allowedCidrs && !isToken(allowedCidrs) && allowedCidrs.length === 0 && (prefixListIds ?? []).length === 0) {
-    p.add('allowedCidrs', 'got an empty list and no prefixListIds; nothing could deliver replies. Expected at least one source');
+    p.add(
+      'allowedCidrs',
+      'got an empty list and no prefixListIds; nothing could deliver replies. Expected at least one source',
+    );
   }
 }

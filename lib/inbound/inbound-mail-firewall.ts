@@ -11,7 +11,12 @@ import { GhesConstruct } from '../core/terraform-literals';
 import { addIngressRules } from './ingress-rules';
 import { Problems } from '../core/problems';
 import { isToken, sourceSlug } from '../core/value-rules';
-import { InboundMailFirewallProps, DEFAULT_INBOUND_MAIL_CIDRS, SMTP_PORT, validateInboundMailFirewallProps } from './inbound-mail-firewall-props';
+import {
+  InboundMailFirewallProps,
+  DEFAULT_INBOUND_MAIL_CIDRS,
+  SMTP_PORT,
+  validateInboundMailFirewallProps,
+} from './inbound-mail-firewall-props';
 
 /** Construct id for a rule, derived from its source so that adding a CIDR does not renumber the others. */
 function ruleId(source: string, index: number): string {
@@ -52,7 +57,8 @@ export class InboundMailFirewall extends GhesConstruct {
       cidrs: props.allowedCidrs ?? DEFAULT_INBOUND_MAIL_CIDRS,
       prefixListIds: props.prefixListIds,
       ruleId,
-      describe: (source, kind) => `SMTP for GHES reply-by-email from ${kind === 'prefix-list' ? 'prefix list ' : ''}${source}`,
+      describe: (source, kind) =>
+        `SMTP for GHES reply-by-email from ${kind === 'prefix-list' ? 'prefix list ' : ''}${source}`,
     });
   }
 }

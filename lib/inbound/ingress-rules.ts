@@ -19,7 +19,10 @@ import { cidrFamily, isToken } from '../core/value-rules';
 export function cidrAttributes(cidr: string): { cidrIpv4?: string; cidrIpv6?: string } {
   if (!isToken(cidr)) return cidrFamily(cidr) === 'ipv6' ? { cidrIpv6: cidr } : { cidrIpv4: cidr };
   const ipv6 = Fn.strcontains(cidr, ':');
-  return { cidrIpv4: Fn.conditional(ipv6, Token.nullValue(), cidr), cidrIpv6: Fn.conditional(ipv6, cidr, Token.nullValue()) };
+  return {
+    cidrIpv4: Fn.conditional(ipv6, Token.nullValue(), cidr),
+    cidrIpv6: Fn.conditional(ipv6, cidr, Token.nullValue()),
+  };
 }
 
 /** One literal source of traffic: a CIDR or a managed prefix list, with its place in its own list. */
@@ -57,7 +60,12 @@ export function addIngressRules(scope: Construct, props: IngressRulesProps): Vpc
   ];
   const literalRule = (s: Construct, source: IngressSource, group: string, extra: object = {}) => {
     const target = source.kind === 'cidr' ? cidrAttributes(source.value) : { prefixListId: source.value };
-    rule(s, props.ruleId(source.value, source.index, source.kind), { securityGroupId: group, ...target, description: props.describe(source.value, source.kind), ...extra });
+    rule(s, props.ruleId(source.value, source.index, source.kind), {
+      securityGroupId: group,
+      ...target,
+      description: props.describe(source.value, source.kind),
+      ...extra,
+    });
   };
 
   if (!isToken(props.securityGroupIds)) {
@@ -68,7 +76,12 @@ export function addIngressRules(scope: Construct, props: IngressRulesProps): Vpc
       if (isToken(props.cidrs)) {
         const each = TerraformIterator.fromList(props.cidrs);
         const cidr = Token.asString(each.value);
-        rule(s, props.ruleId('cidr-list', -1, 'cidr'), { forEach: each, securityGroupId: group, ...cidrAttributes(cidr), description: props.describe(cidr, 'cidr') });
+        rule(s, props.ruleId('cidr-list', -1, 'cidr'), {
+          forEach: each,
+          securityGroupId: group,
+          ...cidrAttributes(cidr),
+          description: props.describe(cidr, 'cidr'),
+        });
       }
     });
     return rules;
@@ -87,7 +100,12 @@ export function addIngressRules(scope: Construct, props: IngressRulesProps): Vpc
     const index = count.index as unknown as IResolvable;
     const group = Token.asString(Fn.element(props.securityGroupIds, Fn.floor(Op.div(index, cidrCount))));
     const cidr = Token.asString(Fn.element(props.cidrs, index as unknown as number));
-    rule(groupsScope, props.ruleId('cidr-list', -1, 'cidr'), { count, securityGroupId: group, ...cidrAttributes(cidr), description: props.describe(cidr, 'cidr') });
+    rule(groupsScope, props.ruleId('cidr-list', -1, 'cidr'), {
+      count,
+      securityGroupId: group,
+      ...cidrAttributes(cidr),
+      description: props.describe(cidr, 'cidr'),
+    });
   }
   return rules;
 }

@@ -3,7 +3,15 @@
  * validation (and with it the CLI) loads no construct code.
  */
 import { Problems, show } from '../core/problems';
-import { checkAwsIdLike, checkHostname, checkIntRange, checkIpAddress, checkOneOf, hostnameProblem, isToken } from '../core/value-rules';
+import {
+  checkAwsIdLike,
+  checkHostname,
+  checkIntRange,
+  checkIpAddress,
+  checkOneOf,
+  hostnameProblem,
+  isToken,
+} from '../core/value-rules';
 
 export const REPLY_RECORD_KINDS = ['reply', 'wildcard'] as const;
 /** `reply` makes A reply.<host>; `wildcard` adds A *.<host> (GHES subdomain isolation) next to it. */
@@ -59,8 +67,16 @@ export function validateHostedZone(p: Problems, zone: HostedZoneRef | undefined,
   checkAwsIdLike(p, 'id', zone.id, /^Z[A-Z0-9]{1,31}$/, 'a Route53 zone id such as "Z0123456789ABCDEFGHIJ"');
   if (zone.name !== undefined && !isToken(zone.name)) {
     checkHostname(p, 'name', zone.name);
-    if (hostname !== undefined && !isToken(hostname) && !hostnameProblem(hostname) && !`.${hostname.toLowerCase()}`.endsWith(`.${zone.name.toLowerCase()}`)) {
-      p.add('name', `got ${show(zone.name)}, which does not contain the hostname ${show(hostname)}; expected the zone the hostname lives in`);
+    if (
+      hostname !== undefined &&
+      !isToken(hostname) &&
+      !hostnameProblem(hostname) &&
+      !`.${hostname.toLowerCase()}`.endsWith(`.${zone.name.toLowerCase()}`)
+    ) {
+      p.add(
+        'name',
+        `got ${show(zone.name)}, which does not contain the hostname ${show(hostname)}; expected the zone the hostname lives in`,
+      );
     }
   }
   if (zone.id !== undefined && zone.private !== undefined) p.add('private', 'applies only to a zone looked up by name');

@@ -26,7 +26,8 @@ export class ReplyDnsRecords extends GhesConstruct {
     const ttl = props.ttl ?? 300;
     const priority = props.mxPriority ?? 10;
     this.zoneId =
-      props.zone.id ?? new DataAwsRoute53Zone(this, 'zone', { name: props.zone.name!, privateZone: props.zone.private ?? false }).zoneId;
+      props.zone.id ??
+      new DataAwsRoute53Zone(this, 'zone', { name: props.zone.name!, privateZone: props.zone.private ?? false }).zoneId;
 
     const record = (rid: string, name: string, type: string, records: string[]) => {
       this.records[rid] = new Route53Record(this, rid, { zoneId: this.zoneId, name, type, ttl, records });

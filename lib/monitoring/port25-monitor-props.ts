@@ -41,14 +41,25 @@ export const DEFAULT_EVALUATION_PERIODS = 2;
 
 // Route 53 cannot check these ("local, private, non-routable, or multicast ranges"):
 // https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html (IPAddress).
-const UNCHECKABLE = new Set(['private', 'loopback', 'linkLocal', 'carrierGradeNat', 'multicast', 'unspecified', 'broadcast']);
+const UNCHECKABLE = new Set([
+  'private',
+  'loopback',
+  'linkLocal',
+  'carrierGradeNat',
+  'multicast',
+  'unspecified',
+  'broadcast',
+]);
 
 /** An IPv4 literal that a health check cannot reach (its format is checked where it is given; a token passes). */
 export function checkHealthCheckAddress(p: Problems, key: string, value: string | undefined): void {
   if (value === undefined || isToken(value) || !ipaddr.IPv4.isValidFourPartDecimal(value)) return;
   const range = ipaddr.IPv4.parse(value).range();
   if (UNCHECKABLE.has(range)) {
-    p.add(key, `got ${show(value)}, a ${range} address; Route 53 health checkers connect from the internet, so port-25 monitoring needs the public address`);
+    p.add(
+      key,
+      `got ${show(value)}, a ${range} address; Route 53 health checkers connect from the internet, so port-25 monitoring needs the public address`,
+    );
   }
 }
 
@@ -66,15 +77,30 @@ export function validatePort25MonitorOptions(p: Problems, o: Port25MonitorOption
     });
   }
   checkIntRange(p, 'failureThreshold', o.failureThreshold, 1, 10, 'a number of consecutive checks');
-  if (o.requestInterval !== undefined && !isToken(o.requestInterval) && o.requestInterval !== 10 && o.requestInterval !== 30) {
-    p.add('requestInterval', `got ${show(o.requestInterval)}; expected 30 (standard) or 10 (fast) seconds, the only intervals Route 53 offers`);
+  if (
+    o.requestInterval !== undefined &&
+    !isToken(o.requestInterval) &&
+    o.requestInterval !== 10 &&
+    o.requestInterval !== 30
+  ) {
+    p.add(
+      'requestInterval',
+      `got ${show(o.requestInterval)}; expected 30 (standard) or 10 (fast) seconds, the only intervals Route 53 offers`,
+    );
   }
   checkIntRange(p, 'evaluationPeriods', o.evaluationPeriods, 1, 1440, 'a number of one-minute periods');
   if (o.provider !== undefined) {
     const region = literalRegion(o.provider);
-    if (o.provider.terraformResourceType !== 'aws') p.add('provider', `got a ${show(o.provider.terraformResourceType)} provider; expected an AWS provider for ${US_EAST_1}`);
+    if (o.provider.terraformResourceType !== 'aws')
+      p.add(
+        'provider',
+        `got a ${show(o.provider.terraformResourceType)} provider; expected an AWS provider for ${US_EAST_1}`,
+      );
     else if (region !== undefined && region !== US_EAST_1) {
-      p.add('provider', `got a provider for ${show(region)}; expected one for ${US_EAST_1}, the only region where Route 53 publishes health-check metrics`);
+      p.add(
+        'provider',
+        `got a provider for ${show(region)}; expected one for ${US_EAST_1}, the only region where Route 53 publishes health-check metrics`,
+      );
     }
   }
 }
@@ -85,7 +111,10 @@ export function validatePort25MonitorProps(p: Problems, props: Port25MonitorProp
   checkIpAddress(p, 'ipAddress', props.ipAddress, 'ipv4');
   checkHealthCheckAddress(p, 'ipAddress', props.ipAddress);
   if (props.name === undefined || (!isToken(props.name) && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,229}$/.test(props.name))) {
-    p.add('name', `got ${show(props.name)}; expected a name of letters, digits, ".", "_" or "-" (at most 230), e.g. the GHES hostname`);
+    p.add(
+      'name',
+      `got ${show(props.name)}; expected a name of letters, digits, ".", "_" or "-" (at most 230), e.g. the GHES hostname`,
+    );
   }
   validatePort25MonitorOptions(p, props);
 }

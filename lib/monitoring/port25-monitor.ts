@@ -20,7 +20,13 @@ import { Problems } from '../core/problems';
 import { GhesConstruct } from '../core/terraform-literals';
 import { US_EAST_1, usEast1Provider } from './us-east-1-provider';
 import { isToken } from '../core/value-rules';
-import { DEFAULT_EVALUATION_PERIODS, DEFAULT_FAILURE_THRESHOLD, DEFAULT_REQUEST_INTERVAL, Port25MonitorProps, validatePort25MonitorProps } from './port25-monitor-props';
+import {
+  DEFAULT_EVALUATION_PERIODS,
+  DEFAULT_FAILURE_THRESHOLD,
+  DEFAULT_REQUEST_INTERVAL,
+  Port25MonitorProps,
+  validatePort25MonitorProps,
+} from './port25-monitor-props';
 
 /** An SNS topic name from the monitor's name: letters, digits, "-" and "_" only. */
 function topicName(name: string): string {
@@ -55,7 +61,11 @@ export class Port25Monitor extends GhesConstruct {
       tags: { Name: `${props.name} port 25` },
     });
 
-    this.topic = new SnsTopic(this, 'topic', { provider, name: topicName(props.name), tags: { Name: `${props.name} port 25` } });
+    this.topic = new SnsTopic(this, 'topic', {
+      provider,
+      name: topicName(props.name),
+      tags: { Name: `${props.name} port 25` },
+    });
 
     this.alarm = new CloudwatchMetricAlarm(this, 'alarm', {
       provider,
@@ -95,6 +105,12 @@ export class Port25Monitor extends GhesConstruct {
       return;
     }
     // Ids follow the address, so adding one renumbers nothing; a token address keeps its place in the list.
-    emails.forEach((email, i) => new SnsTopicSubscription(this, isToken(email) ? `email-${i}` : `email-${email.toLowerCase()}`, { ...base, endpoint: email }));
+    emails.forEach(
+      (email, i) =>
+        new SnsTopicSubscription(this, isToken(email) ? `email-${i}` : `email-${email.toLowerCase()}`, {
+          ...base,
+          endpoint: email,
+        }),
+    );
   }
 }

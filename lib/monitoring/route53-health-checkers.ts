@@ -52,7 +52,9 @@ export class Route53HealthCheckerAccess extends GhesConstruct {
   constructor(scope: Construct, id: string, securityGroupIds: string[]) {
     super(scope, id);
     const region = new DataAwsRegion(this, 'region');
-    this.prefixList = new DataAwsEc2ManagedPrefixList(this, 'prefix-list', { name: healthCheckerPrefixListName(region.region) });
+    this.prefixList = new DataAwsEc2ManagedPrefixList(this, 'prefix-list', {
+      name: healthCheckerPrefixListName(region.region),
+    });
     this.rules = addIngressRules(this, {
       port: SMTP_PORT,
       securityGroupIds,

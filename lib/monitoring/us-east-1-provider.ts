@@ -16,12 +16,14 @@ export { US_EAST_1, literalRegion };
 export const US_EAST_1_PROVIDER_ID = 'ghes-email-aws-us-east-1';
 export const US_EAST_1_PROVIDER_ALIAS = 'ghes-email-us-east-1';
 
-
 /** The stack's default (unaliased) AWS provider configuration, when there is exactly one. */
 function defaultAwsProvider(stack: TerraformStack): TerraformProvider | undefined {
   const found = stack.node
     .findAll()
-    .filter((c): c is TerraformProvider => TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === 'aws' && c.alias === undefined);
+    .filter(
+      (c): c is TerraformProvider =>
+        TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === 'aws' && c.alias === undefined,
+    );
   return found.length === 1 ? found[0] : undefined;
 }
 
@@ -41,14 +43,19 @@ export function usEast1Provider(scope: IConstruct): TerraformProvider {
   const existing = stack.node.tryFindChild(US_EAST_1_PROVIDER_ID);
   if (existing !== undefined) {
     if (!TerraformProvider.isTerraformProvider(existing)) {
-      throw new Error(`${stack.node.path}/${US_EAST_1_PROVIDER_ID} is taken by something that is not a provider; ghes-email keeps that id for its us-east-1 AWS provider`);
+      throw new Error(
+        `${stack.node.path}/${US_EAST_1_PROVIDER_ID} is taken by something that is not a provider; ghes-email keeps that id for its us-east-1 AWS provider`,
+      );
     }
     return existing;
   }
   const base = defaultAwsProvider(stack);
   if (base !== undefined && literalRegion(base) === US_EAST_1) return base;
 
-  const provider = new AwsProvider(stack, US_EAST_1_PROVIDER_ID, { region: US_EAST_1, alias: US_EAST_1_PROVIDER_ALIAS });
+  const provider = new AwsProvider(stack, US_EAST_1_PROVIDER_ID, {
+    region: US_EAST_1,
+    alias: US_EAST_1_PROVIDER_ALIAS,
+  });
   if (base !== undefined) {
     // Every argument of the default configuration but its region: raw Terraform keys, tokens left to resolve.
     const block = base.toTerraform().provider?.aws;

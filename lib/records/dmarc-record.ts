@@ -41,7 +41,8 @@ export function validateDmarcProps(p: Problems, props: DmarcProps): void {
     if (isToken(entry)) return;
     const address = /^mailto:/i.test(entry) ? entry.slice(7) : entry;
     // "," separates URIs and "!" starts a size limit in rua (RFC 7489 §6.4): inside an address they would change the list.
-    if (/[,!;\s]/.test(address)) p.at('rua').add(i, `got ${show(entry)}; expected one address without ",", "!", ";" or spaces`);
+    if (/[,!;\s]/.test(address))
+      p.at('rua').add(i, `got ${show(entry)}; expected one address without ",", "!", ";" or spaces`);
     else {
       // checkEmail keys by name; the problem belongs at rua[i].
       const one = new Problems();
@@ -111,7 +112,8 @@ export function parseDmarc(text: string): ParsedDmarc {
   }
   const alignment = (tag: string): 'r' | 's' => {
     const value = tags.get(tag)?.toLowerCase();
-    if (value !== undefined && value !== 'r' && value !== 's') problems.push(`${tag}=${tags.get(tag)} is not "r" (relaxed) or "s" (strict)`);
+    if (value !== undefined && value !== 'r' && value !== 's')
+      problems.push(`${tag}=${tags.get(tag)} is not "r" (relaxed) or "s" (strict)`);
     return value === 's' ? 's' : 'r';
   };
   const rua: string[] = [];

@@ -50,7 +50,10 @@ export function renderSpf(props: SpfProps): string {
 export function validateSpfProps(p: Problems, props: SpfProps): void {
   const lists = [props.include, props.ip4, props.ip6];
   if (lists.every((l) => l === undefined || (!isToken(l) && l.length === 0))) {
-    p.add(undefined, 'got no "include", "ip4" or "ip6"; expected at least one: the relay that sends the mail must be authorized');
+    p.add(
+      undefined,
+      'got no "include", "ip4" or "ip6"; expected at least one: the relay that sends the mail must be authorized',
+    );
   }
   const include = isToken(props.include) ? undefined : props.include;
   include?.forEach((domain, i) => {
@@ -60,14 +63,24 @@ export function validateSpfProps(p: Problems, props: SpfProps): void {
     for (const problem of one.all) p.at('include').add(i, problem.message);
   });
   if (include && include.length > SPF_LOOKUP_LIMIT) {
-    p.add('include', `got ${include.length} includes; expected at most ${SPF_LOOKUP_LIMIT}: each costs a DNS lookup, and more than ${SPF_LOOKUP_LIMIT} lookups make receivers ignore the record (RFC 7208 §4.6.4), before counting the lookups inside each include`);
+    p.add(
+      'include',
+      `got ${include.length} includes; expected at most ${SPF_LOOKUP_LIMIT}: each costs a DNS lookup, and more than ${SPF_LOOKUP_LIMIT} lookups make receivers ignore the record (RFC 7208 §4.6.4), before counting the lookups inside each include`,
+    );
   }
   checkNetworks(p, 'ip4', props.ip4, 'ipv4');
   checkNetworks(p, 'ip6', props.ip6, 'ipv6');
   if (props.all !== undefined && !isToken(props.all) && !(SPF_ALL as readonly string[]).includes(props.all)) {
-    p.add('all', `got ${show(props.all)}; expected "~all" (softfail) or "-all" (fail); "+all" or "?all" would authorize every server on the internet`);
+    p.add(
+      'all',
+      `got ${show(props.all)}; expected "~all" (softfail) or "-all" (fail); "+all" or "?all" would authorize every server on the internet`,
+    );
   }
-  for (const [key, list] of [['include', include], ['ip4', props.ip4], ['ip6', props.ip6]] as const) {
+  for (const [key, list] of [
+    ['include', include],
+    ['ip4', props.ip4],
+    ['ip6', props.ip6],
+  ] as const) {
     if (!list || isToken(list)) continue;
     const seen = new Set<string>();
     list.forEach((v, i) => {
@@ -82,7 +95,8 @@ function checkNetworks(p: Problems, key: 'ip4' | 'ip6', list: string[] | undefin
   if (list === undefined || isToken(list)) return;
   list.forEach((value, i) => {
     if (isToken(value)) return;
-    if (networkProblem(value, family)) p.at(key).add(i, `got ${show(value)}; expected ${networkProblem(value, family)}`);
+    if (networkProblem(value, family))
+      p.at(key).add(i, `got ${show(value)}; expected ${networkProblem(value, family)}`);
   });
 }
 
@@ -90,12 +104,17 @@ function checkNetworks(p: Problems, key: 'ip4' | 'ip6', list: string[] | undefin
 function networkProblem(value: string, family: 'ipv4' | 'ipv6'): string | undefined {
   const example = family === 'ipv4' ? '"203.0.113.5" or "203.0.113.0/24"' : '"2001:db8::5" or "2001:db8::/32"';
   if (!value.includes('/')) {
-    const ok = family === 'ipv4' ? ipaddr.IPv4.isValidFourPartDecimal(value) : value.includes(':') && !value.includes('%') && ipaddr.IPv6.isValid(value);
+    const ok =
+      family === 'ipv4'
+        ? ipaddr.IPv4.isValidFourPartDecimal(value)
+        : value.includes(':') && !value.includes('%') && ipaddr.IPv6.isValid(value);
     return ok ? undefined : `an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address or CIDR block such as ${example}`;
   }
   const reading = readCidr(value);
-  if (!reading || reading.family !== family) return `an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address or CIDR block such as ${example}`;
-  if (reading.flaws.length > 0) return `${show(reading.canonical)} (the block as written ${reading.flaws.join(' and ')})`;
+  if (!reading || reading.family !== family)
+    return `an ${family === 'ipv4' ? 'IPv4' : 'IPv6'} address or CIDR block such as ${example}`;
+  if (reading.flaws.length > 0)
+    return `${show(reading.canonical)} (the block as written ${reading.flaws.join(' and ')})`;
   return undefined;
 }
 
@@ -156,7 +175,8 @@ function parseTerm(raw: string): SpfTerm | string {
   if (raw[i] === '=' && /^[A-Za-z]/.test(raw)) {
     const name = raw.slice(0, i).toLowerCase();
     const value = raw.slice(i + 1);
-    if ((name === 'redirect' || name === 'exp') && domainSpecProblem(value)) return `"${raw}": ${domainSpecProblem(value)}`;
+    if ((name === 'redirect' || name === 'exp') && domainSpecProblem(value))
+      return `"${raw}": ${domainSpecProblem(value)}`;
     return { kind: 'modifier', name, qualifier: '+', value, text: raw };
   }
   const qualifier = '+-~?'.includes(raw[0]) ? (raw[0] as SpfQualifier) : '+';
@@ -164,7 +184,8 @@ function parseTerm(raw: string): SpfTerm | string {
   let end = 0;
   while (end < body.length && body[end] !== ':' && body[end] !== '/') end++;
   const name = body.slice(0, end).toLowerCase();
-  if (!MECHANISMS.has(name)) return `"${raw}" is not an SPF mechanism (all, include, a, mx, ptr, ip4, ip6, exists) or modifier`;
+  if (!MECHANISMS.has(name))
+    return `"${raw}" is not an SPF mechanism (all, include, a, mx, ptr, ip4, ip6, exists) or modifier`;
   const rest = body.slice(end);
   const base = { kind: 'mechanism' as const, name, qualifier, text: raw };
   if (name === 'all') return rest === '' ? base : `"${raw}": "all" takes no argument`;
@@ -193,7 +214,9 @@ function parseNetwork(raw: string, base: Omit<SpfTerm, 'value'>, rest: string): 
   const slash = rest.indexOf('/');
   const address = slash < 0 ? rest.slice(1) : rest.slice(1, slash);
   const v4 = base.name === 'ip4';
-  const ok = v4 ? ipaddr.IPv4.isValidFourPartDecimal(address) : address.includes(':') && ipaddr.IPv6.isValid(address) && !address.includes('%');
+  const ok = v4
+    ? ipaddr.IPv4.isValidFourPartDecimal(address)
+    : address.includes(':') && ipaddr.IPv6.isValid(address) && !address.includes('%');
   if (!ok) return `"${raw}": ${show(address)} is not an ${v4 ? 'IPv4' : 'IPv6'} address`;
   if (slash < 0) return { ...base, value: address };
   const digits = rest.slice(slash + 1);
@@ -254,7 +277,11 @@ function domainSpecProblem(value: string): string | undefined {
     return undefined;
   }
   const labels = value.replace(/\.$/, '').split('.');
-  if (labels.length < 2 || labels.some((l) => l.length === 0 || l.length > 63) || !/[A-Za-z]/.test(labels[labels.length - 1])) {
+  if (
+    labels.length < 2 ||
+    labels.some((l) => l.length === 0 || l.length > 63) ||
+    !/[A-Za-z]/.test(labels[labels.length - 1])
+  ) {
     return `${show(value)} is not a domain name`;
   }
   return undefined;
@@ -269,9 +296,14 @@ function domainSpecProblem(value: string): string | undefined {
 export function checkRenderedSpf(p: Problems, record: string): void {
   if (isToken(record)) return;
   const parsed = parseSpf(record);
-  for (const problem of parsed.problems) p.add(undefined, `renders ${show(record)}, which receivers would reject: ${problem}`);
+  for (const problem of parsed.problems)
+    p.add(undefined, `renders ${show(record)}, which receivers would reject: ${problem}`);
   const lookups = parsed.terms.filter(queriesDns).length;
-  if (lookups > SPF_LOOKUP_LIMIT) p.add(undefined, `renders a record with ${lookups} DNS lookups; receivers allow ${SPF_LOOKUP_LIMIT} (RFC 7208 §4.6.4)`);
+  if (lookups > SPF_LOOKUP_LIMIT)
+    p.add(
+      undefined,
+      `renders a record with ${lookups} DNS lookups; receivers allow ${SPF_LOOKUP_LIMIT} (RFC 7208 §4.6.4)`,
+    );
 }
 
 /** True when the term costs a DNS lookup (RFC 7208 §4.6.4). */

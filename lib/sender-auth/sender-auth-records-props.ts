@@ -60,7 +60,8 @@ export function validateSenderAuthRecordsProps(p: Problems, props: SenderAuthRec
   checkHostname(p, 'domain', props.domain);
   validateHostedZone(p.at('zone'), props.zone, props.domain);
   checkIntRange(p, 'ttl', props.ttl, 0, 2147483647, 'a TTL in seconds');
-  if (props.dmarc === undefined && props.spf === undefined) p.add(undefined, 'give "dmarc", "spf" or both: there is nothing to publish');
+  if (props.dmarc === undefined && props.spf === undefined)
+    p.add(undefined, 'give "dmarc", "spf" or both: there is nothing to publish');
   if (props.dmarc) validateDmarcProps(p.at('dmarc'), props.dmarc);
   if (props.spf) validateSenderSpfProps(p.at('spf'), props.spf);
 }
@@ -79,10 +80,16 @@ function checkOtherTxt(p: Problems, values: string[] | undefined): void {
   const seen = new Set<string>();
   values.forEach((value, i) => {
     if (isToken(value)) return;
-    if (value === '' || !PRINTABLE.test(value)) p.at('otherTxtValues').add(i, `got ${show(value)}; expected non-empty printable ASCII text`);
+    if (value === '' || !PRINTABLE.test(value))
+      p.at('otherTxtValues').add(i, `got ${show(value)}; expected non-empty printable ASCII text`);
     // Two SPF records at one name are a permerror (RFC 7208 §3.2): receivers would ignore both.
-    else if (isSpfRecord(value)) p.at('otherTxtValues').add(i, `got an SPF record ${show(value)}; put its mechanisms into "include", "ip4" and "ip6" instead: two SPF records at one name make receivers ignore both`);
-    else if (seen.has(value)) p.at('otherTxtValues').add(i, `got ${show(value)} twice; Route53 rejects duplicate values`);
+    else if (isSpfRecord(value))
+      p.at('otherTxtValues').add(
+        i,
+        `got an SPF record ${show(value)}; put its mechanisms into "include", "ip4" and "ip6" instead: two SPF records at one name make receivers ignore both`,
+      );
+    else if (seen.has(value))
+      p.at('otherTxtValues').add(i, `got ${show(value)} twice; Route53 rejects duplicate values`);
     seen.add(value);
   });
 }

@@ -39,10 +39,18 @@ export class SenderAuthRecords extends GhesConstruct {
     const domain = props.domain.toLowerCase();
     const ttl = props.ttl ?? 300;
     this.zoneId =
-      props.zone.id ?? new DataAwsRoute53Zone(this, 'zone', { name: props.zone.name!, privateZone: props.zone.private ?? false }).zoneId;
+      props.zone.id ??
+      new DataAwsRoute53Zone(this, 'zone', { name: props.zone.name!, privateZone: props.zone.private ?? false }).zoneId;
     const txt = (rid: string, name: string, values: string[]) => {
       // Never allow_overwrite: an existing TXT set at this name belongs to someone (see the file comment).
-      this.records[rid] = new Route53Record(this, rid, { zoneId: this.zoneId, name, type: 'TXT', ttl, records: values.map(route53TxtValue), allowOverwrite: false });
+      this.records[rid] = new Route53Record(this, rid, {
+        zoneId: this.zoneId,
+        name,
+        type: 'TXT',
+        ttl,
+        records: values.map(route53TxtValue),
+        allowOverwrite: false,
+      });
     };
 
     if (props.dmarc) {

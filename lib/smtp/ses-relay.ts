@@ -23,8 +23,17 @@ import { Problems, ValidationError } from '../core/problems';
 import { HostedZoneRef, validateHostedZone } from '../inbound/reply-dns-records-props';
 import { SecretRef } from '../core/secret-ref';
 import {
-  SES_DKIM_TARGET_DOMAIN, SES_DKIM_TOKEN_COUNT, SES_MAIL_FROM_SPF, SES_RELAY_KIND, SES_SMTP_PORT, SesRelayOptions,
-  defaultMailFrom, domainOf, sesFeedbackMx, sesSmtpEndpoint, validateSesRelayOptions,
+  SES_DKIM_TARGET_DOMAIN,
+  SES_DKIM_TOKEN_COUNT,
+  SES_MAIL_FROM_SPF,
+  SES_RELAY_KIND,
+  SES_SMTP_PORT,
+  SesRelayOptions,
+  defaultMailFrom,
+  domainOf,
+  sesFeedbackMx,
+  sesSmtpEndpoint,
+  validateSesRelayOptions,
 } from './ses-smtp';
 import { SmtpSettings, SmtpSettingsProps } from './smtp-settings';
 import { GhesConstruct } from '../core/terraform-literals';
@@ -42,7 +51,18 @@ export interface SesRelayProps extends SesRelayOptions {
 }
 
 /** The settings SesRelay.smtpSettings completes: everything but the relay's own fields. */
-export type SesSmtpSettingsProps = Omit<SmtpSettingsProps, 'address' | 'port' | 'authentication' | 'username' | 'password' | 'credentials' | 'enableStarttlsAuto' | 'relay' | 'noreplyAddress'> & {
+export type SesSmtpSettingsProps = Omit<
+  SmtpSettingsProps,
+  | 'address'
+  | 'port'
+  | 'authentication'
+  | 'username'
+  | 'password'
+  | 'credentials'
+  | 'enableStarttlsAuto'
+  | 'relay'
+  | 'noreplyAddress'
+> & {
   /** Must be the relay's no-reply address. @default - the relay's */
   readonly noreplyAddress?: string;
 };
@@ -54,7 +74,17 @@ export function validateSesRelayProps(p: Problems, props: SesRelayProps): void {
   validateHostedZone(p.at('zone'), props.zone, undefined);
   checkEmail(p, 'noreplyAddress', props.noreplyAddress);
   checkIntRange(p, 'ttl', props.ttl, 0, 2147483647, 'a TTL in seconds');
-  validateSesRelayOptions(p, props, { hostname: props.hostname, noreplyAddress: props.noreplyAddress, zoneName: props.zone?.name, zonePrivate: props.zone?.private }, { p, key: 'noreplyAddress' });
+  validateSesRelayOptions(
+    p,
+    props,
+    {
+      hostname: props.hostname,
+      noreplyAddress: props.noreplyAddress,
+      zoneName: props.zone?.name,
+      zonePrivate: props.zone?.private,
+    },
+    { p, key: 'noreplyAddress' },
+  );
 }
 
 /**
@@ -64,7 +94,10 @@ export function validateSesRelayProps(p: Problems, props: SesRelayProps): void {
 export function sesSmtpUserName(region: string, domain: string): string {
   const prefix = `ghes-email-ses-${isToken(region) ? '' : `${region}-`}`;
   const room = 64 - prefix.length - (isToken(region) ? 16 : 0);
-  const name = domain.length <= room ? domain : `${domain.slice(0, room - 9)}-${createHash('sha256').update(domain).digest('hex').slice(0, 8)}`;
+  const name =
+    domain.length <= room
+      ? domain
+      : `${domain.slice(0, room - 9)}-${createHash('sha256').update(domain).digest('hex').slice(0, 8)}`;
   return isToken(region) ? `${prefix}${name}-${region}` : `${prefix}${name}`;
 }
 
@@ -94,7 +127,9 @@ export class SesRelay extends GhesConstruct {
     this.domain = domainOf(props.noreplyAddress);
     this.mailFromDomain = (props.mailFromSubdomain ?? defaultMailFrom(this.domain)).toLowerCase();
     const ttl = props.ttl ?? 300;
-    const zoneId = props.zone.id ?? new DataAwsRoute53Zone(this, 'zone', { name: props.zone.name!, privateZone: props.zone.private ?? false }).zoneId;
+    const zoneId =
+      props.zone.id ??
+      new DataAwsRoute53Zone(this, 'zone', { name: props.zone.name!, privateZone: props.zone.private ?? false }).zoneId;
     const record = (rid: string, name: string, type: string, values: string[]) => {
       this.records[rid] = new Route53Record(this, rid, { zoneId, name, type, ttl, records: values });
     };
@@ -117,14 +152,26 @@ export class SesRelay extends GhesConstruct {
     record('mail-from-spf', this.mailFromDomain, 'TXT', [SES_MAIL_FROM_SPF]);
 
     // Access keys are made outside Terraform (relay-credentials): force_destroy lets a destroy delete them.
-    this.user = new IamUser(this, 'smtp-user', { name: sesSmtpUserName(props.region, this.domain), path: '/ghes-email/', forceDestroy: true });
+    this.user = new IamUser(this, 'smtp-user', {
+      name: sesSmtpUserName(props.region, this.domain),
+      path: '/ghes-email/',
+      forceDestroy: true,
+    });
     new IamUserPolicy(this, 'smtp-user-policy', {
       name: 'ses-send-as-noreply',
       user: this.user.name,
       // SMTP sends go through ses:SendRawEmail (https://docs.aws.amazon.com/ses/latest/dg/control-user-access.html).
       policy: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Sid: 'SendAsNoReplyOnly', Effect: 'Allow', Action: 'ses:SendRawEmail', Resource: this.identity.arn, Condition: { StringEquals: { 'ses:FromAddress': props.noreplyAddress } } }],
+        Statement: [
+          {
+            Sid: 'SendAsNoReplyOnly',
+            Effect: 'Allow',
+            Action: 'ses:SendRawEmail',
+            Resource: this.identity.arn,
+            Condition: { StringEquals: { 'ses:FromAddress': props.noreplyAddress } },
+          },
+        ],
       }),
     });
 
@@ -164,7 +211,15 @@ export class SesRelay extends GhesConstruct {
   smtpSettings(base: SesSmtpSettingsProps | SmtpSettings, path = 'SmtpSettings'): SmtpSettings {
     const given = base.noreplyAddress ?? this.noreplyAddress;
     if (given !== this.noreplyAddress) {
-      throw new ValidationError([{ path: `${path}.noreplyAddress`, message: `got ${JSON.stringify(given)}; the SES relay's IAM user may send as ${JSON.stringify(this.noreplyAddress)} only` }], 'Invalid SMTP settings');
+      throw new ValidationError(
+        [
+          {
+            path: `${path}.noreplyAddress`,
+            message: `got ${JSON.stringify(given)}; the SES relay's IAM user may send as ${JSON.stringify(this.noreplyAddress)} only`,
+          },
+        ],
+        'Invalid SMTP settings',
+      );
     }
     return new SmtpSettings(
       {

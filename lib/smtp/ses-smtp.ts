@@ -60,7 +60,8 @@ export function defaultMailFrom(domain: string): string {
  */
 export function sesSmtpPassword(secretAccessKey: string, region: string): string {
   let key: Buffer = Buffer.from(`AWS4${secretAccessKey}`, 'utf8');
-  for (const part of ['11111111', region, 'ses', 'aws4_request', 'SendRawEmail']) key = createHmac('sha256', key).update(part, 'utf8').digest();
+  for (const part of ['11111111', region, 'ses', 'aws4_request', 'SendRawEmail'])
+    key = createHmac('sha256', key).update(part, 'utf8').digest();
   return Buffer.concat([Buffer.from([0x04]), key]).toString('base64');
 }
 
@@ -88,17 +89,29 @@ export interface SesRelayContext {
  * Problems with the relay options under `p` (e.g. `smtp.relay.ses`); the
  * no-reply address's zone problem goes to `addressAt` (e.g. `smtp.noreplyAddress`).
  */
-export function validateSesRelayOptions(p: Problems, options: SesRelayOptions, context: SesRelayContext, addressAt?: { p: Problems; key: string }): void {
+export function validateSesRelayOptions(
+  p: Problems,
+  options: SesRelayOptions,
+  context: SesRelayContext,
+  addressAt?: { p: Problems; key: string },
+): void {
   checkRegion(p, 'region', options.region);
   const address = context.noreplyAddress;
   const domain = address !== undefined && !isToken(address) && address.includes('@') ? domainOf(address) : undefined;
   const known = domain !== undefined && hostnameProblem(domain) === undefined ? domain : undefined;
-  const zone = context.zoneName !== undefined && !isToken(context.zoneName) ? context.zoneName.toLowerCase() : undefined;
+  const zone =
+    context.zoneName !== undefined && !isToken(context.zoneName) ? context.zoneName.toLowerCase() : undefined;
   if (known && zone && !`.${known}`.endsWith(`.${zone}`) && addressAt) {
-    addressAt.p.add(addressAt.key, `got ${show(address)}, whose domain is not in the hosted zone ${show(zone)}; the SES relay publishes its DKIM and MAIL FROM records there. Send from an address in that zone`);
+    addressAt.p.add(
+      addressAt.key,
+      `got ${show(address)}, whose domain is not in the hosted zone ${show(zone)}; the SES relay publishes its DKIM and MAIL FROM records there. Send from an address in that zone`,
+    );
   }
   if (context.zonePrivate) {
-    p.add(undefined, 'needs a public hosted zone: SES verifies the DKIM records, and receiving servers check them and the MAIL FROM records, from the internet');
+    p.add(
+      undefined,
+      'needs a public hosted zone: SES verifies the DKIM records, and receiving servers check them and the MAIL FROM records, from the internet',
+    );
   }
   const mailFrom = options.mailFromSubdomain;
   if (mailFrom === undefined || isToken(mailFrom)) {
@@ -107,20 +120,34 @@ export function validateSesRelayOptions(p: Problems, options: SesRelayOptions, c
   }
   const problem = hostnameProblem(mailFrom);
   if (problem) {
-    p.add('mailFromSubdomain', !mailFrom.includes('.') && known ? `got ${show(mailFrom)}; expected the full domain name, e.g. ${show(`${mailFrom}.${known}`)}` : problem);
+    p.add(
+      'mailFromSubdomain',
+      !mailFrom.includes('.') && known
+        ? `got ${show(mailFrom)}; expected the full domain name, e.g. ${show(`${mailFrom}.${known}`)}`
+        : problem,
+    );
     return;
   }
   const name = mailFrom.toLowerCase();
   if (known && !name.endsWith(`.${known}`)) {
     // https://docs.aws.amazon.com/ses/latest/dg/mail-from.html#mail-from-requirements
-    p.add('mailFromSubdomain', `got ${show(mailFrom)}; SES requires a subdomain of the sending domain ${show(known)}, e.g. ${show(defaultMailFrom(known))}`);
+    p.add(
+      'mailFromSubdomain',
+      `got ${show(mailFrom)}; SES requires a subdomain of the sending domain ${show(known)}, e.g. ${show(defaultMailFrom(known))}`,
+    );
     return;
   }
   checkMailFromClash(p, 'mailFromSubdomain', name, context.hostname, false);
 }
 
 /** The MAIL FROM domain gets an MX and a TXT record: on a reply-by-email name, replies would go to SES. */
-function checkMailFromClash(p: Problems, key: string, name: string, hostname: string | undefined, isDefault: boolean): void {
+function checkMailFromClash(
+  p: Problems,
+  key: string,
+  name: string,
+  hostname: string | undefined,
+  isDefault: boolean,
+): void {
   if (hostname === undefined || isToken(hostname) || hostnameProblem(hostname)) return;
   const host = hostname.toLowerCase();
   const taken: Record<string, string> = {
@@ -130,7 +157,10 @@ function checkMailFromClash(p: Problems, key: string, name: string, hostname: st
   };
   const what = taken[name];
   if (what === undefined) return;
-  p.add(key, `${isDefault ? `the default ${show(name)}` : `got ${show(name)}, which`} is ${what}: its MX record must keep pointing at GHES. Pick another subdomain, e.g. ${show(`bounce-mail.${name.split('.').slice(1).join('.')}`)}`);
+  p.add(
+    key,
+    `${isDefault ? `the default ${show(name)}` : `got ${show(name)}, which`} is ${what}: its MX record must keep pointing at GHES. Pick another subdomain, e.g. ${show(`bounce-mail.${name.split('.').slice(1).join('.')}`)}`,
+  );
 }
 
 /** The config file's `smtp.relay.ses` block. */
@@ -153,7 +183,8 @@ export function sesRelayFromConfig(p: Problems, c: SesRelayConfig): { ses: SesRe
   if (typeof relay !== 'object' || relay === null) return undefined;
   const at = p.at('smtp').at('relay');
   const unknown = (obj: object, known: string[], where: Problems) => {
-    for (const key of Object.keys(obj)) if (!known.includes(key)) where.add(key, 'unknown key (a typo?); see the README config reference');
+    for (const key of Object.keys(obj))
+      if (!known.includes(key)) where.add(key, 'unknown key (a typo?); see the README config reference');
   };
   unknown(relay, ['ses'], at);
   const ses = (relay.ses ?? {}) as SesRelayBlock;
@@ -161,8 +192,17 @@ export function sesRelayFromConfig(p: Problems, c: SesRelayConfig): { ses: SesRe
   unknown(ses, ['mailFromSubdomain', 'smtpPasswordInState'], at.at('ses'));
   // A bad top-level region is reported at "region"; a stand-in keeps it from being reported twice.
   const region = typeof c.region === 'string' && REGION.test(c.region) ? c.region : 'us-east-1';
-  const options: SesRelayOptions = { mailFromSubdomain: ses.mailFromSubdomain, smtpPasswordInState: ses.smtpPasswordInState, region };
-  const context = { hostname: c.hostname, noreplyAddress: c.smtp?.noreplyAddress, zoneName: c.hostedZone?.name, zonePrivate: c.hostedZone?.private };
+  const options: SesRelayOptions = {
+    mailFromSubdomain: ses.mailFromSubdomain,
+    smtpPasswordInState: ses.smtpPasswordInState,
+    region,
+  };
+  const context = {
+    hostname: c.hostname,
+    noreplyAddress: c.smtp?.noreplyAddress,
+    zoneName: c.hostedZone?.name,
+    zonePrivate: c.hostedZone?.private,
+  };
   validateSesRelayOptions(at.at('ses'), options, context, { p: p.at('smtp'), key: 'noreplyAddress' });
   return { ses: options };
 }

@@ -6,14 +6,23 @@
 import { Problems, show } from '../core/problems';
 import { SecretRef } from '../core/secret-ref';
 import { SES_SMTP_PORT, SesRelayOptions, checkRegion, sesSmtpEndpoint } from './ses-smtp';
-import { checkEmail, checkHostOrIp, checkHostname, checkHttpUrl, checkIntRange, checkOneOf, isToken } from '../core/value-rules';
+import {
+  checkEmail,
+  checkHostOrIp,
+  checkHostname,
+  checkHttpUrl,
+  checkIntRange,
+  checkOneOf,
+  isToken,
+} from '../core/value-rules';
 
 export const SMTP_AUTHENTICATIONS = ['plain', 'login', 'cram_md5', 'none'] as const;
 /** SMTP AUTH mechanism GHES uses with the relay. `none` sends no credentials. */
 export type SmtpAuthentication = (typeof SMTP_AUTHENTICATIONS)[number];
 
 /** Where users are sent for help: an email address or an http(s) URL. */
-export type SupportContact = { readonly type: 'email'; readonly address: string } | { readonly type: 'url'; readonly url: string };
+export type SupportContact =
+  { readonly type: 'email'; readonly address: string } | { readonly type: 'url'; readonly url: string };
 
 /** A relay this library sets up itself; it fills in the relay fields (address, port, authentication, credentials). */
 export interface SmtpRelay {
@@ -62,12 +71,31 @@ export type SmtpPayload = Record<string, string | boolean | number>;
 
 /** Keys this module renders itself; `extraSettings` may not override them. */
 export const RENDERED_SMTP_KEYS = [
-  'enabled', 'address', 'port', 'domain', 'authentication', 'username', 'user_name', 'password',
-  'enable_starttls_auto', 'noreply_address', 'discard-to-noreply-address', 'support_address', 'support_address_type',
+  'enabled',
+  'address',
+  'port',
+  'domain',
+  'authentication',
+  'username',
+  'user_name',
+  'password',
+  'enable_starttls_auto',
+  'noreply_address',
+  'discard-to-noreply-address',
+  'support_address',
+  'support_address_type',
 ] as const;
 
 /** What a relay fills in, and so may not be given next to it. */
-const RELAY_FIELDS = ['address', 'port', 'authentication', 'username', 'password', 'credentials', 'enableStarttlsAuto'] as const;
+const RELAY_FIELDS = [
+  'address',
+  'port',
+  'authentication',
+  'username',
+  'password',
+  'credentials',
+  'enableStarttlsAuto',
+] as const;
 
 /** Records every problem with SMTP settings props under `p` (paths are the prop names). */
 export function validateSmtpSettingsProps(p: Problems, props: SmtpSettingsProps): void {
@@ -106,16 +134,25 @@ function validateRelayChoice(p: Problems, props: SmtpSettingsProps): void {
   }
   const given = props as unknown as Record<string, unknown>;
   for (const key of RELAY_FIELDS) {
-    if (given[key] !== undefined) p.add(key, `is filled in by relay.ses (${sesSmtpEndpoint('<region>')}, port ${SES_SMTP_PORT}, STARTTLS, login, credentials from its secret); remove it, or remove relay`);
+    if (given[key] !== undefined)
+      p.add(
+        key,
+        `is filled in by relay.ses (${sesSmtpEndpoint('<region>')}, port ${SES_SMTP_PORT}, STARTTLS, login, credentials from its secret); remove it, or remove relay`,
+      );
   }
   const at = p.at('relay').at('ses');
-  if (relay.ses.region === undefined) at.add('region', "required: the AWS region of the SES identity (the AWS provider's region)");
+  if (relay.ses.region === undefined)
+    at.add('region', "required: the AWS region of the SES identity (the AWS provider's region)");
   checkRegion(at, 'region', relay.ses.region);
 }
 
 /** The relay named field by field: address, and credentials unless authentication is "none". */
 function validateRelayFields(p: Problems, props: SmtpSettingsProps): void {
-  if (props.address === undefined) p.add('address', 'required: the relay\'s hostname or IP address (or let ghes-email set up Amazon SES with relay: { ses: {} })');
+  if (props.address === undefined)
+    p.add(
+      'address',
+      "required: the relay's hostname or IP address (or let ghes-email set up Amazon SES with relay: { ses: {} })",
+    );
   checkHostOrIp(p, 'address', props.address);
   checkIntRange(p, 'port', props.port, 1, 65535, 'a TCP port');
   checkHostname(p, 'domain', props.domain);
@@ -124,18 +161,22 @@ function validateRelayFields(p: Problems, props: SmtpSettingsProps): void {
   const credentials = props.credentials;
   if (credentials !== undefined) {
     for (const key of ['username', 'password'] as const) {
-      if (props[key] !== undefined) p.add(key, 'must be unset with credentials: the username and password both come from that secret');
+      if (props[key] !== undefined)
+        p.add(key, 'must be unset with credentials: the username and password both come from that secret');
     }
     if (auth === 'none') p.add('credentials', 'must be unset when authentication is "none"');
     const s = credentials.source;
-    if (s.kind !== 'secretsmanager') p.add('credentials', 'expected a Secrets Manager secret holding {"username": …, "password": …}');
-    else if (s.jsonKey !== undefined) p.at('credentials').add('jsonKey', 'must be unset: the keys are "username" and "password"');
+    if (s.kind !== 'secretsmanager')
+      p.add('credentials', 'expected a Secrets Manager secret holding {"username": …, "password": …}');
+    else if (s.jsonKey !== undefined)
+      p.at('credentials').add('jsonKey', 'must be unset: the keys are "username" and "password"');
     credentials.validate(p.at('credentials'));
   } else if (authOk && auth !== 'none') {
     if (props.username === undefined || (!isToken(props.username) && props.username.trim() === '')) {
       p.add('username', `required when authentication is ${show(auth)}; set it, or set authentication to "none"`);
     }
-    if (props.password === undefined) p.add('password', `required when authentication is ${show(auth)}: a secret reference`);
+    if (props.password === undefined)
+      p.add('password', `required when authentication is ${show(auth)}: a secret reference`);
   }
   if (auth === 'none' && props.password !== undefined) p.add('password', 'must be unset when authentication is "none"');
   props.password?.validate(p.at('password'));
@@ -198,7 +239,14 @@ export class SmtpSettings {
     const credentials = this.credentials?.toConfig();
     const ses = this.relay?.ses;
     // The config's relay block takes its region from the top-level region.
-    const relay = ses && { relay: { ses: { ...(ses.mailFromSubdomain !== undefined ? { mailFromSubdomain: ses.mailFromSubdomain } : {}), ...(ses.smtpPasswordInState !== undefined ? { smtpPasswordInState: ses.smtpPasswordInState } : {}) } } };
+    const relay = ses && {
+      relay: {
+        ses: {
+          ...(ses.mailFromSubdomain !== undefined ? { mailFromSubdomain: ses.mailFromSubdomain } : {}),
+          ...(ses.smtpPasswordInState !== undefined ? { smtpPasswordInState: ses.smtpPasswordInState } : {}),
+        },
+      },
+    };
     return {
       enabled: this.enabled,
       ...(relay ?? { address: this.address, port: this.port }),

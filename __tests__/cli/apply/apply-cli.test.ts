@@ -14,7 +14,11 @@ import { testCert, TestCert } from '../../support/boot/tls';
 import { exampleConfig } from '../../support/stack';
 import { tempDir } from '../../support/temp-dir';
 
-const creds: RoleCredentials = { accessKeyId: 'AKIDOPERATOR', secretAccessKey: canary('operator-key'), sessionToken: canary('operator-token') };
+const creds: RoleCredentials = {
+  accessKeyId: 'AKIDOPERATOR',
+  secretAccessKey: canary('operator-key'),
+  sessionToken: canary('operator-token'),
+};
 let restoreEnv: () => void = () => undefined;
 let cert: TestCert;
 let aws: AwsDouble;
@@ -46,7 +50,11 @@ afterEach(async () => {
 });
 
 async function appliance(faults: ManageFaults = {}): Promise<ManageDouble> {
-  manage = await new ManageDouble(cert, { rootPassword, faults, smtp: { enabled: false, address: 'old.example.com', port: '25', password: 'old' } }).start();
+  manage = await new ManageDouble(cert, {
+    rootPassword,
+    faults,
+    smtp: { enabled: false, address: 'old.example.com', port: '25', password: 'old' },
+  }).start();
   return manage;
 }
 
@@ -105,10 +113,19 @@ test('shows the smtp diff, applies with --yes, follows the config run to success
   expect(c.out()).toContain('  ~ address: "old.example.com" -> "smtp.example.com"');
   expect(c.out()).toContain('  ~ port: "25" -> "587"');
   expect(c.out()).toContain('  ~ password: (changed)');
-  expect(c.out()).toMatch(/Config run run-1 started\.\n(Config run run-1: running \(\d+s\)\n){2}Config run run-1 successful/);
+  expect(c.out()).toMatch(
+    /Config run run-1 started\.\n(Config run run-1: running \(\d+s\)\n){2}Config run run-1 successful/,
+  );
   expect(m.puts).toHaveLength(1);
-  expect(m.puts[0].smtp).toMatchObject({ address: 'smtp.example.com', port: '587', authentication: 'login', password: smtpPassword });
-  expect(m.to('PUT', '/manage/v1/config/settings')[0].headers.authorization).toBe(`Basic ${Buffer.from(`api_key:${rootPassword}`).toString('base64')}`);
+  expect(m.puts[0].smtp).toMatchObject({
+    address: 'smtp.example.com',
+    port: '587',
+    authentication: 'login',
+    password: smtpPassword,
+  });
+  expect(m.to('PUT', '/manage/v1/config/settings')[0].headers.authorization).toBe(
+    `Basic ${Buffer.from(`api_key:${rootPassword}`).toString('base64')}`,
+  );
   // The AWS SDK's requests were signed as the double expects (the check is real: it rejects mismatches).
   expect(aws.signatures.length).toBeGreaterThanOrEqual(2);
   for (const s of aws.signatures) expect(s.received).toBe(s.expected);
@@ -155,7 +172,9 @@ test('a wrong root password: exit 1, says so', async () => {
   aws.secrets.set(ROOT_ARN, { string: canary('wrong-root') });
   const c = capture();
   expect(await runApply(opts(), c.io)).toBe(1);
-  expect(c.err()).toBe('ghes-email apply failed: GET config/settings: HTTP 401 {"message":"Unauthorized"} (the root site administrator password is wrong)\n');
+  expect(c.err()).toBe(
+    'ghes-email apply failed: GET config/settings: HTTP 401 {"message":"Unauthorized"} (the root site administrator password is wrong)\n',
+  );
 });
 
 test('--password-stdin: the root password comes from stdin (one trailing newline dropped), not from AWS', async () => {
@@ -171,7 +190,11 @@ test('an unreadable secret: exit 1, names the reference, not a value', async () 
   aws.denied.add(SMTP_ARN);
   const c = capture();
   expect(await runApply(opts(), c.io)).toBe(1);
-  expect(c.err()).toMatch(new RegExp(`^ghes-email apply failed: cannot read Secrets Manager secret ${SMTP_ARN} \\(JSON key "password"\\): AccessDeniedException`));
+  expect(c.err()).toMatch(
+    new RegExp(
+      `^ghes-email apply failed: cannot read Secrets Manager secret ${SMTP_ARN} \\(JSON key "password"\\): AccessDeniedException`,
+    ),
+  );
   aws.denied.delete(SMTP_ARN);
   expectNoSecret(c);
 });
@@ -183,7 +206,9 @@ test('a bad config: exit 2 with the ConfigError message as is', async () => {
     delete cfg.hostname;
   });
   expect(await runApply({ config: file }, c.io)).toBe(2);
-  expect(c.err()).toBe(`Invalid config ${file} (2 problems):\n  hostname: required (string)\n  smtp.port: got a string; expected number\n`);
+  expect(c.err()).toBe(
+    `Invalid config ${file} (2 problems):\n  hostname: required (string)\n  smtp.port: got a string; expected number\n`,
+  );
 });
 
 test('CLI wiring: missing --config or a bad --manage-url is a usage error (exit 2)', async () => {
@@ -204,10 +229,15 @@ describe('TLS', () => {
     const m = await appliance();
     const c = capture();
     const sentBeforeWarning: number[] = [];
-    const io: ApplyIo = { ...c.io, err: (t) => (t.startsWith('WARNING') && sentBeforeWarning.push(m.requests.length), c.io.err(t)) };
+    const io: ApplyIo = {
+      ...c.io,
+      err: (t) => (t.startsWith('WARNING') && sentBeforeWarning.push(m.requests.length), c.io.err(t)),
+    };
     expect(await runApply(opts({ caFile: undefined, insecure: true }), io)).toBe(0);
     expect(sentBeforeWarning).toEqual([0]);
-    expect(c.err()).toMatch(/^WARNING: --insecure: the TLS certificate of https:\/\/127\.0\.0\.1:\d+ is NOT verified, yet apply sends it the root site administrator password \(basic auth api_key:<password>\)\. .*--ca-file/);
+    expect(c.err()).toMatch(
+      /^WARNING: --insecure: the TLS certificate of https:\/\/127\.0\.0\.1:\d+ is NOT verified, yet apply sends it the root site administrator password \(basic auth api_key:<password>\)\. .*--ca-file/,
+    );
     expect(m.puts).toHaveLength(1);
     expectNoSecret(c);
   });
@@ -216,7 +246,9 @@ describe('TLS', () => {
     const m = await appliance();
     const c = capture();
     expect(await runApply(opts({ caFile: undefined }), c.io)).toBe(1);
-    expect(c.err()).toMatch(/^ghes-email apply failed: GET config\/settings: cannot reach https:\/\/127\.0\.0\.1:\d+: self-signed certificate/);
+    expect(c.err()).toMatch(
+      /^ghes-email apply failed: GET config\/settings: cannot reach https:\/\/127\.0\.0\.1:\d+: self-signed certificate/,
+    );
     expect(c.err()).toMatch(/pass --ca-file <pem> with the appliance's certificate .*or --insecure/);
     expect(m.puts).toEqual([]);
   });
@@ -224,7 +256,9 @@ describe('TLS', () => {
   test('--manage-url http://... is refused up front (exit 2), before any secret is read', async () => {
     const c = capture();
     const before = aws.requests.length;
-    expect(await runApply({ config: configFile(), manageUrl: 'http://github.example.com:8443', yes: true }, c.io)).toBe(2);
+    expect(await runApply({ config: configFile(), manageUrl: 'http://github.example.com:8443', yes: true }, c.io)).toBe(
+      2,
+    );
     expect(c.err()).toBe(
       '--manage-url: got "http://github.example.com:8443"; the Manage API is HTTPS only (apply sends the root site administrator password): use https://, e.g. https://github.example.com:8443\n',
     );
@@ -233,7 +267,7 @@ describe('TLS', () => {
 });
 
 describe('secrets come from their own region', () => {
-  test('a Secrets Manager ARN is read in the ARN\'s region, not the config\'s', async () => {
+  test("a Secrets Manager ARN is read in the ARN's region, not the config's", async () => {
     await appliance();
     expect(await runApply(opts(), capture().io)).toBe(0);
     expect(signedRegions()).toEqual({ [ROOT_ARN]: 'eu-west-1', [SMTP_ARN]: 'us-east-2' });
@@ -277,7 +311,9 @@ describe('redaction of every form of a secret', () => {
     await appliance({ rejectSettings: { status: 400, body } });
     const c = capture();
     expect(await runApply(opts(), c.io)).toBe(1);
-    expect(c.err()).toMatch(/^ghes-email apply failed: PUT config\/settings: HTTP 400 auth Basic <redacted> raw "<redacted>" b64 <redacted> form password=<redacted> x+<redacted>\n$/);
+    expect(c.err()).toMatch(
+      /^ghes-email apply failed: PUT config\/settings: HTTP 400 auth Basic <redacted> raw "<redacted>" b64 <redacted> form password=<redacted> x+<redacted>\n$/,
+    );
     expectNoSecret(c);
     expect(c.err()).not.toContain(b64(smtpPassword).slice(0, 10));
   });

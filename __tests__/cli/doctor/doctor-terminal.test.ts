@@ -20,12 +20,16 @@ const HOSTILE = '\u001b]0;pwned\u0007\u001b[2J\rPASS  forged\nFAIL\u009b31m\u007
 
 describe('escapeControls', () => {
   test('C0, ESC sequences, DEL, C1 and bidi overrides become visible escapes; tab and other text stay', () => {
-    expect(escapeControls(HOSTILE)).toBe('\\x1b]0;pwned\\x07\\x1b[2J\\rPASS  forged\\nFAIL\\x9b31m\\x7f\\x00\\u202egnp.exe');
+    expect(escapeControls(HOSTILE)).toBe(
+      '\\x1b]0;pwned\\x07\\x1b[2J\\rPASS  forged\\nFAIL\\x9b31m\\x7f\\x00\\u202egnp.exe',
+    );
     expect(escapeControls('a\tb é ✓ 日本 <x@y> "q" \\')).toBe('a\tb é ✓ 日本 <x@y> "q" \\');
   });
 
   test('every code point that is a control or reorders text is escaped, one at a time', () => {
-    const raw = Array.from({ length: 0x206a }, (_, c) => String.fromCharCode(c)).filter((ch) => RAW_CONTROL.test(escapeControls(ch)));
+    const raw = Array.from({ length: 0x206a }, (_, c) => String.fromCharCode(c)).filter((ch) =>
+      RAW_CONTROL.test(escapeControls(ch)),
+    );
     expect(raw.map((ch) => ch.charCodeAt(0).toString(16))).toEqual([]);
   });
 });
@@ -54,7 +58,10 @@ test('doctor logs: escape sequences in mail.log and unicorn.log are shown escape
     join(logs, 'mail.log'),
     `May  2 10:02:11 host postfix/smtpd[1]: NOQUEUE: reject: RCPT from unknown[203.0.113.9]: 554 5.7.1 \u001b]0;owned\u0007\u001b[2J\r<x@y>: Relay access denied; from=<a@b> to=<x@y\u009b2J>\n`,
   );
-  writeFileSync(join(logs, 'unicorn.log'), 'Connection opened: smtp.example.com:587\n-> "220 evil\\e[2J\\r\\n"\n<- "EHLO a\\r\\n"\n-> "554 no\u001b]0;x\u0007\\r\\n"\n');
+  writeFileSync(
+    join(logs, 'unicorn.log'),
+    'Connection opened: smtp.example.com:587\n-> "220 evil\\e[2J\\r\\n"\n<- "EHLO a\\r\\n"\n-> "554 no\u001b]0;x\u0007\\r\\n"\n',
+  );
   const human = await runCli(['doctor', 'logs', logs]);
   expect(human.code).toBe(1);
   expect(human.stdout).not.toMatch(RAW_CONTROL);
@@ -67,7 +74,10 @@ test('doctor logs: escape sequences in mail.log and unicorn.log are shown escape
 describe('doctor smtp against a relay with a hostile greeting', () => {
   let relay: RunningServer;
   beforeAll(async () => {
-    relay = await startScripted(`220 ${RELAY_NAME} hi\u001b]0;pwned\u0007\u001b[2J\u009b1m`, [`${RELAY_NAME} \u001b[31mred`, 'SIZE 1000']);
+    relay = await startScripted(`220 ${RELAY_NAME} hi\u001b]0;pwned\u0007\u001b[2J\u009b1m`, [
+      `${RELAY_NAME} \u001b[31mred`,
+      'SIZE 1000',
+    ]);
   });
   afterAll(() => relay.close());
 
@@ -77,7 +87,16 @@ describe('doctor smtp against a relay with a hostile greeting', () => {
       delete c.smtp.username;
       delete c.smtp.password;
     });
-    const r = await runCli(['doctor', 'smtp', '--config', config, '--connect-to', `127.0.0.1:${relay.port}`, '--timeout', '2000']);
+    const r = await runCli([
+      'doctor',
+      'smtp',
+      '--config',
+      config,
+      '--connect-to',
+      `127.0.0.1:${relay.port}`,
+      '--timeout',
+      '2000',
+    ]);
     expect(r.stdout).toMatch(/PASS {2}smtp\.connect .*greeted: 220 .*hi\\x1b\]0;pwned\\x07\\x1b\[2J\\x9b1m$/m);
     expect(r.stdout).toContain('-> "250-smtp.relay.test \\u001b[31mred\\r\\n"');
     expect(r.stdout).not.toMatch(RAW_CONTROL);

@@ -6,7 +6,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RelayCredentialsIo, RelayCredentialsOptions, runRelayCredentials } from '../../../lib/cli/relay-credentials/relay-credentials';
+import {
+  RelayCredentialsIo,
+  RelayCredentialsOptions,
+  runRelayCredentials,
+} from '../../../lib/cli/relay-credentials/relay-credentials';
 import { smtpLogin } from '../../../lib/cli/relay-credentials/smtp-login';
 import { SES_RELAY_KIND } from '../../../lib/smtp/ses-smtp';
 import { RoleCredentials, canary } from '../../support/boot/aws-doubles';
@@ -19,8 +23,13 @@ import { tempDir } from '../../support/temp-dir';
 
 const USER = 'ghes-email-ses-eu-west-1-github.example.com';
 const REGION = 'eu-west-1';
-const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:ghes-email/github.example.com/ses-smtp-2024-AbCdEf';
-const operator: RoleCredentials = { accessKeyId: 'AKIDOPERATOR', secretAccessKey: canary('operator-key'), sessionToken: canary('operator-token') };
+const SECRET_ARN =
+  'arn:aws:secretsmanager:eu-west-1:111122223333:secret:ghes-email/github.example.com/ses-smtp-2024-AbCdEf';
+const operator: RoleCredentials = {
+  accessKeyId: 'AKIDOPERATOR',
+  secretAccessKey: canary('operator-key'),
+  sessionToken: canary('operator-token'),
+};
 
 let events: EventLog;
 let aws: RelayAwsDouble;
@@ -41,7 +50,15 @@ afterEach(async () => {
 
 /** An outputs file as `cdktf output --outputs-file` writes it: nested by stack, then output name. */
 function outputsFile(relay: Record<string, unknown> = {}): string {
-  const value = { kind: SES_RELAY_KIND, region: REGION, domain: 'github.example.com', iamUserName: USER, secretArn: SECRET_ARN, credentials: 'relay-credentials', ...relay };
+  const value = {
+    kind: SES_RELAY_KIND,
+    region: REGION,
+    domain: 'github.example.com',
+    iamUserName: USER,
+    secretArn: SECRET_ARN,
+    credentials: 'relay-credentials',
+    ...relay,
+  };
   const file = join(tempDir('ghes-email-relay-'), 'outputs.json');
   writeFileSync(file, JSON.stringify({ 'ghes-email': { 'email_ses-relay_BBD7B1B3': value, other: { value: 1 } } }));
   return file;
@@ -62,7 +79,8 @@ async function run(o: Partial<RelayCredentialsOptions> = {}, io: Partial<RelayCr
     {
       out: (t) => void (out += t),
       err: (t) => void (err += t),
-      login: (_t, user, pass) => smtpLogin({ host: '127.0.0.1', port: smtp.port, servername: SES_TEST_HOST, ca: smtp.certs.caCert }, user, pass),
+      login: (_t, user, pass) =>
+        smtpLogin({ host: '127.0.0.1', port: smtp.port, servername: SES_TEST_HOST, ca: smtp.certs.caCert }, user, pass),
       ...io,
     },
   );
@@ -71,9 +89,16 @@ async function run(o: Partial<RelayCredentialsOptions> = {}, io: Partial<RelayCr
 
 /** No secret key, SMTP password or operator credential, in any encoding, in what the command printed. */
 function expectNoSecrets(r: Run): void {
-  const secrets = [...aws.issuedSecrets, ...aws.issuedSecrets.map((s) => opensslSesSmtpPassword(s, REGION)), operator.secretAccessKey, operator.sessionToken];
+  const secrets = [
+    ...aws.issuedSecrets,
+    ...aws.issuedSecrets.map((s) => opensslSesSmtpPassword(s, REGION)),
+    operator.secretAccessKey,
+    operator.sessionToken,
+  ];
   const text = `${r.out}\n${r.err}`;
-  const leaks = leakForms(secrets).filter((f) => text.includes(f.text)).map((f) => f.form);
+  const leaks = leakForms(secrets)
+    .filter((f) => text.includes(f.text))
+    .map((f) => f.form);
   expect(leaks).toEqual([]);
 }
 
@@ -82,9 +107,18 @@ test('first run: creates a key, proves it with AUTH LOGIN, writes {username, pas
   expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: '' });
   const [key] = aws.keys.get(USER)!;
   // The password the SMTP server accepted is AWS's algorithm computed by openssl, not by our code.
-  expect(JSON.parse(aws.secretValues.get(SECRET_ARN)!)).toEqual({ username: key.id, password: opensslSesSmtpPassword(key.secret, REGION) });
+  expect(JSON.parse(aws.secretValues.get(SECRET_ARN)!)).toEqual({
+    username: key.id,
+    password: opensslSesSmtpPassword(key.secret, REGION),
+  });
   expect(smtp.logins).toEqual([{ method: 'LOGIN', username: key.id, ok: true }]);
-  expect(events).toEqual(['iam ListAccessKeys', 'iam CreateAccessKey', `iam created ${key.id}`, `smtp AUTH LOGIN ${key.id} ok`, 'secretsmanager PutSecretValue']);
+  expect(events).toEqual([
+    'iam ListAccessKeys',
+    'iam CreateAccessKey',
+    `iam created ${key.id}`,
+    `smtp AUTH LOGIN ${key.id} ok`,
+    'secretsmanager PutSecretValue',
+  ]);
   expect(aws.badSignatures).toEqual([]);
   expect(r.out).toContain(`Created access key ${key.id} for IAM user ${USER}`);
   expectNoSecrets(r);
@@ -107,7 +141,13 @@ test('rotation: the new key is retried while SES refuses it, and the old key is 
     'secretsmanager PutSecretValue',
     `iam DeleteAccessKey ${oldKey.id}`,
   ]);
-  expect(r.out.split('\n').filter((l) => l.startsWith('waiting for SES'))).toEqual(Array(2).fill(expect.stringMatching(/^waiting for SES to accept the new key: Invalid login: 535 .*Authentication Credentials Invalid; \d+s left$/)));
+  expect(r.out.split('\n').filter((l) => l.startsWith('waiting for SES'))).toEqual(
+    Array(2).fill(
+      expect.stringMatching(
+        /^waiting for SES to accept the new key: Invalid login: 535 .*Authentication Credentials Invalid; \d+s left$/,
+      ),
+    ),
+  );
   expect(r.out).toContain(`Deleted the old key ${oldKey.id}`);
   expect(r.out).toContain('run ghes-email apply --config <outputs.json> now');
   expectNoSecrets(r);
@@ -132,7 +172,9 @@ test('a new key that never authenticates is deleted again; the old key and the s
   expect(aws.keys.get(USER)!.map((k) => k.id)).toEqual([oldKey.id]);
   expect(aws.secretValues.get(SECRET_ARN)).toBe(before);
   expect(events.some((e) => e.startsWith('secretsmanager'))).toBe(false);
-  expect(r.err).toMatch(/the new key did not authenticate at email-smtp\.eu-west-1\.amazonaws\.com:587 \(Invalid login: 535.*\); deleted the new key AKIA[0-9A-F]+ again, nothing else changed/);
+  expect(r.err).toMatch(
+    /the new key did not authenticate at email-smtp\.eu-west-1\.amazonaws\.com:587 \(Invalid login: 535.*\); deleted the new key AKIA[0-9A-F]+ again, nothing else changed/,
+  );
   expectNoSecrets(r);
 });
 
@@ -171,7 +213,9 @@ describe('through the ghes-email program', () => {
   test('neither --config nor the names: usage error, exit 2', async () => {
     const r = await runCli(['relay-credentials']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("give --config <outputs.json> (the deployed stack's outputs), or --user-name and --secret-arn");
+    expect(r.stderr).toContain(
+      "give --config <outputs.json> (the deployed stack's outputs), or --user-name and --secret-arn",
+    );
   });
 
   test('an outputs file without an SES relay, or a bad ARN: exit 2 with what to pass', async () => {
@@ -179,7 +223,10 @@ describe('through the ghes-email program', () => {
     writeFileSync(file, JSON.stringify({ x: { value: { kind: 'ghes-email/cli-settings' } } }));
     expect((await runCli(['relay-credentials', '--config', file])).stderr).toContain('has no ses-relay output');
     const bad = await runCli(['relay-credentials', '--user-name', USER, '--secret-arn', 'not-an-arn']);
-    expect({ code: bad.code, err: bad.stderr }).toEqual({ code: 2, err: expect.stringContaining('--secret-arn.secretsManagerArn: got "not-an-arn"') });
+    expect({ code: bad.code, err: bad.stderr }).toEqual({
+      code: 2,
+      err: expect.stringContaining('--secret-arn.secretsManagerArn: got "not-an-arn"'),
+    });
     expect(events).toEqual([]);
   });
 });

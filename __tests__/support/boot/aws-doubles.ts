@@ -93,7 +93,8 @@ export class ImdsDouble extends RecordingDouble {
   }
 
   protected respond(req: IncomingMessage, _body: Buffer, res: ServerResponse): void {
-    const send = (status: number, text: string): void => void res.writeHead(status, { 'Content-Type': 'text/plain' }).end(text);
+    const send = (status: number, text: string): void =>
+      void res.writeHead(status, { 'Content-Type': 'text/plain' }).end(text);
     if (req.url === '/latest/api/token') {
       // IMDSv2: a PUT with a TTL header gets a token; anything else is refused.
       if (req.method !== 'PUT') return send(405, '');
@@ -107,15 +108,19 @@ export class ImdsDouble extends RecordingDouble {
     if (req.url === `${base}${this.role}`) {
       return send(
         200,
-        JSON.stringify({
-          Code: 'Success',
-          LastUpdated: '2024-01-01T00:00:00Z',
-          Type: 'AWS-HMAC',
-          AccessKeyId: this.credentials.accessKeyId,
-          SecretAccessKey: this.credentials.secretAccessKey,
-          Token: this.credentials.sessionToken,
-          Expiration: '2099-01-01T00:00:00Z',
-        }, null, 2),
+        JSON.stringify(
+          {
+            Code: 'Success',
+            LastUpdated: '2024-01-01T00:00:00Z',
+            Type: 'AWS-HMAC',
+            AccessKeyId: this.credentials.accessKeyId,
+            SecretAccessKey: this.credentials.secretAccessKey,
+            Token: this.credentials.sessionToken,
+            Expiration: '2099-01-01T00:00:00Z',
+          },
+          null,
+          2,
+        ),
       );
     }
     return send(404, '');
@@ -136,7 +141,10 @@ export type StoredSecret = { readonly string: string } | { readonly binary: Buff
 
 /** JSON with every non-ASCII character as \uXXXX (surrogate pairs for astral ones), as some encoders emit. */
 export function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 export class AwsDouble extends RecordingDouble {
@@ -163,18 +171,38 @@ export class AwsDouble extends RecordingDouble {
 
   protected async respond(req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
     const send = (status: number, value: unknown): void =>
-      void res.writeHead(status, { 'Content-Type': 'application/x-amz-json-1.1' }).end(this.asciiOnly ? asciiJson(value) : JSON.stringify(value));
+      void res
+        .writeHead(status, { 'Content-Type': 'application/x-amz-json-1.1' })
+        .end(this.asciiOnly ? asciiJson(value) : JSON.stringify(value));
     const target = String(req.headers['x-amz-target'] ?? '');
     const auth = String(req.headers.authorization ?? '');
-    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/([^,]+), SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth);
+    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/([^,]+), SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
+      auth,
+    );
     if (!m) return send(400, { __type: 'IncompleteSignatureException', Message: 'malformed Authorization' });
     const [, , scope, signedHeaders] = m;
     const [, region, service] = scope.split('/');
-    const expected = await expectedAuthorization(req, body, signedHeaders.split(';'), region, service, this.credentials, this.scheme);
+    const expected = await expectedAuthorization(
+      req,
+      body,
+      signedHeaders.split(';'),
+      region,
+      service,
+      this.credentials,
+      this.scheme,
+    );
     this.signatures.push({ target, received: auth, expected, scope, requestBody: body.toString('utf8') });
-    if (expected !== auth) return send(403, { __type: 'InvalidSignatureException', Message: 'The request signature we calculated does not match the signature you provided.' });
+    if (expected !== auth)
+      return send(403, {
+        __type: 'InvalidSignatureException',
+        Message: 'The request signature we calculated does not match the signature you provided.',
+      });
     const fault = this.failNext.shift();
-    if (fault !== undefined) return send(400, { __type: fault, Message: fault === 'ThrottlingException' ? 'Rate exceeded' : `${fault} (injected by the test)` });
+    if (fault !== undefined)
+      return send(400, {
+        __type: fault,
+        Message: fault === 'ThrottlingException' ? 'Rate exceeded' : `${fault} (injected by the test)`,
+      });
 
     const input = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
     if (target === 'secretsmanager.GetSecretValue') {
@@ -186,7 +214,11 @@ export class AwsDouble extends RecordingDouble {
         });
       }
       const secret = this.secrets.get(id);
-      if (!secret) return send(400, { __type: 'ResourceNotFoundException', Message: "Secrets Manager can't find the specified secret." });
+      if (!secret)
+        return send(400, {
+          __type: 'ResourceNotFoundException',
+          Message: "Secrets Manager can't find the specified secret.",
+        });
       return send(200, {
         ARN: id,
         Name: id.split(':')[6],
@@ -198,10 +230,22 @@ export class AwsDouble extends RecordingDouble {
     }
     if (target === 'AmazonSSM.GetParameter') {
       const name = String(input.Name);
-      if (this.denied.has(name)) return send(400, { __type: 'AccessDeniedException', Message: `not authorized to perform: ssm:GetParameter on resource: ${name}` });
+      if (this.denied.has(name))
+        return send(400, {
+          __type: 'AccessDeniedException',
+          Message: `not authorized to perform: ssm:GetParameter on resource: ${name}`,
+        });
       const value = this.parameters.get(name);
       if (value === undefined || input.WithDecryption !== true) return send(400, { __type: 'ParameterNotFound' });
-      return send(200, { Parameter: { Name: name, Type: 'SecureString', Value: value, Version: 1, ARN: `arn:aws:ssm:x:1:parameter${name}` } });
+      return send(200, {
+        Parameter: {
+          Name: name,
+          Type: 'SecureString',
+          Value: value,
+          Version: 1,
+          ARN: `arn:aws:ssm:x:1:parameter${name}`,
+        },
+      });
     }
     return send(400, { __type: 'UnknownOperationException' });
   }
@@ -220,11 +264,25 @@ export async function expectedAuthorization(
   const headers: Record<string, string> = {};
   for (const name of signed) headers[name] = String(req.headers[name] ?? '');
   const amzDate = headers['x-amz-date'];
-  const signingDate = new Date(`${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`);
+  const signingDate = new Date(
+    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
+  );
   const [hostname, port] = headers.host.split(':');
-  const request = new HttpRequest({ method: req.method, protocol: `${scheme}:`, hostname, port: Number(port), path: req.url, headers, body: body.toString() });
+  const request = new HttpRequest({
+    method: req.method,
+    protocol: `${scheme}:`,
+    hostname,
+    port: Number(port),
+    path: req.url,
+    headers,
+    body: body.toString(),
+  });
   const signer = new SignatureV4({
-    credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken },
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken,
+    },
     region,
     service,
     sha256: Sha256,
@@ -239,16 +297,35 @@ export async function expectedAuthorization(
  * (e.g. { SECRETS_MANAGER: url }), with `creds` or, undefined, no credentials anywhere (no
  * profile, no config files, no instance metadata). Returns a function that restores the environment.
  */
-export function useSdkEndpoints(endpoints: Record<string, string>, creds: RoleCredentials | undefined, extra: Record<string, string> = {}): () => void {
+export function useSdkEndpoints(
+  endpoints: Record<string, string>,
+  creds: RoleCredentials | undefined,
+  extra: Record<string, string> = {},
+): () => void {
   const saved = { ...process.env };
-  for (const key of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI']) delete process.env[key];
+  for (const key of [
+    'AWS_PROFILE',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_WEB_IDENTITY_TOKEN_FILE',
+    'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+    'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  ])
+    delete process.env[key];
   Object.assign(process.env, {
     ...Object.fromEntries(Object.entries(endpoints).map(([service, url]) => [`AWS_ENDPOINT_URL_${service}`, url])),
     AWS_CONFIG_FILE: '/nonexistent',
     AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
     // Without credentials the chain would end at the instance metadata service: off, so "none" is answered at once.
     AWS_EC2_METADATA_DISABLED: 'true',
-    ...(creds ? { AWS_ACCESS_KEY_ID: creds.accessKeyId, AWS_SECRET_ACCESS_KEY: creds.secretAccessKey, AWS_SESSION_TOKEN: creds.sessionToken } : {}),
+    ...(creds
+      ? {
+          AWS_ACCESS_KEY_ID: creds.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: creds.secretAccessKey,
+          AWS_SESSION_TOKEN: creds.sessionToken,
+        }
+      : {}),
     ...extra,
   });
   return () => {
@@ -257,6 +334,10 @@ export function useSdkEndpoints(endpoints: Record<string, string>, creds: RoleCr
 }
 
 /** Points the AWS SDK's default chain at `aws` (Secrets Manager) with `creds`, for the CLI tests. */
-export function useAwsDoubleForSdk(aws: AwsDouble, creds: RoleCredentials, extra: Record<string, string> = {}): () => void {
+export function useAwsDoubleForSdk(
+  aws: AwsDouble,
+  creds: RoleCredentials,
+  extra: Record<string, string> = {},
+): () => void {
   return useSdkEndpoints({ SECRETS_MANAGER: aws.url }, creds, extra);
 }

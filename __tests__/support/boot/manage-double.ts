@@ -44,8 +44,22 @@ export class ManageDouble {
   public faults: ManageFaults;
   public url = '';
   public readonly events = [
-    { timestamp: '2024-01-01T00:00:00Z', severity_text: 'INFO', body: 'Validating services', event_name: 'ghe-config', hostname: 'ghe', config_run_id: '' },
-    { timestamp: '2024-01-01T00:00:01Z', severity_text: 'ERROR', body: 'Postfix configuration failed: smtp relay "smtp.example.com" unreachable', event_name: 'ghe-config', hostname: 'ghe', config_run_id: '' },
+    {
+      timestamp: '2024-01-01T00:00:00Z',
+      severity_text: 'INFO',
+      body: 'Validating services',
+      event_name: 'ghe-config',
+      hostname: 'ghe',
+      config_run_id: '',
+    },
+    {
+      timestamp: '2024-01-01T00:00:01Z',
+      severity_text: 'ERROR',
+      body: 'Postfix configuration failed: smtp relay "smtp.example.com" unreachable',
+      event_name: 'ghe-config',
+      hostname: 'ghe',
+      config_run_id: '',
+    },
   ];
   private readonly tls: Server;
   private readonly front: NetServer;
@@ -55,7 +69,10 @@ export class ManageDouble {
   private polls = 0;
   private settingsReads401 = 0;
 
-  constructor(cert: TestCert, opts: { initialized?: boolean; rootPassword: string; smtp?: SmtpObject; faults?: ManageFaults }) {
+  constructor(
+    cert: TestCert,
+    opts: { initialized?: boolean; rootPassword: string; smtp?: SmtpObject; faults?: ManageFaults },
+  ) {
     this.initialized = opts.initialized ?? true;
     this.rootPassword = opts.rootPassword;
     this.smtp = opts.smtp ?? { enabled: false, address: '', port: '25', password: '' };
@@ -114,32 +131,50 @@ export class ManageDouble {
     const route = `${req.method} ${url.pathname}`;
 
     if (route === 'GET /manage/v1/version') {
-      return json(200, [{ hostname: 'ghe', version: { version: '3.17.4', platform: 'ami', build_id: 'b', build_date: '2025-01-01' } }]);
+      return json(200, [
+        { hostname: 'ghe', version: { version: '3.17.4', platform: 'ami', build_id: 'b', build_date: '2025-01-01' } },
+      ]);
     }
     if (route === 'POST /manage/v1/config/init') {
       if (this.initialized) return json(400, { message: 'instance already initialized' });
       const parts = parseMultipart(String(req.headers['content-type']), body);
-      if (!parts.license || parts.password === undefined) return json(400, { message: 'license and password are required' });
+      if (!parts.license || parts.password === undefined)
+        return json(400, { message: 'license and password are required' });
       this.inits.push({ license: parts.license, password: parts.password.toString('utf8') });
       this.initialized = true;
       this.rootPassword = parts.password.toString('utf8');
       return json(202);
     }
     if (!this.authorized(req)) {
-      if (route === 'GET /manage/v1/config/settings' && !this.initialized && this.faults.initializeAfterPolls !== undefined) {
+      if (
+        route === 'GET /manage/v1/config/settings' &&
+        !this.initialized &&
+        this.faults.initializeAfterPolls !== undefined
+      ) {
         if (++this.settingsReads401 >= this.faults.initializeAfterPolls) this.initialized = true;
       }
-      return json(401, this.faults.echoAuthorization ? { message: 'Unauthorized', request: { headers: { Authorization: req.headers.authorization } } } : { message: 'Unauthorized' });
+      return json(
+        401,
+        this.faults.echoAuthorization
+          ? { message: 'Unauthorized', request: { headers: { Authorization: req.headers.authorization } } }
+          : { message: 'Unauthorized' },
+      );
     }
     switch (route) {
       case 'GET /manage/v1/config/settings':
-        return json(200, { github_hostname: 'github.example.com', auth_mode: 'default', smtp: this.smtp, ntp: { primary_server: 'time.nist.gov' } });
+        return json(200, {
+          github_hostname: 'github.example.com',
+          auth_mode: 'default',
+          smtp: this.smtp,
+          ntp: { primary_server: 'time.nist.gov' },
+        });
       case 'PUT /manage/v1/config/settings': {
         if (this.faults.rejectSettings) {
           res.writeHead(this.faults.rejectSettings.status, { 'Content-Type': 'application/json' });
           return void res.end(this.faults.rejectSettings.body);
         }
-        if (!String(req.headers['content-type']).startsWith('application/json')) return json(400, { message: 'expected JSON' });
+        if (!String(req.headers['content-type']).startsWith('application/json'))
+          return json(400, { message: 'expected JSON' });
         let parsed: { smtp?: SmtpObject };
         try {
           parsed = JSON.parse(body.toString('utf8'));

@@ -57,7 +57,9 @@ export async function rig(opts: RigOptions = {}): Promise<Rig> {
   const imds = await new ImdsDouble().start();
   const aws = await new AwsDouble(cert, imds.credentials).start();
   aws.secrets.set(ROOT_ARN, { string: secrets.rootPassword });
-  aws.secrets.set(SMTP_ARN, { string: JSON.stringify({ username: 'ghes@example.com', password: secrets.smtpPassword }) });
+  aws.secrets.set(SMTP_ARN, {
+    string: JSON.stringify({ username: 'ghes@example.com', password: secrets.smtpPassword }),
+  });
   aws.secrets.set(LICENSE_ARN, { binary: secrets.license });
   aws.parameters.set(SMTP_PARAM, secrets.smtpPassword);
   const manage = await new ManageDouble(cert, {
@@ -97,7 +99,11 @@ export const BASE_SMTP: SmtpSettingsProps = {
 
 /** The SMTP password from the JSON secret SMTP_ARN (key "password"), unless `password` says otherwise. */
 export function smtp(overrides: Partial<SmtpSettingsProps> = {}): SmtpSettings {
-  return new SmtpSettings({ ...BASE_SMTP, password: SecretRef.fromSecretsManager(SMTP_ARN, { jsonKey: 'password' }), ...overrides });
+  return new SmtpSettings({
+    ...BASE_SMTP,
+    password: SecretRef.fromSecretsManager(SMTP_ARN, { jsonKey: 'password' }),
+    ...overrides,
+  });
 }
 
 export function bootScript(s: SmtpSettings = smtp(), mc: Partial<ManagementConsoleProps> = {}): BootScript {

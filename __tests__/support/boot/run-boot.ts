@@ -100,7 +100,11 @@ export const FAST = {
  * Runs the user data in `where`: a workspace (recorded if it was made with { record: true }),
  * or options for a fresh one.
  */
-export async function runBoot(userData: string, env: Record<string, string>, where: Workspace | RunOptions = {}): Promise<BootRun> {
+export async function runBoot(
+  userData: string,
+  env: Record<string, string>,
+  where: Workspace | RunOptions = {},
+): Promise<BootRun> {
   const ws = 'dir' in where ? where : workspace(where);
   const script = join(ws.dir, 'user-data.sh');
   writeFileSync(script, userData);

@@ -29,7 +29,10 @@ export function secretForms(value: string): { form: string; text: string }[] {
 
 /** Every form of every secret, plus the base64 of `api_key:<root password>`. */
 export function leakForms(secrets: readonly string[], rootPassword?: string): { form: string; text: string }[] {
-  const out = secrets.flatMap((s) => secretForms(s).map((f) => ({ form: `${f.form} ${s.slice(0, 14)}…`, text: f.text })));
-  if (rootPassword !== undefined) out.push({ form: 'basic-auth base64', text: base64(`api_key:${rootPassword}`).replace(/=+$/, '') });
+  const out = secrets.flatMap((s) =>
+    secretForms(s).map((f) => ({ form: `${f.form} ${s.slice(0, 14)}…`, text: f.text })),
+  );
+  if (rootPassword !== undefined)
+    out.push({ form: 'basic-auth base64', text: base64(`api_key:${rootPassword}`).replace(/=+$/, '') });
   return out;
 }

@@ -28,7 +28,9 @@ export interface RunningDns {
 /** A zone's names in lower case, and every name that exists in it: each owner name and its ancestors (empty non-terminals included, RFC 4592 section 2.2.2). */
 export function zoneNames<R>(zone: Record<string, R>): { names: Map<string, R>; existing: Set<string> } {
   const names = new Map(Object.entries(zone).map(([k, v]) => [k.toLowerCase(), v]));
-  const existing = new Set([...names.keys()].flatMap((n) => n.split('.').map((_, i, labels) => labels.slice(i).join('.'))));
+  const existing = new Set(
+    [...names.keys()].flatMap((n) => n.split('.').map((_, i, labels) => labels.slice(i).join('.'))),
+  );
   return { names, existing };
 }
 
@@ -55,7 +57,12 @@ export async function serveDns(answer: (q: Question, response: DnsResponse) => v
       const response = Packet.createResponseFromRequest(request);
       response.header.aa = 1;
       const [q] = request.questions;
-      const question = { name: q.name.toLowerCase().replace(/\.$/, ''), asked: q.name, type: typeName[q.type] as string, qtype: q.type };
+      const question = {
+        name: q.name.toLowerCase().replace(/\.$/, ''),
+        asked: q.name,
+        type: typeName[q.type] as string,
+        qtype: q.type,
+      };
       queries.push(`${question.name} ${question.type}`);
       answer(question, response);
       send(response);
@@ -67,7 +74,10 @@ export async function serveDns(answer: (q: Question, response: DnsResponse) => v
   return { address: `127.0.0.1:${addresses.udp!.port}`, queries, close: () => server.close() };
 }
 
-export function startDns(zone: Record<string, ZoneRecords>, options: { authoritativeFor?: string } = {}): Promise<RunningDns> {
+export function startDns(
+  zone: Record<string, ZoneRecords>,
+  options: { authoritativeFor?: string } = {},
+): Promise<RunningDns> {
   const { names, existing } = zoneNames(zone);
   const apex = options.authoritativeFor?.toLowerCase();
   return serveDns(({ name, asked, type: typeText, qtype }, response) => {
@@ -89,8 +99,10 @@ export function startDns(zone: Record<string, ZoneRecords>, options: { authorita
       return;
     }
     const base = { name: asked, type: qtype, class: Packet.CLASS.IN, ttl: 60 };
-    if (type === 'A' || type === 'AAAA') for (const address of records?.[type] ?? []) response.answers.push({ ...base, address });
-    if (type === 'MX') for (const [priority, exchange] of records?.MX ?? []) response.answers.push({ ...base, priority, exchange });
+    if (type === 'A' || type === 'AAAA')
+      for (const address of records?.[type] ?? []) response.answers.push({ ...base, address });
+    if (type === 'MX')
+      for (const [priority, exchange] of records?.MX ?? []) response.answers.push({ ...base, priority, exchange });
   });
 }
 
@@ -100,7 +112,11 @@ export async function startSilentDns(): Promise<RunningDns> {
   const queries: string[] = [];
   socket.on('message', () => queries.push('(ignored)'));
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  return { address: `127.0.0.1:${socket.address().port}`, queries, close: () => new Promise<void>((resolve) => socket.close(() => resolve())) };
+  return {
+    address: `127.0.0.1:${socket.address().port}`,
+    queries,
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
 }
 
 /** A UDP port on 127.0.0.1 with nothing listening (bound, then released). */

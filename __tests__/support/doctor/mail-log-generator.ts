@@ -11,14 +11,17 @@ const STAMP_PERIOD = 14 * 3600;
 const stamps: string[] = [];
 const stamp = (i: number) => {
   const s = i % STAMP_PERIOD;
-  return (stamps[s] ??= `May  2 ${String(10 + Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`);
+  return (stamps[s] ??=
+    `May  2 ${String(10 + Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`);
 };
 const ip = (i: number) => `198.51.${(i >> 8) & 255}.${i & 255}`;
 const HOST = 'github-example';
 
 /** One `NOQUEUE: reject` line; `reason` picks a 450 "Client host rejected" instead of the 554 relay refusal. */
 export function rejectLine(i: number, reason?: string): string {
-  const reply = reason ? `450 4.7.1 ${reason}, [${ip(i)}]` : `554 5.7.1 <user${i}@github.example.com>: Relay access denied`;
+  const reply = reason
+    ? `450 4.7.1 ${reason}, [${ip(i)}]`
+    : `554 5.7.1 <user${i}@github.example.com>: Relay access denied`;
   return `${stamp(i)} ${HOST} postfix/smtpd[${3000 + (i % 5000)}]: NOQUEUE: reject: RCPT from unknown[${ip(i)}]: ${reply}; from=<spam${i}@example.net> to=<user${i}@github.example.com> proto=ESMTP helo=<[${ip(i)}]>`;
 }
 
@@ -52,13 +55,17 @@ export function* generateMailLog(totalBytes: number, counts: GeneratedCounts, ch
       const pid = 3000 + (i % 5000);
       push(`${stamp(i)} ${HOST} postfix/smtpd[${pid}]: connect from unknown[${ip(i)}]`);
       push(rejectLine(i));
-      push(`${stamp(i)} ${HOST} postfix/smtpd[${pid}]: disconnect from unknown[${ip(i)}] ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4`);
+      push(
+        `${stamp(i)} ${HOST} postfix/smtpd[${pid}]: disconnect from unknown[${ip(i)}] ehlo=1 mail=1 rcpt=0/1 quit=1 commands=3/4`,
+      );
       counts.rejects++;
     }
     for (let k = 20; k < 25; k++) {
       const i = base + k;
       push(`${stamp(i)} ${HOST} postfix/smtpd[${3000 + (i % 5000)}]: connect from unknown[${ip(i)}]`);
-      push(`${stamp(i)} ${HOST} postfix/smtpd[${3000 + (i % 5000)}]: disconnect from unknown[${ip(i)}] ehlo=1 quit=1 commands=2`);
+      push(
+        `${stamp(i)} ${HOST} postfix/smtpd[${3000 + (i % 5000)}]: disconnect from unknown[${ip(i)}] ehlo=1 quit=1 commands=2`,
+      );
       counts.idleSessions++;
     }
     message(base + 30, 'sent (delivered to maildir)', true, push);
@@ -91,7 +98,11 @@ function message(i: number, status: string, removed: boolean, push: (line: strin
   push(`${at} ${HOST} postfix/smtpd[${pid}]: ${q}: client=mail-wr1-f54.google.com[209.85.221.54]`);
   push(`${at} ${HOST} postfix/cleanup[3105]: ${q}: message-id=<CAF${i}reply@mail.gmail.com>`);
   push(`${at} ${HOST} postfix/qmgr[900]: ${q}: from=<user${i}@example.org>, size=4512, nrcpt=1 (queue active)`);
-  push(`${at} ${HOST} postfix/virtual[3106]: ${q}: to=<reply+AAAQ${i}@reply.github.example.com>, relay=virtual, delay=0.14, delays=0.1/0.01/0/0.03, dsn=${removed ? '2.0.0' : '4.2.0'}, status=${status}`);
+  push(
+    `${at} ${HOST} postfix/virtual[3106]: ${q}: to=<reply+AAAQ${i}@reply.github.example.com>, relay=virtual, delay=0.14, delays=0.1/0.01/0/0.03, dsn=${removed ? '2.0.0' : '4.2.0'}, status=${status}`,
+  );
   if (removed) push(`${at} ${HOST} postfix/qmgr[900]: ${q}: removed`);
-  push(`${at} ${HOST} postfix/smtpd[${pid}]: disconnect from mail-wr1-f54.google.com[209.85.221.54] ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7`);
+  push(
+    `${at} ${HOST} postfix/smtpd[${pid}]: disconnect from mail-wr1-f54.google.com[209.85.221.54] ehlo=2 starttls=1 mail=1 rcpt=1 data=1 quit=1 commands=7`,
+  );
 }

@@ -22,7 +22,10 @@ export async function runCli(args: string[], options: { stdin?: string } = {}): 
     stderr += chunk.toString();
     return true;
   });
-  const stdin = options.stdin !== undefined ? jest.spyOn(process, 'stdin', 'get').mockReturnValue(Readable.from([Buffer.from(options.stdin)]) as never) : undefined;
+  const stdin =
+    options.stdin !== undefined
+      ? jest.spyOn(process, 'stdin', 'get').mockReturnValue(Readable.from([Buffer.from(options.stdin)]) as never)
+      : undefined;
   process.exitCode = undefined;
   try {
     const code = await run(args);
@@ -36,7 +39,11 @@ export async function runCli(args: string[], options: { stdin?: string } = {}): 
 }
 
 /** Parses `--json` output; fails the test with the raw text when it is not JSON. */
-export function json(result: CliResult): { summary: { ok: boolean; failed: number }; checks: { id: string; status: string; message: string; fix?: string; data?: Record<string, any> }[]; transcript: string[] } {
+export function json(result: CliResult): {
+  summary: { ok: boolean; failed: number };
+  checks: { id: string; status: string; message: string; fix?: string; data?: Record<string, any> }[];
+  transcript: string[];
+} {
   try {
     return JSON.parse(result.stdout);
   } catch {

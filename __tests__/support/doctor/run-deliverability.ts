@@ -18,11 +18,25 @@ export class DeliverabilityRig {
   private count = 0;
 
   /** Serves `zone`, writes the example config (changed by `edit`), runs the doctor with --json unless `text`. */
-  async run(zone: Record<string, AuthRecords>, args: string[] = [], edit: (c: Json) => void = () => undefined, format: 'json' | 'text' = 'json'): Promise<CliResult & { dns: AuthDns }> {
+  async run(
+    zone: Record<string, AuthRecords>,
+    args: string[] = [],
+    edit: (c: Json) => void = () => undefined,
+    format: 'json' | 'text' = 'json',
+  ): Promise<CliResult & { dns: AuthDns }> {
     const dns = await startAuthDns(zone);
     this.servers.push(dns);
     const config = writeConfig(this.dir, `c${this.count++}`, edit);
-    const result = await runDeliverability(['--config', config, '--dns-server', dns.address, '--dns-timeout', '3000', ...(format === 'json' ? ['--json'] : []), ...args]);
+    const result = await runDeliverability([
+      '--config',
+      config,
+      '--dns-server',
+      dns.address,
+      '--dns-timeout',
+      '3000',
+      ...(format === 'json' ? ['--json'] : []),
+      ...args,
+    ]);
     return { ...result, dns };
   }
 
@@ -33,7 +47,8 @@ export class DeliverabilityRig {
 }
 
 /** Check id → status, in report order. */
-export const statuses = (r: CliResult): Record<string, string> => Object.fromEntries(json(r).checks.map((c) => [c.id, c.status]));
+export const statuses = (r: CliResult): Record<string, string> =>
+  Object.fromEntries(json(r).checks.map((c) => [c.id, c.status]));
 
 /** One check by id; fails the test with the whole output when it is not there. */
 export function findCheck(r: CliResult, id: string): ReturnType<typeof json>['checks'][number] {

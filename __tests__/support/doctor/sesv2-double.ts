@@ -39,7 +39,11 @@ export function verifiedDomain(domain: string, tokens = ['tok1', 'tok2', 'tok3']
     VerificationStatus: 'SUCCESS',
     FeedbackForwardingStatus: true,
     DkimAttributes: { SigningEnabled: true, Status: 'SUCCESS', Tokens: tokens, SigningAttributesOrigin: 'AWS_SES' },
-    MailFromAttributes: { MailFromDomain: `bounce.${domain}`, MailFromDomainStatus: 'SUCCESS', BehaviorOnMxFailure: 'USE_DEFAULT_VALUE' },
+    MailFromAttributes: {
+      MailFromDomain: `bounce.${domain}`,
+      MailFromDomainStatus: 'SUCCESS',
+      BehaviorOnMxFailure: 'USE_DEFAULT_VALUE',
+    },
     Policies: {},
     Tags: [],
   };
@@ -53,7 +57,8 @@ export class SesV2Double {
   /** Operations answered 403 AccessDeniedException, as SES does for a missing IAM permission. */
   public readonly denied = new Set<SesOperation>();
   /** Text of the AccessDenied message (tests put control characters in it). */
-  public deniedMessage = (action: string) => `User: arn:aws:iam::111122223333:user/operator is not authorized to perform: ses:${action}`;
+  public deniedMessage = (action: string) =>
+    `User: arn:aws:iam::111122223333:user/operator is not authorized to perform: ses:${action}`;
   private readonly server: Server;
 
   constructor() {
@@ -79,21 +84,38 @@ export class SesV2Double {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     await readBody(req);
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(String(req.headers.authorization ?? ''));
-    this.requests.push({ method: req.method ?? '', path, region: scope?.[2], service: scope?.[3], accessKeyId: scope?.[1] });
+    const scope = /Credential=([^/]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request/.exec(
+      String(req.headers.authorization ?? ''),
+    );
+    this.requests.push({
+      method: req.method ?? '',
+      path,
+      region: scope?.[2],
+      service: scope?.[3],
+      accessKeyId: scope?.[1],
+    });
     const send = (status: number, body: unknown, errorType?: string) =>
-      void res.writeHead(status, { 'Content-Type': 'application/json', ...(errorType ? { 'x-amzn-ErrorType': errorType } : {}) }).end(JSON.stringify(body));
+      void res
+        .writeHead(status, {
+          'Content-Type': 'application/json',
+          ...(errorType ? { 'x-amzn-ErrorType': errorType } : {}),
+        })
+        .end(JSON.stringify(body));
     if (!scope) return send(403, { message: 'Missing Authentication Token' }, 'MissingAuthenticationTokenException');
     if (req.method === 'GET' && path === '/v2/email/account') {
-      if (this.denied.has('GetAccount')) return send(403, { message: this.deniedMessage('GetAccount') }, 'AccessDeniedException');
+      if (this.denied.has('GetAccount'))
+        return send(403, { message: this.deniedMessage('GetAccount') }, 'AccessDeniedException');
       return send(200, this.account);
     }
     const identity = /^\/v2\/email\/identities\/([^/]+)$/.exec(path);
     if (req.method === 'GET' && identity) {
-      if (this.denied.has('GetEmailIdentity')) return send(403, { message: this.deniedMessage('GetEmailIdentity') }, 'AccessDeniedException');
+      if (this.denied.has('GetEmailIdentity'))
+        return send(403, { message: this.deniedMessage('GetEmailIdentity') }, 'AccessDeniedException');
       const name = decodeURIComponent(identity[1]);
       const found = this.identities.get(name);
-      return found ? send(200, found) : send(404, { message: `Email identity ${name} does not exist.` }, 'NotFoundException');
+      return found
+        ? send(200, found)
+        : send(404, { message: `Email identity ${name} does not exist.` }, 'NotFoundException');
     }
     return send(404, { message: `no route ${req.method} ${path}` }, 'NotFoundException');
   }

@@ -23,12 +23,30 @@ export async function makeCerts(name: string): Promise<TestCerts> {
   const ca = await generate([{ name: 'commonName', value: 'ghes-email doctor test CA' }], {
     keyType: 'ec',
     algorithm: 'sha256',
-    extensions: [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }],
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    ],
   });
   const san = { name: 'subjectAltName' as const, altNames: [{ type: 2 as const, value: name }] };
-  const leaf = await generate([{ name: 'commonName', value: name }], { keyType: 'ec', algorithm: 'sha256', ca: { key: ca.private, cert: ca.cert }, extensions: [san, { name: 'extKeyUsage', serverAuth: true }] });
-  const self = await generate([{ name: 'commonName', value: name }], { keyType: 'ec', algorithm: 'sha256', extensions: [san] });
-  return { caCert: ca.cert, cert: leaf.cert, key: leaf.private, selfSignedCert: self.cert, selfSignedKey: self.private };
+  const leaf = await generate([{ name: 'commonName', value: name }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    ca: { key: ca.private, cert: ca.cert },
+    extensions: [san, { name: 'extKeyUsage', serverAuth: true }],
+  });
+  const self = await generate([{ name: 'commonName', value: name }], {
+    keyType: 'ec',
+    algorithm: 'sha256',
+    extensions: [san],
+  });
+  return {
+    caCert: ca.cert,
+    cert: leaf.cert,
+    key: leaf.private,
+    selfSignedCert: self.cert,
+    selfSignedKey: self.private,
+  };
 }
 
 export interface RunningServer {
@@ -40,7 +58,12 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-type Behaviour = Partial<SMTPServerOptions> & { user?: string; password?: string; rejectAuth?: string; rejectSender?: string };
+type Behaviour = Partial<SMTPServerOptions> & {
+  user?: string;
+  password?: string;
+  rejectAuth?: string;
+  rejectSender?: string;
+};
 
 /** An smtp-server on 127.0.0.1 with a random port. */
 export async function startSmtp(behaviour: Behaviour): Promise<RunningServer> {
@@ -71,7 +94,11 @@ export async function startSmtp(behaviour: Behaviour): Promise<RunningServer> {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
-        messages.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString() });
+        messages.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw: Buffer.concat(chunks).toString(),
+        });
         cb(null);
       });
     },
@@ -133,7 +160,10 @@ export function startScripted(greeting: string, ehlo: readonly string[]): Promis
       while ((i = buffered.indexOf('\r\n')) >= 0) {
         const line = buffered.slice(0, i);
         buffered = buffered.slice(i + 2);
-        if (/^EHLO /i.test(line)) s.write(Buffer.from(ehlo.map((l, k) => `250${k === ehlo.length - 1 ? ' ' : '-'}${l}\r\n`).join(''), 'latin1'));
+        if (/^EHLO /i.test(line))
+          s.write(
+            Buffer.from(ehlo.map((l, k) => `250${k === ehlo.length - 1 ? ' ' : '-'}${l}\r\n`).join(''), 'latin1'),
+          );
         else if (/^QUIT/i.test(line)) s.end('221 Bye\r\n');
         else s.write('502 5.5.1 not implemented\r\n');
       }

@@ -75,7 +75,12 @@ function identAt(code: string, i: number): string | undefined {
 }
 
 /** A declared `T.N` or `data.T.N` starting at `i` (whose first word is `word`). */
-function referenceAt(code: string, i: number, word: string, lookup: ReferenceLookup): { mapped: string; end: number } | undefined {
+function referenceAt(
+  code: string,
+  i: number,
+  word: string,
+  lookup: ReferenceLookup,
+): { mapped: string; end: number } | undefined {
   const parts = [word];
   let j = i + word.length;
   for (let n = word === 'data' ? 2 : 1; n > 0; n--) {

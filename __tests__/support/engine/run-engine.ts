@@ -71,19 +71,25 @@ export async function engineCheck(stackJson: string | JsonObject, opts: EngineOp
     const tf = async (args: string[], okCodes: number[] = [0]): Promise<CommandResult> => {
       const result = await run(terraform, args, dir, env);
       if (!okCodes.includes(result.code)) {
-        throw new Error(`terraform ${args.join(' ')} failed (exit ${result.code}) in ${dir}:\n${result.stderr}${result.stdout}`);
+        throw new Error(
+          `terraform ${args.join(' ')} failed (exit ${result.code}) in ${dir}:\n${result.stderr}${result.stdout}`,
+        );
       }
       return result;
     };
 
     await writeFile(join(dir, 'main.tf.json'), JSON.stringify(mapped.json, null, 1));
-    const backend = (mapped.json.terraform as JsonObject | undefined)?.backend as Record<string, JsonObject> | undefined;
+    const backend = (mapped.json.terraform as JsonObject | undefined)?.backend as
+      Record<string, JsonObject> | undefined;
     if (backend === undefined) {
       await tf(['init', '-backend=false', '-input=false', '-no-color']);
     } else {
       // plan needs an initialized backend; only a local one initializes offline (an override file replaces the block).
       const path = backend.s3?.key;
-      await writeFile(join(dir, 'engine_override.tf.json'), JSON.stringify({ terraform: { backend: { local: path === undefined ? {} : { path } } } }));
+      await writeFile(
+        join(dir, 'engine_override.tf.json'),
+        JSON.stringify({ terraform: { backend: { local: path === undefined ? {} : { path } } } }),
+      );
       await tf(['init', '-input=false', '-no-color']);
     }
     const backendKey = backend?.s3 === undefined ? undefined : await decodedBackendPath(dir);
@@ -108,7 +114,10 @@ export async function engineCheck(stackJson: string | JsonObject, opts: EngineOp
       const plan = parseJson<JsonObject>('show', await tf(['show', '-json', '-no-color', 'plan.bin']));
       return result(mapped, true, planDiagnostics, plan, backendKey);
     }
-    const validation = parseJson<{ valid: boolean; diagnostics: RawDiagnostic[] }>('validate', await tf(['validate', '-json', '-no-color'], [0, 1]));
+    const validation = parseJson<{ valid: boolean; diagnostics: RawDiagnostic[] }>(
+      'validate',
+      await tf(['validate', '-json', '-no-color'], [0, 1]),
+    );
     const diagnostics = validation.diagnostics.map((d) => diagnostic('validate', d, reverse));
     // When validate fails, plan reported the same errors again: they are left out.
     if (validation.valid && planRun !== undefined) {
@@ -150,7 +159,9 @@ function parseJson<T>(command: string, run: CommandResult): T {
   try {
     return JSON.parse(run.stdout) as T;
   } catch {
-    throw new Error(`terraform ${command} printed no JSON (exit ${run.code}):\n${run.stderr}${run.stdout.slice(0, 2000)}`);
+    throw new Error(
+      `terraform ${command} printed no JSON (exit ${run.code}):\n${run.stderr}${run.stdout.slice(0, 2000)}`,
+    );
   }
 }
 
@@ -162,24 +173,48 @@ interface RawDiagnostic {
   snippet?: { context?: string | null };
 }
 
-function diagnostic(stage: EngineDiagnostic['stage'], d: RawDiagnostic, reverse: Map<string, string>): EngineDiagnostic {
+function diagnostic(
+  stage: EngineDiagnostic['stage'],
+  d: RawDiagnostic,
+  reverse: Map<string, string>,
+): EngineDiagnostic {
   // In JSON files Terraform names the enclosing block in the snippet context: "resource.terraform_data.x.input".
   const context = /^(?:resource\.(terraform_data\.[^.]+)|(output\.[^.]+))/.exec(d.snippet?.context ?? '');
   const mappedAddress = d.address ?? context?.[1] ?? context?.[2];
-  const address = mappedAddress === undefined ? undefined : (reverse.get(mappedAddress.replace(/\[.*$/, '')) ?? mappedAddress);
-  return { stage, severity: d.severity, summary: d.summary, detail: d.detail ?? '', ...(address === undefined ? {} : { address }) };
+  const address =
+    mappedAddress === undefined ? undefined : (reverse.get(mappedAddress.replace(/\[.*$/, '')) ?? mappedAddress);
+  return {
+    stage,
+    severity: d.severity,
+    summary: d.summary,
+    detail: d.detail ?? '',
+    ...(address === undefined ? {} : { address }),
+  };
 }
 
 async function decodedBackendPath(dir: string): Promise<string | undefined> {
-  const state = JSON.parse(await readFile(join(dir, '.terraform', 'terraform.tfstate'), 'utf8')) as { backend?: { config?: { path?: string } } };
+  const state = JSON.parse(await readFile(join(dir, '.terraform', 'terraform.tfstate'), 'utf8')) as {
+    backend?: { config?: { path?: string } };
+  };
   return state.backend?.config?.path;
 }
 
-function result(mapped: MappedStack, valid: boolean, diagnostics: EngineDiagnostic[], plan: JsonObject | undefined, backendKey: string | undefined): EngineResult {
-  const planned = ((plan?.planned_values as JsonObject | undefined)?.root_module as { resources?: PlannedResource[] } | undefined)?.resources ?? [];
+function result(
+  mapped: MappedStack,
+  valid: boolean,
+  diagnostics: EngineDiagnostic[],
+  plan: JsonObject | undefined,
+  backendKey: string | undefined,
+): EngineResult {
+  const planned =
+    ((plan?.planned_values as JsonObject | undefined)?.root_module as { resources?: PlannedResource[] } | undefined)
+      ?.resources ?? [];
   const mappedAddress = (address: string): string => {
     const to = mapped.addressMap[address];
-    if (to === undefined) throw new Error(`${address} is not a resource or data source of this stack; it has: ${Object.keys(mapped.addressMap).join(', ')}`);
+    if (to === undefined)
+      throw new Error(
+        `${address} is not a resource or data source of this stack; it has: ${Object.keys(mapped.addressMap).join(', ')}`,
+      );
     return to;
   };
   const requirePlan = (): void => {
@@ -191,7 +226,9 @@ function result(mapped: MappedStack, valid: boolean, diagnostics: EngineDiagnost
   };
   const outputs: Record<string, unknown> = {};
   const unknownOutputs: string[] = [];
-  for (const [name, o] of Object.entries(((plan?.planned_values as JsonObject | undefined)?.outputs ?? {}) as Record<string, { value?: unknown }>)) {
+  for (const [name, o] of Object.entries(
+    ((plan?.planned_values as JsonObject | undefined)?.outputs ?? {}) as Record<string, { value?: unknown }>,
+  )) {
     if ('value' in o) outputs[name] = o.value;
     else unknownOutputs.push(name);
   }
@@ -211,7 +248,11 @@ function result(mapped: MappedStack, valid: boolean, diagnostics: EngineDiagnost
     instances(address) {
       requirePlan();
       const base = mappedAddress(address);
-      return new Map(planned.filter((r) => r.address.replace(/\[.*$/, '') === base).map((r) => [r.index ?? '', r.values.input ?? {}]));
+      return new Map(
+        planned
+          .filter((r) => r.address.replace(/\[.*$/, '') === base)
+          .map((r) => [r.index ?? '', r.values.input ?? {}]),
+      );
     },
     outputs,
     unknownOutputs,

@@ -51,7 +51,12 @@ async function slot<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /** Runs a command; resolves with its exit code and output, rejects only when it cannot start. */
-export function run(file: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv): Promise<CommandResult> {
+export function run(
+  file: string,
+  args: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+): Promise<CommandResult> {
   return slot(() => runNow(file, args, cwd, env));
 }
 
@@ -98,7 +103,10 @@ async function locate(path: string, env: NodeJS.ProcessEnv): Promise<string> {
   const parts = (version ?? '').split('.').map(Number);
   const ok = code === 0 && (parts[0] > MIN_VERSION[0] || (parts[0] === MIN_VERSION[0] && parts[1] >= MIN_VERSION[1]));
   if (!ok) {
-    const got = version === undefined ? `"terraform version -json" printed no version (exit ${code}): ${(stdout + stderr).trim().slice(0, 300)}` : `found ${version}`;
+    const got =
+      version === undefined
+        ? `"terraform version -json" printed no version (exit ${code}): ${(stdout + stderr).trim().slice(0, 300)}`
+        : `found ${version}`;
     throw new Error(`${TERRAFORM_PREREQUISITE}: ${file}: ${got}`);
   }
   return file;

@@ -22,7 +22,15 @@ export interface MappedStack {
 }
 
 // Meta-arguments: they configure Terraform itself, so they stay on the block (or are dropped), never in `input`.
-const META_ARGUMENTS = new Set(['count', 'for_each', 'depends_on', 'lifecycle', 'provider', 'provisioner', 'connection']);
+const META_ARGUMENTS = new Set([
+  'count',
+  'for_each',
+  'depends_on',
+  'lifecycle',
+  'provider',
+  'provisioner',
+  'connection',
+]);
 
 /** The stack with every provider resource, data source and provider configuration as a terraform_data carrying the same attributes. */
 export function toTerraformData(stackJson: string | JsonObject): MappedStack {
@@ -59,7 +67,8 @@ export function toTerraformData(stackJson: string | JsonObject): MappedStack {
   }
 
   const readAttrs = new Map<string, Set<string>>();
-  const onOutputAttr: OutputAttrListener = (mapped, attr) => readAttrs.set(mapped, (readAttrs.get(mapped) ?? new Set()).add(attr));
+  const onOutputAttr: OutputAttrListener = (mapped, attr) =>
+    readAttrs.set(mapped, (readAttrs.get(mapped) ?? new Set()).add(attr));
   const rewriter = new ExpressionRewriter((key) => declared.get(key), onOutputAttr);
 
   const resources: Record<string, JsonObject> = {};
@@ -127,7 +136,8 @@ function mapBlock(attrs: JsonObject, rewriter: ExpressionRewriter): JsonObject {
   const input: JsonObject = {};
   const block: JsonObject = { input };
   for (const [key, value] of Object.entries(attrs)) {
-    if (key === '//') block[key] = value; // cdktf metadata: a JSON comment at block level
+    if (key === '//')
+      block[key] = value; // cdktf metadata: a JSON comment at block level
     else if (key === 'count' || key === 'for_each') block[key] = rewriter.value(value);
     else if (key === 'depends_on') block[key] = rewriter.dependsOn(value);
     else if (key === 'lifecycle') Object.assign(block, mapLifecycle(value as JsonObject));

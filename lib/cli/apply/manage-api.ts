@@ -69,23 +69,37 @@ export class ManageApi {
 
   /** POST /manage/v1/config/apply; returns the run id. */
   async startApply(): Promise<string> {
-    const out = JSON.parse(await this.call('POST', '/manage/v1/config/apply', undefined, 'POST config/apply')) as { run_id?: unknown };
-    if (typeof out.run_id !== 'string' || out.run_id === '') throw new ManageApiError(200, 'POST config/apply returned no run_id', '');
+    const out = JSON.parse(await this.call('POST', '/manage/v1/config/apply', undefined, 'POST config/apply')) as {
+      run_id?: unknown;
+    };
+    if (typeof out.run_id !== 'string' || out.run_id === '')
+      throw new ManageApiError(200, 'POST config/apply returned no run_id', '');
     return out.run_id;
   }
 
   /** GET /manage/v1/config/apply?run_id=…; the run's own top-level fields. */
   async applyStatus(runId: string): Promise<ApplyStatus> {
-    const out = JSON.parse(await this.call('GET', `/manage/v1/config/apply?run_id=${encodeURIComponent(runId)}`, undefined, 'GET config/apply')) as Record<string, unknown>;
+    const out = JSON.parse(
+      await this.call(
+        'GET',
+        `/manage/v1/config/apply?run_id=${encodeURIComponent(runId)}`,
+        undefined,
+        'GET config/apply',
+      ),
+    ) as Record<string, unknown>;
     return { running: out.running === true, successful: out.successful === true };
   }
 
   /** GET /manage/v1/config/apply/events: the events' bodies, oldest first. */
   async applyEvents(): Promise<string[]> {
-    const out = JSON.parse(await this.call('GET', '/manage/v1/config/apply/events', undefined, 'GET config/apply/events')) as {
+    const out = JSON.parse(
+      await this.call('GET', '/manage/v1/config/apply/events', undefined, 'GET config/apply/events'),
+    ) as {
       nodes?: { node?: string; events?: { severity_text?: string; body?: string }[] }[];
     };
-    return (out.nodes ?? []).flatMap((n) => (n.events ?? []).map((e) => `${n.node ?? ''} ${e.severity_text ?? ''} ${e.body ?? ''}`.trim()));
+    return (out.nodes ?? []).flatMap((n) =>
+      (n.events ?? []).map((e) => `${n.node ?? ''} ${e.severity_text ?? ''} ${e.body ?? ''}`.trim()),
+    );
   }
 
   private call(method: string, path: string, body: string | undefined, what: string): Promise<string> {
@@ -96,7 +110,11 @@ export class ManageApi {
         url,
         {
           method,
-          headers: { Authorization: `Basic ${auth}`, Accept: 'application/json', ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+          headers: {
+            Authorization: `Basic ${auth}`,
+            Accept: 'application/json',
+            ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+          },
           ca: this.options.ca,
           rejectUnauthorized: !this.options.insecure,
           timeout: this.options.timeoutMs ?? 60000,
@@ -115,7 +133,11 @@ export class ManageApi {
       );
       req.on('timeout', () => req.destroy(new Error(`${what}: no answer from ${url.origin} in time`)));
       req.on('error', (err: NodeJS.ErrnoException) =>
-        reject(err instanceof ManageApiError ? err : new ManageApiConnectionError(`${what}: cannot reach ${url.origin}: ${err.message}`, err.code)),
+        reject(
+          err instanceof ManageApiError
+            ? err
+            : new ManageApiConnectionError(`${what}: cannot reach ${url.origin}: ${err.message}`, err.code),
+        ),
       );
       req.end(body);
     });

@@ -16,7 +16,11 @@ export interface SmtpChange {
 const show = (v: unknown) => (v === undefined ? '(unset)' : JSON.stringify(v));
 
 /** Rows for every key the PUT will send; `password` undefined means none is sent. */
-export function diffSmtp(current: Record<string, unknown> | undefined, desired: SmtpPayload, password: string | undefined): SmtpChange[] {
+export function diffSmtp(
+  current: Record<string, unknown> | undefined,
+  desired: SmtpPayload,
+  password: string | undefined,
+): SmtpChange[] {
   const cur = current ?? {};
   const rows: SmtpChange[] = Object.entries(desired).map(([key, to]) => ({
     key,
@@ -35,6 +39,12 @@ export function diffSmtp(current: Record<string, unknown> | undefined, desired: 
 /** One line per field: "  ~ key: from -> to" for a change, "    key: value" otherwise. */
 export function formatDiff(rows: readonly SmtpChange[]): string {
   return rows
-    .map((r) => (r.key === 'password' ? `  ${r.changed ? '~' : ' '} password: ${r.to}` : r.changed ? `  ~ ${r.key}: ${r.from} -> ${r.to}` : `    ${r.key}: ${r.to}`))
+    .map((r) =>
+      r.key === 'password'
+        ? `  ${r.changed ? '~' : ' '} password: ${r.to}`
+        : r.changed
+          ? `  ~ ${r.key}: ${r.from} -> ${r.to}`
+          : `    ${r.key}: ${r.to}`,
+    )
     .join('\n');
 }

@@ -38,13 +38,21 @@ export function problemOf(err: unknown, ctx: LookupContext): LookupProblem {
     case 'ENODATA':
       return { missing: true, code, text: 'the name exists but has no record of this type' };
     case 'ECONNREFUSED':
-      return { missing: false, code, text: `nothing answered at ${at} (connection refused: no DNS server listens there)` };
+      return {
+        missing: false,
+        code,
+        text: `nothing answered at ${at} (connection refused: no DNS server listens there)`,
+      };
     case 'ETIMEOUT':
       return { missing: false, code, text: `${at} did not answer within ${ctx.timeoutMs} ms` };
     case 'EREFUSED':
       return { missing: false, code, text: `${at} refused to answer for it (REFUSED)` };
     case 'ESERVFAIL':
-      return { missing: false, code, text: `${at} could not answer (SERVFAIL: the zone's servers failed, or its DNSSEC does not validate)` };
+      return {
+        missing: false,
+        code,
+        text: `${at} could not answer (SERVFAIL: the zone's servers failed, or its DNSSEC does not validate)`,
+      };
     default:
       return { missing: false, code, text: `${at}: ${(err as Error).message}` };
   }
@@ -52,7 +60,9 @@ export function problemOf(err: unknown, ctx: LookupContext): LookupProblem {
 
 /** What to do when the lookup itself failed: the records were never seen, so no advice about them. */
 export function serverFix(p: LookupProblem, ctx: LookupContext): string {
-  const where = ctx.explicitServers ? `check --dns-server ${servers(ctx)} (address and port), or leave it out to use the system resolvers` : 'check this machine\'s resolvers (/etc/resolv.conf), or ask another server with --dns-server <ip>';
+  const where = ctx.explicitServers
+    ? `check --dns-server ${servers(ctx)} (address and port), or leave it out to use the system resolvers`
+    : "check this machine's resolvers (/etc/resolv.conf), or ask another server with --dns-server <ip>";
   if (p.code === 'EREFUSED') {
     return `${servers(ctx)} does not serve this zone: ask one of the zone's own name servers (Route53: the NS record of the hosted zone) or a recursive resolver; the records themselves were not checked`;
   }

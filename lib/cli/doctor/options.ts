@@ -17,7 +17,8 @@ export interface Endpoint {
 
 function port(value: string, flag: string, whole: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 65535) throw new UsageError(`${flag}: got "${whole}"; expected a port from 1 to 65535`);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535)
+    throw new UsageError(`${flag}: got "${whole}"; expected a port from 1 to 65535`);
   return n;
 }
 
@@ -41,14 +42,18 @@ export function parseInboundConnectTo(value: string): { host?: string; port?: nu
 /** An IP with optional port, in the form `Resolver.setServers` takes. */
 export function parseDnsServer(value: string): string {
   const e = parseEndpoint(value, '--dns-server');
-  if (isIP(e.host) === 0) throw new UsageError(`--dns-server: got "${value}"; expected an IP address with an optional port, e.g. 1.1.1.1 or [::1]:5353`);
+  if (isIP(e.host) === 0)
+    throw new UsageError(
+      `--dns-server: got "${value}"; expected an IP address with an optional port, e.g. 1.1.1.1 or [::1]:5353`,
+    );
   if (e.port === undefined) return e.host;
   return isIP(e.host) === 6 ? `[${e.host}]:${e.port}` : `${e.host}:${e.port}`;
 }
 
 export function parseTimeout(value: string, flag: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 600000) throw new UsageError(`${flag}: got "${value}"; expected milliseconds from 1 to 600000`);
+  if (!/^\d+$/.test(value) || n < 1 || n > 600000)
+    throw new UsageError(`${flag}: got "${value}"; expected milliseconds from 1 to 600000`);
   return n;
 }
 
@@ -58,6 +63,9 @@ const UNITS: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, 
 export function parseSize(value: string, flag: string): number {
   const m = /^(\d{1,13})([kmgt]?)(?:i?b)?$/i.exec(value.trim());
   const n = m ? Number(m[1]) * UNITS[m[2].toLowerCase()] : NaN;
-  if (!m || n < 1 || !Number.isSafeInteger(n)) throw new UsageError(`${flag}: got "${value}"; expected a size in bytes, or with k, m or g (KiB, MiB, GiB), e.g. 512m`);
+  if (!m || n < 1 || !Number.isSafeInteger(n))
+    throw new UsageError(
+      `${flag}: got "${value}"; expected a size in bytes, or with k, m or g (KiB, MiB, GiB), e.g. 512m`,
+    );
   return n;
 }

@@ -77,5 +77,16 @@ export function renderText(report: DoctorReport): string {
 
 /** The machine report: the checks, the transcript and the summary. */
 export function renderJson(report: DoctorReport): string {
-  return JSON.stringify({ command: report.command, summary: summarize(report.checks), checks: report.checks, transcript: report.transcript ?? [] }, null, 2) + '\n';
+  return (
+    JSON.stringify(
+      {
+        command: report.command,
+        summary: summarize(report.checks),
+        checks: report.checks,
+        transcript: report.transcript ?? [],
+      },
+      null,
+      2,
+    ) + '\n'
+  );
 }

@@ -42,7 +42,11 @@ export function parseArrow(line: string): { dir: Direction; text: string } | und
     let i = at + 4;
     while (i < end - 1 && line[i] !== '"') i += line[i] === '\\' ? 2 : 1;
     scanned(i - at);
-    if (i === end - 1) return { dir: at === server ? 'server' : 'client', text: stripNewline(unescapeRuby(line.slice(at + 4, end - 1))) };
+    if (i === end - 1)
+      return {
+        dir: at === server ? 'server' : 'client',
+        text: stripNewline(unescapeRuby(line.slice(at + 4, end - 1))),
+      };
     if (at === server) server = line.indexOf('-> "', at + 1);
     else client = line.indexOf('<- "', at + 1);
   }
@@ -55,7 +59,8 @@ function stripNewline(s: string): string {
 }
 
 const SIMPLE: Readonly<Record<string, string>> = { r: '\r', n: '\n', t: '\t', e: '\x1b', '0': '\0' };
-const isHex = (s: string) => s.length > 0 && [...s].every((c) => (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
+const isHex = (s: string) =>
+  s.length > 0 && [...s].every((c) => (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
 
 /** Ruby's String#inspect escapes (\r, \n, \e, \xHH, \uHHHH, \"), undone in one forward pass. */
 function unescapeRuby(s: string): string {

@@ -46,16 +46,27 @@ const positive = (value: string) => {
 export function registerRelayCredentials(program: Command): void {
   program
     .command('relay-credentials')
-    .description("create (or rotate) the SES relay's SMTP credentials and store them in its secret, outside Terraform state")
-    .option('-c, --config <file>', "the deployed stack's outputs (cdktf output --outputs-file FILE, or terraform output -json > FILE)")
+    .description(
+      "create (or rotate) the SES relay's SMTP credentials and store them in its secret, outside Terraform state",
+    )
+    .option(
+      '-c, --config <file>',
+      "the deployed stack's outputs (cdktf output --outputs-file FILE, or terraform output -json > FILE)",
+    )
     .option('--domain <domain>', 'with several SES relays in the outputs: the sending domain of the one to use')
     .option('--user-name <name>', "instead of --config: the relay's IAM user")
     .option('--secret-arn <arn>', "instead of --config: the relay's credentials secret")
     .option('--region <region>', "the SES region (default: the relay's, or the secret ARN's)")
-    .option('--keep-old-key', 'do not delete the replaced access key (delete it after ghes-email apply has given GHES the new one)')
+    .option(
+      '--keep-old-key',
+      'do not delete the replaced access key (delete it after ghes-email apply has given GHES the new one)',
+    )
     .option('--verify-timeout-seconds <n>', 'how long SES may take to accept the new key', positive, 300)
     .action(async (opts: RelayCredentialsOptions) => {
-      process.exitCode = await runRelayCredentials(opts, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) });
+      process.exitCode = await runRelayCredentials(opts, {
+        out: (t) => process.stdout.write(t),
+        err: (t) => process.stderr.write(t),
+      });
     });
 }
 
@@ -81,7 +92,9 @@ export async function runRelayCredentials(opts: RelayCredentialsOptions, rawIo: 
     throw e;
   }
   if (target.credentials === 'terraform') {
-    err(`the SES relay ${target.domain ?? target.iamUserName} has smtpPasswordInState: Terraform owns its access key and secret value. Rotate with terraform (replace the aws_iam_access_key), or drop smtpPasswordInState and run this command\n`);
+    err(
+      `the SES relay ${target.domain ?? target.iamUserName} has smtpPasswordInState: Terraform owns its access key and secret value. Rotate with terraform (replace the aws_iam_access_key), or drop smtpPasswordInState and run this command\n`,
+    );
     return 2;
   }
   const user = target.iamUserName;
@@ -99,7 +112,9 @@ export async function runRelayCredentials(opts: RelayCredentialsOptions, rawIo: 
   }
   if (old.length >= 2) {
     // IAM allows two keys per user: rotation needs a free slot.
-    err(`IAM user ${user} already has two access keys (${old.join(', ')}): delete the one GHES does not use (the "username" in ${target.secretArn} is the one in use), then run again; nothing changed\n`);
+    err(
+      `IAM user ${user} already has two access keys (${old.join(', ')}): delete the one GHES does not use (the "username" in ${target.secretArn} is the one in use), then run again; nothing changed\n`,
+    );
     return 1;
   }
 
@@ -123,18 +138,28 @@ export async function runRelayCredentials(opts: RelayCredentialsOptions, rawIo: 
       await iam.send(new iamSdk.DeleteAccessKeyCommand({ UserName: user, AccessKeyId: keyId }));
       err(`${why}; deleted the new key ${keyId} again, nothing else changed\n`);
     } catch (e) {
-      err(`${why}; could not delete the new key ${keyId} (${awsError(e)}): delete it with aws iam delete-access-key --user-name ${user} --access-key-id ${keyId}\n`);
+      err(
+        `${why}; could not delete the new key ${keyId} (${awsError(e)}): delete it with aws iam delete-access-key --user-name ${user} --access-key-id ${keyId}\n`,
+      );
     }
     return 1;
   };
 
   const refused = await verifyLogin(opts, target, keyId, password, login, out);
-  if (refused !== undefined) return rollback(`the new key did not authenticate at ${sesSmtpEndpoint(target.region)}:${SES_SMTP_PORT} (${refused})`);
+  if (refused !== undefined)
+    return rollback(
+      `the new key did not authenticate at ${sesSmtpEndpoint(target.region)}:${SES_SMTP_PORT} (${refused})`,
+    );
 
   try {
     const smSdk = await import('@aws-sdk/client-secrets-manager');
     const sm = rawIo.secretsManager ?? new smSdk.SecretsManagerClient({ region: target.secretArn.split(':')[3] });
-    await sm.send(new smSdk.PutSecretValueCommand({ SecretId: target.secretArn, SecretString: JSON.stringify({ username: keyId, password }) }));
+    await sm.send(
+      new smSdk.PutSecretValueCommand({
+        SecretId: target.secretArn,
+        SecretString: JSON.stringify({ username: keyId, password }),
+      }),
+    );
   } catch (e) {
     return rollback(`cannot write ${target.secretArn}: ${awsError(e)}`);
   }
@@ -147,7 +172,9 @@ export async function runRelayCredentials(opts: RelayCredentialsOptions, rawIo: 
   // GHES copied the old credentials into its settings at boot: it needs them until `apply` replaces them.
   const next = `GHES still uses ${old.join(', ')} until you run: ghes-email apply --config <outputs.json>`;
   if (opts.keepOldKey) {
-    out(`Kept the old key. ${next}; then delete it: ${old.map((id) => `aws iam delete-access-key --user-name ${user} --access-key-id ${id}`).join('; ')}\n`);
+    out(
+      `Kept the old key. ${next}; then delete it: ${old.map((id) => `aws iam delete-access-key --user-name ${user} --access-key-id ${id}`).join('; ')}\n`,
+    );
     return 0;
   }
   for (const id of old) {
@@ -155,11 +182,15 @@ export async function runRelayCredentials(opts: RelayCredentialsOptions, rawIo: 
       await iam.send(new iamSdk.DeleteAccessKeyCommand({ UserName: user, AccessKeyId: id }));
       out(`Deleted the old key ${id} (the new one authenticated).\n`);
     } catch (e) {
-      err(`could not delete the old key ${id}: ${awsError(e)}; delete it with aws iam delete-access-key --user-name ${user} --access-key-id ${id}\n`);
+      err(
+        `could not delete the old key ${id}: ${awsError(e)}; delete it with aws iam delete-access-key --user-name ${user} --access-key-id ${id}\n`,
+      );
       return 1;
     }
   }
-  out(`Mail from GHES fails until the appliance has the new credentials: run ghes-email apply --config <outputs.json> now (next time, --keep-old-key lets you apply first).\n`);
+  out(
+    `Mail from GHES fails until the appliance has the new credentials: run ghes-email apply --config <outputs.json> now (next time, --keep-old-key lets you apply first).\n`,
+  );
   return 0;
 }
 

@@ -57,7 +57,11 @@ function fromOutputs(path: string, domain: string | undefined): RelayTarget {
         `--config: ${path} has no ses-relay output. Pass the deployed stack's outputs (cdktf output --outputs-file outputs.json, or terraform output -json > outputs.json) of a stack with smtp.relay.ses, or give --user-name and --secret-arn`,
       );
     }
-    throw new RelayUsageError(domain === undefined ? `--config: ${path} holds ${all.length} SES relays (${domains.join(', ')}); pick one with --domain` : `--config: ${path} has no SES relay for --domain ${domain}; it has ${domains.join(', ')}`);
+    throw new RelayUsageError(
+      domain === undefined
+        ? `--config: ${path} holds ${all.length} SES relays (${domains.join(', ')}); pick one with --domain`
+        : `--config: ${path} has no SES relay for --domain ${domain}; it has ${domains.join(', ')}`,
+    );
   }
   return {
     iamUserName: String(chosen.iamUserName),
@@ -72,14 +76,25 @@ function fromOutputs(path: string, domain: string | undefined): RelayTarget {
 export function relayTarget(opts: RelayTargetOptions): RelayTarget {
   const named = opts.userName !== undefined || opts.secretArn !== undefined;
   if ((opts.config !== undefined) === named) {
-    throw new RelayUsageError('give --config <outputs.json> (the deployed stack\'s outputs), or --user-name and --secret-arn');
+    throw new RelayUsageError(
+      "give --config <outputs.json> (the deployed stack's outputs), or --user-name and --secret-arn",
+    );
   }
-  const target: RelayTarget = opts.config !== undefined
-    ? fromOutputs(opts.config, opts.domain)
-    : { iamUserName: opts.userName ?? '', secretArn: opts.secretArn ?? '', region: opts.secretArn?.split(':')[3] ?? '' };
+  const target: RelayTarget =
+    opts.config !== undefined
+      ? fromOutputs(opts.config, opts.domain)
+      : {
+          iamUserName: opts.userName ?? '',
+          secretArn: opts.secretArn ?? '',
+          region: opts.secretArn?.split(':')[3] ?? '',
+        };
   const t = { ...target, region: opts.region ?? target.region };
   const p = new Problems();
-  if (!/^[\w+=,.@-]{1,64}$/.test(t.iamUserName)) p.add('--user-name', `got ${JSON.stringify(t.iamUserName)}; expected an IAM user name (up to 64 of letters, digits and +=,.@_-)`);
+  if (!/^[\w+=,.@-]{1,64}$/.test(t.iamUserName))
+    p.add(
+      '--user-name',
+      `got ${JSON.stringify(t.iamUserName)}; expected an IAM user name (up to 64 of letters, digits and +=,.@_-)`,
+    );
   SecretRef.fromSecretsManager(t.secretArn).validate(p.at('--secret-arn'));
   checkRegion(p, '--region', t.region);
   if (p.all.length > 0) throw new RelayUsageError(`bad relay description:\n${formatProblems(p.all)}`);

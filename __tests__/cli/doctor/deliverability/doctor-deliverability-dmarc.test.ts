@@ -5,7 +5,12 @@
 import { createSocket } from 'node:dgram';
 import { AuthRecords } from '../../../support/doctor/auth-dns-server';
 import { HOSTNAME, RELAY_NAME, writeConfig } from '../../../support/doctor/config';
-import { DeliverabilityRig, findCheck as find, runDeliverability, statuses } from '../../../support/doctor/run-deliverability';
+import {
+  DeliverabilityRig,
+  findCheck as find,
+  runDeliverability,
+  statuses,
+} from '../../../support/doctor/run-deliverability';
 
 const FROM = HOSTNAME;
 const RELAY_IP = '192.0.2.10';
@@ -21,15 +26,31 @@ function zoneWith(dmarc: Zone): Zone {
 
 describe('DMARC', () => {
   test('a policy inherited from the organizational domain: sp= applies, and reports to another domain need its consent record', async () => {
-    const inherited = { '_dmarc.example.test': { TXT: ['v=DMARC1; p=reject; sp=quarantine; rua=mailto:reports@elsewhere.test'] } };
+    const inherited = {
+      '_dmarc.example.test': { TXT: ['v=DMARC1; p=reject; sp=quarantine; rua=mailto:reports@elsewhere.test'] },
+    };
     const r = await rig.run(zoneWith(inherited));
-    expect(find(r, 'dmarc.record')).toMatchObject({ status: 'pass', message: expect.stringContaining(`inherited from _dmarc.example.test: ${FROM} has none of its own`) });
-    expect(find(r, 'dmarc.policy')).toMatchObject({ status: 'pass', message: expect.stringContaining('sp=quarantine') });
-    expect(find(r, 'dmarc.rua')).toMatchObject({ status: 'warn', fix: expect.stringContaining('example.test._report._dmarc.elsewhere.test TXT "v=DMARC1"') });
+    expect(find(r, 'dmarc.record')).toMatchObject({
+      status: 'pass',
+      message: expect.stringContaining(`inherited from _dmarc.example.test: ${FROM} has none of its own`),
+    });
+    expect(find(r, 'dmarc.policy')).toMatchObject({
+      status: 'pass',
+      message: expect.stringContaining('sp=quarantine'),
+    });
+    expect(find(r, 'dmarc.rua')).toMatchObject({
+      status: 'warn',
+      fix: expect.stringContaining('example.test._report._dmarc.elsewhere.test TXT "v=DMARC1"'),
+    });
     // SPF aligns: the envelope is the From domain for a relay that is not SES.
-    expect(find(r, 'dmarc.alignment')).toMatchObject({ status: 'pass', message: expect.stringContaining(`SPF aligns (MAIL FROM ${FROM})`) });
+    expect(find(r, 'dmarc.alignment')).toMatchObject({
+      status: 'pass',
+      message: expect.stringContaining(`SPF aligns (MAIL FROM ${FROM})`),
+    });
 
-    const consented = await rig.run(zoneWith({ ...inherited, 'example.test._report._dmarc.elsewhere.test': { TXT: ['v=DMARC1'] } }));
+    const consented = await rig.run(
+      zoneWith({ ...inherited, 'example.test._report._dmarc.elsewhere.test': { TXT: ['v=DMARC1'] } }),
+    );
     expect(find(consented, 'dmarc.rua').status).toBe('pass');
   });
 
@@ -49,15 +70,24 @@ describe('DMARC', () => {
 
   test('no rua: a warning whose fix is the same record with a report address', async () => {
     const r = await rig.run(zoneWith({ [`_dmarc.${FROM}`]: { TXT: ['v=DMARC1; p=none;'] } }));
-    expect(find(r, 'dmarc.rua')).toMatchObject({ status: 'warn', fix: `add a report address: _dmarc.${FROM} TXT "v=DMARC1; p=none; rua=mailto:dmarc-reports@${FROM}"` });
+    expect(find(r, 'dmarc.rua')).toMatchObject({
+      status: 'warn',
+      fix: `add a report address: _dmarc.${FROM} TXT "v=DMARC1; p=none; rua=mailto:dmarc-reports@${FROM}"`,
+    });
     expect(find(r, 'dmarc.policy')).toMatchObject({ status: 'info', fix: expect.stringContaining('p=quarantine') });
   });
 
   test('strict SPF alignment (aspf=s) with a MAIL FROM subdomain: SPF cannot align', async () => {
-    const zone = zoneWith({ [`_dmarc.${FROM}`]: { TXT: ['v=DMARC1; p=reject; aspf=s; rua=mailto:d@example.test'] }, [`bounce.${FROM}`]: { TXT: [`v=spf1 ip4:${RELAY_IP} -all`] } });
+    const zone = zoneWith({
+      [`_dmarc.${FROM}`]: { TXT: ['v=DMARC1; p=reject; aspf=s; rua=mailto:d@example.test'] },
+      [`bounce.${FROM}`]: { TXT: [`v=spf1 ip4:${RELAY_IP} -all`] },
+    });
     const r = await rig.run(zone, ['--mail-from-domain', `bounce.${FROM}`, '--dkim-selector', 'none1']);
     expect(find(r, 'spf.relay').status).toBe('pass');
-    expect(find(r, 'dmarc.alignment')).toMatchObject({ status: 'fail', message: expect.stringContaining(`bounce.${FROM} is not exactly ${FROM} (aspf=s)`) });
+    expect(find(r, 'dmarc.alignment')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining(`bounce.${FROM} is not exactly ${FROM} (aspf=s)`),
+    });
   });
 });
 
@@ -69,7 +99,10 @@ describe('hostile and broken DNS answers', () => {
       'a.example.test': { TXT: ['v=spf1 include:b.example.test -all'] },
       'b.example.test': { TXT: ['v=spf1 include:a.example.test -all'] },
     });
-    expect(find(r, 'spf.includes')).toMatchObject({ status: 'fail', message: expect.stringContaining(`${FROM} → a.example.test → b.example.test → a.example.test: a loop`) });
+    expect(find(r, 'spf.includes')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining(`${FROM} → a.example.test → b.example.test → a.example.test: a loop`),
+    });
     expect(find(r, 'spf.relay')).toMatchObject({ status: 'fail', message: expect.stringContaining('→ permerror') });
   });
 
@@ -77,7 +110,11 @@ describe('hostile and broken DNS answers', () => {
     const zone: Zone = { [RELAY_NAME]: { A: [RELAY_IP] }, [FROM]: { TXT: ['v=spf1 include:i0.example.test -all'] } };
     for (let i = 0; i < 60; i++) zone[`i${i}.example.test`] = { TXT: [`v=spf1 include:i${i + 1}.example.test -all`] };
     const r = await rig.run(zone, ['--dkim-selector', 's']);
-    expect(find(r, 'spf.lookups')).toMatchObject({ status: 'fail', message: expect.stringContaining('at least 21 DNS lookups'), data: { truncated: true } });
+    expect(find(r, 'spf.lookups')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('at least 21 DNS lookups'),
+      data: { truncated: true },
+    });
     expect(r.dns.queries.filter((q) => q.endsWith(' TXT') && q.startsWith('i')).length).toBeLessThanOrEqual(21);
   });
 
@@ -88,7 +125,10 @@ describe('hostile and broken DNS answers', () => {
 
   test('character-strings are joined without a separator before parsing (RFC 7208 §3.3)', async () => {
     const r = await rig.run({ [RELAY_NAME]: { A: [RELAY_IP] }, [FROM]: { TXT: [['v=spf1 ip4:192.0', '.2.10 -all']] } });
-    expect(find(r, 'spf.relay')).toMatchObject({ status: 'pass', message: expect.stringContaining(`${RELAY_IP} → pass (${FROM}: ip4:192.0.2.10)`) });
+    expect(find(r, 'spf.relay')).toMatchObject({
+      status: 'pass',
+      message: expect.stringContaining(`${RELAY_IP} → pass (${FROM}: ip4:192.0.2.10)`),
+    });
   });
 
   test('terminal control sequences in answers are a syntax error and reach the human report escaped', async () => {
@@ -114,15 +154,31 @@ describe('hostile and broken DNS answers', () => {
     const { port } = socket.address();
     await new Promise<void>((resolve) => socket.close(() => resolve()));
     const config = writeConfig(rig.dir, 'down');
-    const r = await runDeliverability(['--config', config, '--dns-server', `127.0.0.1:${port}`, '--dns-timeout', '500', '--json']);
+    const r = await runDeliverability([
+      '--config',
+      config,
+      '--dns-server',
+      `127.0.0.1:${port}`,
+      '--dns-timeout',
+      '500',
+      '--json',
+    ]);
     expect(r.code).toBe(1);
-    expect(find(r, 'spf.record')).toMatchObject({ status: 'fail', message: expect.stringContaining('could not be looked up'), fix: expect.stringContaining('--dns-server') });
+    expect(find(r, 'spf.record')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('could not be looked up'),
+      fix: expect.stringContaining('--dns-server'),
+    });
   });
 });
 
 test('bad options exit 2 with the option named', async () => {
   const config = writeConfig(rig.dir, 'usage');
-  for (const [flag, value] of [['--dkim-selector', 'bad selector!'], ['--relay-address', 'relay.example.test'], ['--mail-from-domain', 'not a domain']]) {
+  for (const [flag, value] of [
+    ['--dkim-selector', 'bad selector!'],
+    ['--relay-address', 'relay.example.test'],
+    ['--mail-from-domain', 'not a domain'],
+  ]) {
     const r = await runDeliverability(['--config', config, flag, value]);
     expect({ flag, code: r.code, named: r.stderr.includes(flag) }).toEqual({ flag, code: 2, named: true });
   }

@@ -51,7 +51,11 @@ test('a 64 MiB generated mail.log: retained heap does not grow from 16 MiB to 64
   expect(byOutcome('never-arrived').map((c) => c.data!.count)).toEqual([counts.rejects]);
   const tally = report.checks.find((c) => c.id === 'mail.messages')!;
   // No metroplex.log: each delivered message is "not processed", or, past the window of 500, "not correlated".
-  expect(tally.data).toEqual({ 'not-processed': limits.maxTracked, 'not-correlated': counts.delivered - limits.maxTracked, 'not-delivered': counts.deferred });
+  expect(tally.data).toEqual({
+    'not-processed': limits.maxTracked,
+    'not-correlated': counts.delivered - limits.maxTracked,
+    'not-delivered': counts.deferred,
+  });
   expect(report.checks.find((c) => c.id === 'mail.idle-sessions')!.data!.count).toBe(counts.idleSessions);
   expect(report.checks.length).toBeLessThan(limits.maxListed * 3 + 20);
 });

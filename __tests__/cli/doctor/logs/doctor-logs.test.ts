@@ -15,7 +15,11 @@ import { json, runCli } from '../../../support/doctor/run-cli';
 const FIXTURES = join(__dirname, 'fixtures');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), 'utf8');
 const CANARY = 'Unicorn-Canary-7f3a9c';
-const CANARY_FORMS = [CANARY, Buffer.from(CANARY).toString('base64'), Buffer.from(`\0ghes@example.com\0${CANARY}`).toString('base64')];
+const CANARY_FORMS = [
+  CANARY,
+  Buffer.from(CANARY).toString('base64'),
+  Buffer.from(`\0ghes@example.com\0${CANARY}`).toString('base64'),
+];
 
 let work: string;
 beforeAll(() => {
@@ -65,19 +69,47 @@ describe('mail.log and metroplex.log parsers', () => {
 
   test('follows each queue id from client= to removed', () => {
     const ok = mail.messages.find((m) => m.queueId === '6A1B2C3D4E')!;
-    expect(ok).toMatchObject({ client: 'mail-wr1-f54.google.com[209.85.221.54]', messageId: 'CAF1reply-ok@mail.gmail.com', from: 'alice@example.org', removed: true });
-    expect(ok.deliveries).toEqual([expect.objectContaining({ to: 'reply+AAAQ2VXK5@reply.github.example.com', relay: 'virtual', dsn: '2.0.0', status: 'sent', detail: 'delivered to maildir' })]);
+    expect(ok).toMatchObject({
+      client: 'mail-wr1-f54.google.com[209.85.221.54]',
+      messageId: 'CAF1reply-ok@mail.gmail.com',
+      from: 'alice@example.org',
+      removed: true,
+    });
+    expect(ok.deliveries).toEqual([
+      expect.objectContaining({
+        to: 'reply+AAAQ2VXK5@reply.github.example.com',
+        relay: 'virtual',
+        dsn: '2.0.0',
+        status: 'sent',
+        detail: 'delivered to maildir',
+      }),
+    ]);
     expect(mail.messages.find((m) => m.queueId === '8C3D4E5F6A')!).toMatchObject({ removed: false });
   });
 
   test('NOQUEUE rejects are kept with their reply and recipient', () => {
-    expect(mail.rejects).toEqual([expect.objectContaining({ client: 'unknown[203.0.113.99]', reply: '554 5.7.1 <someone@github.example.com>: Relay access denied', to: 'someone@github.example.com' })]);
+    expect(mail.rejects).toEqual([
+      expect.objectContaining({
+        client: 'unknown[203.0.113.99]',
+        reply: '554 5.7.1 <someone@github.example.com>: Relay access denied',
+        to: 'someone@github.example.com',
+      }),
+    ]);
   });
 
   test('metroplex blocks: matched file, destination, outcome, errors', () => {
     expect(metroplex).toEqual([
-      expect.objectContaining({ id: 'CAF1reply-ok@mail.gmail.com', outcome: 'success', movedTo: '/data/user/incoming-mail/success', matched: expect.stringMatching(/^\/data\/user\/mail\/reply\/new\//) }),
-      expect.objectContaining({ id: '20240502101351.failed@example.net', outcome: 'failure', errors: ['metroplex: error: no user found for sender mallory@example.net'] }),
+      expect.objectContaining({
+        id: 'CAF1reply-ok@mail.gmail.com',
+        outcome: 'success',
+        movedTo: '/data/user/incoming-mail/success',
+        matched: expect.stringMatching(/^\/data\/user\/mail\/reply\/new\//),
+      }),
+      expect.objectContaining({
+        id: '20240502101351.failed@example.net',
+        outcome: 'failure',
+        errors: ['metroplex: error: no user found for sender mallory@example.net'],
+      }),
     ]);
   });
 });
@@ -100,9 +132,14 @@ describe('ghes-email doctor logs (CLI)', () => {
     expect(r.code).toBe(1);
     const report = json(r);
     expect(outcomes(report.checks)).toEqual(EXPECTED);
-    expect(report.checks.find((c) => c.id === 'mail:8C3D4E5F6A')!.message).toMatch(/deferred .*No space left on device/);
+    expect(report.checks.find((c) => c.id === 'mail:8C3D4E5F6A')!.message).toMatch(
+      /deferred .*No space left on device/,
+    );
     expect(report.checks.find((c) => c.id === 'mail:9D4E5F6A7B')!.message).toMatch(/bounced .*unknown user/);
-    expect(report.checks.find((c) => c.id === 'unicorn:2')).toMatchObject({ status: 'fail', message: expect.stringMatching(/AUTH LOGIN; last reply 535 5\.7\.1 .*credentials rejected/) });
+    expect(report.checks.find((c) => c.id === 'unicorn:2')).toMatchObject({
+      status: 'fail',
+      message: expect.stringMatching(/AUTH LOGIN; last reply 535 5\.7\.1 .*credentials rejected/),
+    });
     for (const form of CANARY_FORMS) expect(r.stdout + r.stderr).not.toContain(form);
   });
 
@@ -120,9 +157,15 @@ describe('ghes-email doctor logs (CLI)', () => {
     const root = join(work, 'bundle');
     mkdirSync(join(root, 'github-support-bundle', 'enterprise-manage-logs'), { recursive: true });
     mkdirSync(join(root, 'github-support-bundle', 'system-logs', 'mail-replies'), { recursive: true });
-    copyFileSync(join(FIXTURES, 'unicorn.log'), join(root, 'github-support-bundle', 'enterprise-manage-logs', 'unicorn.log'));
+    copyFileSync(
+      join(FIXTURES, 'unicorn.log'),
+      join(root, 'github-support-bundle', 'enterprise-manage-logs', 'unicorn.log'),
+    );
     copyFileSync(join(FIXTURES, 'mail.log'), join(root, 'github-support-bundle', 'system-logs', 'mail.log'));
-    copyFileSync(join(FIXTURES, 'metroplex.log'), join(root, 'github-support-bundle', 'system-logs', 'mail-replies', 'metroplex.log'));
+    copyFileSync(
+      join(FIXTURES, 'metroplex.log'),
+      join(root, 'github-support-bundle', 'system-logs', 'mail-replies', 'metroplex.log'),
+    );
     writeFileSync(join(root, 'github-support-bundle', 'system-logs', 'syslog'), 'unrelated\n');
     const bundle = join(work, 'github-support-bundle.tgz');
     await create({ gzip: true, file: bundle, cwd: root }, ['github-support-bundle']);
@@ -131,8 +174,12 @@ describe('ghes-email doctor logs (CLI)', () => {
     const r = await runCli(['doctor', 'logs', bundle, '--json']);
     expect(r.code).toBe(1);
     const report = json(r);
-    expect(report.checks.find((c) => c.id === 'found.unicorn')!.message).toBe(`unicorn.log: ${bundle}:github-support-bundle/enterprise-manage-logs/unicorn.log`);
-    expect(report.checks.find((c) => c.id === 'found.metroplex')!.message).toContain('github-support-bundle/system-logs/mail-replies/metroplex.log');
+    expect(report.checks.find((c) => c.id === 'found.unicorn')!.message).toBe(
+      `unicorn.log: ${bundle}:github-support-bundle/enterprise-manage-logs/unicorn.log`,
+    );
+    expect(report.checks.find((c) => c.id === 'found.metroplex')!.message).toContain(
+      'github-support-bundle/system-logs/mail-replies/metroplex.log',
+    );
     expect(outcomes(report.checks)).toEqual(EXPECTED);
   });
 
@@ -142,7 +189,13 @@ describe('ghes-email doctor logs (CLI)', () => {
     writeFileSync(join(dir, 'mail.log'), fixture('mail.log').split('\n').slice(0, 7).join('\n'));
     writeFileSync(join(dir, 'replies-processor.txt'), fixture('metroplex.log').split('\n').slice(0, 3).join('\n'));
     writeFileSync(join(dir, 'unicorn.log'), fixture('unicorn.log').split('\n').slice(26, 50).join('\n'));
-    const r = await runCli(['doctor', 'logs', join(dir, 'mail.log'), join(dir, 'replies-processor.txt'), join(dir, 'unicorn.log')]);
+    const r = await runCli([
+      'doctor',
+      'logs',
+      join(dir, 'mail.log'),
+      join(dir, 'replies-processor.txt'),
+      join(dir, 'unicorn.log'),
+    ]);
     expect(r.stdout).toMatch(/^OK: doctor logs: 2 passed, 0 failed, 0 warnings$/m);
     expect(r.code).toBe(0);
   });

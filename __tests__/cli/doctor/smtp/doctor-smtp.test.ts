@@ -13,10 +13,21 @@ import { AwsDouble, RoleCredentials, canary as awsCanary, useAwsDoubleForSdk } f
 import { SMTP_ARN } from '../../../support/boot/rig';
 import { RELAY_NAME, SMTP_USER, writeConfig } from '../../../support/doctor/config';
 import { CliResult, json, runCli } from '../../../support/doctor/run-cli';
-import { RunningServer, TestCerts, closedPort, makeCerts, startSilent, startSmtp } from '../../../support/doctor/smtp-servers';
+import {
+  RunningServer,
+  TestCerts,
+  closedPort,
+  makeCerts,
+  startSilent,
+  startSmtp,
+} from '../../../support/doctor/smtp-servers';
 
 const CANARY = `Canary-${Math.random().toString(36).slice(2)}-pw`;
-const canaryForms = [CANARY, Buffer.from(CANARY).toString('base64'), Buffer.from(`\0${SMTP_USER}\0${CANARY}`).toString('base64')];
+const canaryForms = [
+  CANARY,
+  Buffer.from(CANARY).toString('base64'),
+  Buffer.from(`\0${SMTP_USER}\0${CANARY}`).toString('base64'),
+];
 
 let dir: string;
 let certs: TestCerts;
@@ -44,7 +55,23 @@ const healthy = () => server(startSmtp({ key: certs.key, cert: certs.cert, user:
 
 /** Runs doctor smtp against 127.0.0.1:port with the canary on stdin. */
 function doctor(port: number, config: string, ...extra: string[]): Promise<CliResult> {
-  return runCli(['doctor', 'smtp', '--config', config, '--connect-to', `127.0.0.1:${port}`, '--ca-file', caFile, '--password-stdin', '--timeout', '2000', ...extra], { stdin: `${CANARY}\n` });
+  return runCli(
+    [
+      'doctor',
+      'smtp',
+      '--config',
+      config,
+      '--connect-to',
+      `127.0.0.1:${port}`,
+      '--ca-file',
+      caFile,
+      '--password-stdin',
+      '--timeout',
+      '2000',
+      ...extra,
+    ],
+    { stdin: `${CANARY}\n` },
+  );
 }
 
 function expectNoCanary(r: CliResult): void {
@@ -95,14 +122,23 @@ test('healthy relay, AUTH LOGIN, --send: exit 0, the transcript in unicorn.log f
   expect(t[t.length - 2]).toBe('<- "QUIT\\r\\n"');
   // The relay really got the canary (so masking, not omission, kept it out of the output) and the message.
   expect(relay.logins).toEqual([{ method: 'LOGIN', username: SMTP_USER, password: CANARY }]);
-  expect(relay.messages).toEqual([expect.objectContaining({ from: 'noreply@github.example.test', to: ['admin@example.test'], raw: expect.stringContaining('Subject: ghes-email doctor test message') })]);
+  expect(relay.messages).toEqual([
+    expect.objectContaining({
+      from: 'noreply@github.example.test',
+      to: ['admin@example.test'],
+      raw: expect.stringContaining('Subject: ghes-email doctor test message'),
+    }),
+  ]);
   // Progress went to stderr, so stdout is pure JSON.
   expect(r.stderr).toMatch(/connecting to 127\.0\.0\.1:\d+, waiting up to 2000 ms/);
 });
 
 test('healthy relay, AUTH PLAIN, human report: transcript, one line per check, summary', async () => {
   const relay = await healthy();
-  const r = await doctor(relay.port, writeConfig(dir, 'plain', (c) => (c.smtp.authentication = 'plain')));
+  const r = await doctor(
+    relay.port,
+    writeConfig(dir, 'plain', (c) => (c.smtp.authentication = 'plain')),
+  );
   expectNoCanary(r);
   expect(r.code).toBe(0);
   expect(r.stdout).toContain('<- "AUTH PLAIN ******** (masked)\\r\\n"');
@@ -112,27 +148,40 @@ test('healthy relay, AUTH PLAIN, human report: transcript, one line per check, s
 });
 
 test('535 5.7.1: credentials rejected, exit 1', async () => {
-  const relay = await server(startSmtp({ key: certs.key, cert: certs.cert, rejectAuth: '5.7.1 Username and Password not accepted' }));
+  const relay = await server(
+    startSmtp({ key: certs.key, cert: certs.cert, rejectAuth: '5.7.1 Username and Password not accepted' }),
+  );
   const r = await doctor(relay.port, writeConfig(dir, 'rejected'), '--json');
   expectNoCanary(r);
   expect(r.code).toBe(1);
-  expect(check(r, 'smtp.auth')).toMatchObject({ status: 'fail', message: 'AUTH LOGIN as ghes@example.test failed: 535 5.7.1 Username and Password not accepted (credentials rejected)' });
+  expect(check(r, 'smtp.auth')).toMatchObject({
+    status: 'fail',
+    message:
+      'AUTH LOGIN as ghes@example.test failed: 535 5.7.1 Username and Password not accepted (credentials rejected)',
+  });
   expect(check(r, 'smtp.auth')!.fix).toMatch(/password secret/);
   expect(json(r).transcript).toContain('-> "535 5.7.1 Username and Password not accepted\\r\\n"');
 });
 
 test('no STARTTLS offered: fails before AUTH and never sends the password', async () => {
-  const relay = await server(startSmtp({ hideSTARTTLS: true, allowInsecureAuth: true, user: SMTP_USER, password: CANARY }));
+  const relay = await server(
+    startSmtp({ hideSTARTTLS: true, allowInsecureAuth: true, user: SMTP_USER, password: CANARY }),
+  );
   const r = await doctor(relay.port, writeConfig(dir, 'nostarttls'), '--json');
   expectNoCanary(r);
   expect(r.code).toBe(1);
-  expect(check(r, 'smtp.tls')).toMatchObject({ status: 'fail', message: expect.stringMatching(/does not offer STARTTLS; the password would cross the network in clear text/) });
+  expect(check(r, 'smtp.tls')).toMatchObject({
+    status: 'fail',
+    message: expect.stringMatching(/does not offer STARTTLS; the password would cross the network in clear text/),
+  });
   expect(check(r, 'smtp.auth')).toBeUndefined();
   expect(relay.logins).toEqual([]);
 });
 
 test('self-signed certificate: the TLS check names the problem and --ca-file; EHLO (before STARTTLS) is reported', async () => {
-  const relay = await server(startSmtp({ key: certs.selfSignedKey, cert: certs.selfSignedCert, user: SMTP_USER, password: CANARY }));
+  const relay = await server(
+    startSmtp({ key: certs.selfSignedKey, cert: certs.selfSignedCert, user: SMTP_USER, password: CANARY }),
+  );
   const r = await doctor(relay.port, writeConfig(dir, 'selfsigned'), '--json');
   expectNoCanary(r);
   expect(r.code).toBe(1);
@@ -142,23 +191,50 @@ test('self-signed certificate: the TLS check names the problem and --ca-file; EH
     ['smtp.tls', 'fail'],
   ]);
   expect(check(r, 'smtp.ehlo')!.message).toMatch(/^EHLO example\.test accepted; the relay offers .*STARTTLS/);
-  expect(check(r, 'smtp.tls')).toMatchObject({ status: 'fail', message: expect.stringMatching(/^TLS handshake failed: the certificate is self-signed/) });
+  expect(check(r, 'smtp.tls')).toMatchObject({
+    status: 'fail',
+    message: expect.stringMatching(/^TLS handshake failed: the certificate is self-signed/),
+  });
   expect(check(r, 'smtp.tls')!.fix).toMatch(/--ca-file <pem>/);
   expect(relay.logins).toEqual([]);
 });
 
 test('certificate for another name: "does not name this host"', async () => {
   const relay = await healthy();
-  const r = await doctor(relay.port, writeConfig(dir, 'othername', (c) => (c.smtp.address = 'mail.other.test')), '--json');
+  const r = await doctor(
+    relay.port,
+    writeConfig(dir, 'othername', (c) => (c.smtp.address = 'mail.other.test')),
+    '--json',
+  );
   expect(r.code).toBe(1);
-  expect(check(r, 'smtp.tls')).toMatchObject({ status: 'fail', message: expect.stringMatching(/the certificate does not name this host/) });
+  expect(check(r, 'smtp.tls')).toMatchObject({
+    status: 'fail',
+    message: expect.stringMatching(/the certificate does not name this host/),
+  });
 });
 
 test('accepts TCP and never greets: bounded by --timeout, exit 1', async () => {
   const silent = await server(startSilent());
-  const r = await runCli(['doctor', 'smtp', '--config', writeConfig(dir, 'silent'), '--connect-to', `127.0.0.1:${silent.port}`, '--password-stdin', '--timeout', '300', '--json'], { stdin: CANARY });
+  const r = await runCli(
+    [
+      'doctor',
+      'smtp',
+      '--config',
+      writeConfig(dir, 'silent'),
+      '--connect-to',
+      `127.0.0.1:${silent.port}`,
+      '--password-stdin',
+      '--timeout',
+      '300',
+      '--json',
+    ],
+    { stdin: CANARY },
+  );
   expect(r.code).toBe(1);
-  expect(check(r, 'smtp.connect')).toMatchObject({ status: 'fail', message: `127.0.0.1:${silent.port} accepted the TCP connection but sent no SMTP greeting within 300 ms` });
+  expect(check(r, 'smtp.connect')).toMatchObject({
+    status: 'fail',
+    message: `127.0.0.1:${silent.port} accepted the TCP connection but sent no SMTP greeting within 300 ms`,
+  });
 });
 
 test('closed port: connection refused, with the port advice', async () => {
@@ -166,36 +242,62 @@ test('closed port: connection refused, with the port advice', async () => {
   const r = await doctor(port, writeConfig(dir, 'closed'), '--json');
   expect(r.code).toBe(1);
   const c = check(r, 'smtp.connect')!;
-  expect(c).toMatchObject({ status: 'fail', message: `connection refused by 127.0.0.1:${port}: nothing listens on that port` });
+  expect(c).toMatchObject({
+    status: 'fail',
+    message: `connection refused by 127.0.0.1:${port}: nothing listens on that port`,
+  });
   expect(c.fix).toMatch(/587/);
   expect(c.fix).toMatch(/AWS throttles outbound port 25 from EC2/);
 });
 
 test('implicit-TLS port where STARTTLS is expected: says the port speaks SMTPS', async () => {
-  const relay = await server(startSmtp({ secure: true, key: certs.key, cert: certs.cert, user: SMTP_USER, password: CANARY }));
+  const relay = await server(
+    startSmtp({ secure: true, key: certs.key, cert: certs.cert, user: SMTP_USER, password: CANARY }),
+  );
   const r = await doctor(relay.port, writeConfig(dir, 'smtps'), '--timeout', '300', '--json');
   expect(r.code).toBe(1);
-  expect(check(r, 'smtp.connect')).toMatchObject({ status: 'fail', message: expect.stringMatching(/speaks implicit TLS \(SMTPS\)/) });
+  expect(check(r, 'smtp.connect')).toMatchObject({
+    status: 'fail',
+    message: expect.stringMatching(/speaks implicit TLS \(SMTPS\)/),
+  });
 });
 
 test('port 465 configured but the relay speaks plain SMTP there: says so', async () => {
   const relay = await healthy();
-  const r = await doctor(relay.port, writeConfig(dir, 'port465', (c) => (c.smtp.port = 465)), '--json');
+  const r = await doctor(
+    relay.port,
+    writeConfig(dir, 'port465', (c) => (c.smtp.port = 465)),
+    '--json',
+  );
   expect(r.code).toBe(1);
-  expect(check(r, 'smtp.tls')).toMatchObject({ status: 'fail', message: expect.stringMatching(/speaks plain SMTP, but port 465 means implicit TLS/) });
+  expect(check(r, 'smtp.tls')).toMatchObject({
+    status: 'fail',
+    message: expect.stringMatching(/speaks plain SMTP, but port 465 means implicit TLS/),
+  });
 });
 
 test('sender refused (554 on MAIL FROM) with --send: "sender refused", exit 1', async () => {
-  const relay = await server(startSmtp({ key: certs.key, cert: certs.cert, user: SMTP_USER, password: CANARY, rejectSender: '5.7.1 Sender address rejected: not owned by user' }));
+  const relay = await server(
+    startSmtp({
+      key: certs.key,
+      cert: certs.cert,
+      user: SMTP_USER,
+      password: CANARY,
+      rejectSender: '5.7.1 Sender address rejected: not owned by user',
+    }),
+  );
   const r = await doctor(relay.port, writeConfig(dir, 'sender'), '--send', '--to', 'admin@example.test', '--json');
   expectNoCanary(r);
   expect(r.code).toBe(1);
   expect(check(r, 'smtp.auth')).toMatchObject({ status: 'pass' });
-  expect(check(r, 'smtp.send')).toMatchObject({ status: 'fail', message: expect.stringMatching(/554 5\.7\.1 Sender address rejected: not owned by user \(sender refused\)/) });
+  expect(check(r, 'smtp.send')).toMatchObject({
+    status: 'fail',
+    message: expect.stringMatching(/554 5\.7\.1 Sender address rejected: not owned by user \(sender refused\)/),
+  });
   expect(relay.messages).toEqual([]);
 });
 
-test('bad config: exit 2 and the loader\'s message as is', async () => {
+test("bad config: exit 2 and the loader's message as is", async () => {
   const bad = writeConfig(dir, 'bad', (c) => (c.smtp.port = 70000));
   let expected = '';
   try {
@@ -213,13 +315,19 @@ test('bad config: exit 2 and the loader\'s message as is', async () => {
 test('bad usage: --send without --to, a malformed --connect-to, and a missing --config all exit 2', async () => {
   const config = writeConfig(dir, 'usage');
   expect((await runCli(['doctor', 'smtp', '--config', config, '--send'])).code).toBe(2);
-  expect((await runCli(['doctor', 'smtp', '--config', config, '--connect-to', '127.0.0.1:99999'])).stderr).toMatch(/--connect-to: got "127\.0\.0\.1:99999"/);
+  expect((await runCli(['doctor', 'smtp', '--config', config, '--connect-to', '127.0.0.1:99999'])).stderr).toMatch(
+    /--connect-to: got "127\.0\.0\.1:99999"/,
+  );
   expect((await runCli(['doctor', 'smtp'])).code).toBe(2);
 });
 
 describe('password from its secret reference (real AWS SDK against the loopback Secrets Manager double)', () => {
   let restoreEnv: () => void = () => undefined;
-  const creds: RoleCredentials = { accessKeyId: 'AKIDOPERATOR', secretAccessKey: awsCanary('doctor-key'), sessionToken: awsCanary('doctor-token') };
+  const creds: RoleCredentials = {
+    accessKeyId: 'AKIDOPERATOR',
+    secretAccessKey: awsCanary('doctor-key'),
+    sessionToken: awsCanary('doctor-token'),
+  };
   const secretCanary = `${awsCanary('doctor-smtp')} "q" \\ é`;
   let aws: AwsDouble;
 
@@ -234,20 +342,45 @@ describe('password from its secret reference (real AWS SDK against the loopback 
   });
 
   test('resolves the secret, logs in with it, and never prints it', async () => {
-    const relay = await server(startSmtp({ key: certs.key, cert: certs.cert, user: SMTP_USER, password: secretCanary }));
-    const config = writeConfig(dir, 'secretref', (c) => (c.smtp.password = { secretsManagerArn: SMTP_ARN, jsonKey: 'password' }));
-    const r = await runCli(['doctor', 'smtp', '--config', config, '--connect-to', `127.0.0.1:${relay.port}`, '--ca-file', caFile, '--json']);
+    const relay = await server(
+      startSmtp({ key: certs.key, cert: certs.cert, user: SMTP_USER, password: secretCanary }),
+    );
+    const config = writeConfig(
+      dir,
+      'secretref',
+      (c) => (c.smtp.password = { secretsManagerArn: SMTP_ARN, jsonKey: 'password' }),
+    );
+    const r = await runCli([
+      'doctor',
+      'smtp',
+      '--config',
+      config,
+      '--connect-to',
+      `127.0.0.1:${relay.port}`,
+      '--ca-file',
+      caFile,
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     expect(relay.logins).toEqual([{ method: 'LOGIN', username: SMTP_USER, password: secretCanary }]);
     expect(r.stderr).toContain(`reading the password from Secrets Manager secret ${SMTP_ARN}`);
-    for (const form of [secretCanary, Buffer.from(secretCanary).toString('base64'), creds.secretAccessKey, creds.sessionToken!]) {
+    for (const form of [
+      secretCanary,
+      Buffer.from(secretCanary).toString('base64'),
+      creds.secretAccessKey,
+      creds.sessionToken!,
+    ]) {
       expect(r.stdout).not.toContain(form);
       expect(r.stderr).not.toContain(form);
     }
   });
 
   test('an unreadable secret is a config-level error: exit 2, the reference named, no value', async () => {
-    const config = writeConfig(dir, 'secretmissing', (c) => (c.smtp.password = { secretsManagerArn: SMTP_ARN.replace('ghes-smtp', 'nope') }));
+    const config = writeConfig(
+      dir,
+      'secretmissing',
+      (c) => (c.smtp.password = { secretsManagerArn: SMTP_ARN.replace('ghes-smtp', 'nope') }),
+    );
     const r = await runCli(['doctor', 'smtp', '--config', config, '--connect-to', '127.0.0.1:1', '--json']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/cannot read Secrets Manager secret arn:aws:secretsmanager:.*nope/);

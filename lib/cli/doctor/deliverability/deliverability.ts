@@ -42,13 +42,21 @@ export async function runDeliverabilityDoctor(opts: DeliverabilityDoctorOptions)
   const { config, smtp } = loadConfigFile(opts.configPath, opts.hostname);
   const resolver = new Resolver({ timeout: opts.dnsTimeoutMs, tries: 1 });
   if (opts.dnsServers.length > 0) resolver.setServers([...opts.dnsServers]);
-  const dns = new DeliverabilityDns({ resolver, timeoutMs: opts.dnsTimeoutMs, explicitServers: opts.dnsServers.length > 0 });
+  const dns = new DeliverabilityDns({
+    resolver,
+    timeoutMs: opts.dnsTimeoutMs,
+    explicitServers: opts.dnsServers.length > 0,
+  });
   const fromDomain = senderDomainOf(smtp.noreplyAddress);
   const relay = classifyRelay(smtp.address);
   // The stack's SES relay sets a custom MAIL FROM domain (lib/ses-relay.ts): SPF is checked there unless told otherwise.
   const ses = smtp.relay?.ses;
-  const mailFromDomain = (opts.mailFromDomain ?? (ses ? ses.mailFromSubdomain ?? defaultMailFrom(fromDomain) : undefined))?.toLowerCase();
-  opts.progress(`doctor deliverability: SPF, DKIM and DMARC of ${fromDomain} (relay ${relay.host}) via ${resolver.getServers().join(', ')} (timeout ${opts.dnsTimeoutMs} ms) …`);
+  const mailFromDomain = (
+    opts.mailFromDomain ?? (ses ? (ses.mailFromSubdomain ?? defaultMailFrom(fromDomain)) : undefined)
+  )?.toLowerCase();
+  opts.progress(
+    `doctor deliverability: SPF, DKIM and DMARC of ${fromDomain} (relay ${relay.host}) via ${resolver.getServers().join(', ')} (timeout ${opts.dnsTimeoutMs} ms) …`,
+  );
 
   const sa = config.senderAuth;
   const spf = await checkSpf(dns, {
@@ -56,7 +64,10 @@ export async function runDeliverabilityDoctor(opts: DeliverabilityDoctorOptions)
     mailFromDomain: mailFromDomain === fromDomain ? undefined : mailFromDomain,
     relay,
     relayAddresses: opts.relayAddresses,
-    configured: sa?.spf && { record: renderSpf(sa.spf as Parameters<typeof renderSpf>[0]), otherTxtValues: sa.spf.otherTxtValues ?? [] },
+    configured: sa?.spf && {
+      record: renderSpf(sa.spf as Parameters<typeof renderSpf>[0]),
+      otherTxtValues: sa.spf.otherTxtValues ?? [],
+    },
   });
   const dkim = await checkDkim(dns, { domain: fromDomain, relay, selectors: opts.dkimSelectors });
   const dmarc = await checkDmarc(dns, {
@@ -68,19 +79,29 @@ export async function runDeliverabilityDoctor(opts: DeliverabilityDoctorOptions)
     configured: sa?.dmarc && renderDmarc(sa.dmarc as Parameters<typeof renderDmarc>[0]),
   });
   const checks: Check[] = [...spf.checks, ...dkim.checks, ...dmarc];
-  if (dns.exhausted) checks.push({ id: 'dns.budget', status: 'warn', message: 'stopped looking up records after the doctor\'s query budget: the zone chains more lookups than any receiver would follow' });
+  if (dns.exhausted)
+    checks.push({
+      id: 'dns.budget',
+      status: 'warn',
+      message:
+        "stopped looking up records after the doctor's query budget: the zone chains more lookups than any receiver would follow",
+    });
   return { command: 'deliverability', checks };
 }
 
 /** A DKIM selector: DNS labels (letters, digits, "-", "_"), dot-separated. */
 export function parseSelector(value: string): string {
   const ok = value.length <= 200 && value.split('.').every((l) => /^[A-Za-z0-9_-]{1,63}$/.test(l));
-  if (!ok) throw new UsageError(`--dkim-selector: got "${value}"; expected a selector such as "selector1" or an SES DKIM token`);
+  if (!ok)
+    throw new UsageError(
+      `--dkim-selector: got "${value}"; expected a selector such as "selector1" or an SES DKIM token`,
+    );
   return value;
 }
 
 function parseDomain(value: string, flag: string): string {
-  if (hostnameProblem(value)) throw new UsageError(`${flag}: got "${value}"; expected a domain such as "bounce.example.com"`);
+  if (hostnameProblem(value))
+    throw new UsageError(`${flag}: got "${value}"; expected a domain such as "bounce.example.com"`);
   return value;
 }
 
@@ -106,14 +127,34 @@ interface CliOptions {
 export function registerDeliverability(doctor: Command): void {
   doctor
     .command('deliverability')
-    .description('check SPF, DKIM and DMARC of the no-reply address\'s domain: is the relay authorized, is there a key, does DMARC align')
+    .description(
+      "check SPF, DKIM and DMARC of the no-reply address's domain: is the relay authorized, is there a key, does DMARC align",
+    )
     .requiredOption('-c, --config <file>', CONFIG_HELP)
     .option('--hostname <name>', HOSTNAME_HELP)
-    .option('--dns-server <ip[:port]>', 'ask this DNS server instead of the system resolvers (repeatable)', collect, [] as string[])
+    .option(
+      '--dns-server <ip[:port]>',
+      'ask this DNS server instead of the system resolvers (repeatable)',
+      collect,
+      [] as string[],
+    )
     .option('--dns-timeout <ms>', 'timeout of each DNS query in milliseconds', '5000')
-    .option('--dkim-selector <selector>', 'DKIM selector to check (repeatable); for Amazon SES, each Easy DKIM token', collect, [] as string[])
-    .option('--mail-from-domain <domain>', 'the envelope sender (MAIL FROM) domain when it is not the From domain, e.g. the SES custom MAIL FROM subdomain; SPF is checked there')
-    .option('--relay-address <ip>', 'an address the relay sends from, when it is not one smtp.address resolves to (repeatable)', collect, [] as string[])
+    .option(
+      '--dkim-selector <selector>',
+      'DKIM selector to check (repeatable); for Amazon SES, each Easy DKIM token',
+      collect,
+      [] as string[],
+    )
+    .option(
+      '--mail-from-domain <domain>',
+      'the envelope sender (MAIL FROM) domain when it is not the From domain, e.g. the SES custom MAIL FROM subdomain; SPF is checked there',
+    )
+    .option(
+      '--relay-address <ip>',
+      'an address the relay sends from, when it is not one smtp.address resolves to (repeatable)',
+      collect,
+      [] as string[],
+    )
     .option('--json', 'machine-readable output')
     .action(async (o: CliOptions) => {
       try {
@@ -123,7 +164,8 @@ export function registerDeliverability(doctor: Command): void {
           dnsServers: o.dnsServer.map((s) => parseDnsServer(s)),
           dnsTimeoutMs: parseTimeout(o.dnsTimeout, '--dns-timeout'),
           dkimSelectors: o.dkimSelector.map(parseSelector),
-          mailFromDomain: o.mailFromDomain === undefined ? undefined : parseDomain(o.mailFromDomain, '--mail-from-domain'),
+          mailFromDomain:
+            o.mailFromDomain === undefined ? undefined : parseDomain(o.mailFromDomain, '--mail-from-domain'),
           relayAddresses: o.relayAddress.map(parseAddress),
           progress: (line) => process.stderr.write(`${escapeControls(line)}\n`),
         });
@@ -131,7 +173,9 @@ export function registerDeliverability(doctor: Command): void {
         process.exitCode = exitCodeOf(report);
       } catch (err) {
         const usage = err instanceof ConfigError || err instanceof UsageError;
-        process.stderr.write(`${usage ? '' : 'ghes-email doctor: '}${escapeLines(err instanceof Error ? err.message : String(err))}\n`);
+        process.stderr.write(
+          `${usage ? '' : 'ghes-email doctor: '}${escapeLines(err instanceof Error ? err.message : String(err))}\n`,
+        );
         process.exitCode = usage ? 2 : 1;
       }
     });

@@ -25,35 +25,63 @@ export interface DkimFindings {
 }
 
 /** Selectors big providers use (Microsoft 365, Google Workspace, Mailgun, SendGrid, and generic ones). */
-export const COMMON_SELECTORS = ['selector1', 'selector2', 'google', 'k1', 's1', 's2', 'default', 'dkim', 'mail'] as const;
+export const COMMON_SELECTORS = [
+  'selector1',
+  'selector2',
+  'google',
+  'k1',
+  's1',
+  's2',
+  'default',
+  'dkim',
+  'mail',
+] as const;
 
 export async function checkDkim(dns: DeliverabilityDns, input: DkimInput): Promise<DkimFindings> {
   if (input.selectors.length > 0) {
     const checks = await Promise.all(input.selectors.map((s) => selectorCheck(dns, input, s)));
-    return { checks, signing: checks.some((c) => c.status === 'pass') ? 'found' : checks.every((c) => c.status === 'fail') ? 'missing' : 'unknown' };
+    return {
+      checks,
+      signing: checks.some((c) => c.status === 'pass')
+        ? 'found'
+        : checks.every((c) => c.status === 'fail')
+          ? 'missing'
+          : 'unknown',
+    };
   }
   if (input.relay.kind === 'ses') {
     return {
       signing: 'unknown',
-      checks: [{
-        id: 'dkim',
-        status: 'warn',
-        message: `DKIM ${input.domain}: not checked: SES Easy DKIM publishes three CNAMEs <token>._domainkey.${input.domain} whose tokens only SES knows`,
-        fix: `list them with: aws sesv2 get-email-identity --email-identity ${input.domain} --region ${input.relay.region} --query 'DkimAttributes.[Status,Tokens]' and run again with --dkim-selector <token> for each`,
-      }],
+      checks: [
+        {
+          id: 'dkim',
+          status: 'warn',
+          message: `DKIM ${input.domain}: not checked: SES Easy DKIM publishes three CNAMEs <token>._domainkey.${input.domain} whose tokens only SES knows`,
+          fix: `list them with: aws sesv2 get-email-identity --email-identity ${input.domain} --region ${input.relay.region} --query 'DkimAttributes.[Status,Tokens]' and run again with --dkim-selector <token> for each`,
+        },
+      ],
     };
   }
-  const probed = await Promise.all(COMMON_SELECTORS.map(async (s) => ({ s, check: await selectorCheck(dns, input, s) })));
-  const found = probed.filter((p) => p.check.status === 'pass').map((p) => ({ ...p.check, message: `${p.check.message} (a common selector, probed: pass --dkim-selector to check the ones your relay signs with)` }));
+  const probed = await Promise.all(
+    COMMON_SELECTORS.map(async (s) => ({ s, check: await selectorCheck(dns, input, s) })),
+  );
+  const found = probed
+    .filter((p) => p.check.status === 'pass')
+    .map((p) => ({
+      ...p.check,
+      message: `${p.check.message} (a common selector, probed: pass --dkim-selector to check the ones your relay signs with)`,
+    }));
   if (found.length > 0) return { checks: found, signing: 'found' };
   return {
     signing: 'unknown',
-    checks: [{
-      id: 'dkim',
-      status: 'warn',
-      message: `DKIM ${input.domain}: no key at the common selectors (${COMMON_SELECTORS.join(', ')}); the selector your relay signs with is not discoverable from DNS`,
-      fix: `read s= in the DKIM-Signature header of a notification GHES delivered (d= must be ${input.domain}) and run again with --dkim-selector <s>; if there is none, turn on DKIM signing for ${input.domain} at the relay and publish the record it gives`,
-    }],
+    checks: [
+      {
+        id: 'dkim',
+        status: 'warn',
+        message: `DKIM ${input.domain}: no key at the common selectors (${COMMON_SELECTORS.join(', ')}); the selector your relay signs with is not discoverable from DNS`,
+        fix: `read s= in the DKIM-Signature header of a notification GHES delivered (d= must be ${input.domain}) and run again with --dkim-selector <s>; if there is none, turn on DKIM signing for ${input.domain} at the relay and publish the record it gives`,
+      },
+    ],
   };
 }
 
@@ -66,10 +94,24 @@ async function selectorCheck(dns: DeliverabilityDns, input: DkimInput, selector:
     ? `publish ${name} CNAME ${sesTarget} (the stack's SES relay creates it), or check the token with aws sesv2 get-email-identity`
     : `publish the key your relay gives for selector "${selector}", e.g. ${txtRecord(name, 'v=DKIM1; k=rsa; p=<public key from the relay>')}`;
   const cname = await dns.cname(name);
-  if (cname.problem && !cname.problem.missing) return { id, status: 'fail', message: `DKIM ${name}: could not be looked up: ${cname.problem.text}`, fix: serverFix(cname.problem, dns.ctx) };
+  if (cname.problem && !cname.problem.missing)
+    return {
+      id,
+      status: 'fail',
+      message: `DKIM ${name}: could not be looked up: ${cname.problem.text}`,
+      fix: serverFix(cname.problem, dns.ctx),
+    };
   if (cname.target && ses) {
     const ok = cname.target === sesTarget;
-    return { id, status: ok ? 'pass' : 'fail', message: ok ? `DKIM ${name} → ${cname.target} (SES Easy DKIM)` : `DKIM ${name} → ${cname.target}; expected ${sesTarget} for SES Easy DKIM`, fix: ok ? undefined : missingFix, data: { name, target: cname.target } };
+    return {
+      id,
+      status: ok ? 'pass' : 'fail',
+      message: ok
+        ? `DKIM ${name} → ${cname.target} (SES Easy DKIM)`
+        : `DKIM ${name} → ${cname.target}; expected ${sesTarget} for SES Easy DKIM`,
+      fix: ok ? undefined : missingFix,
+      data: { name, target: cname.target },
+    };
   }
   // Through a CNAME, a recursive resolver answers the TXT at the name; an authoritative one only for its own zone, so ask the target too.
   let txt = await dns.txt(name);
@@ -77,16 +119,47 @@ async function selectorCheck(dns: DeliverabilityDns, input: DkimInput, selector:
   const via = cname.target ? ` → ${cname.target}` : '';
   if (txt.records.length === 0) {
     if (txt.problem && !txt.problem.missing) {
-      return { id, status: cname.target ? 'warn' : 'fail', message: `DKIM ${name}${via}: the key could not be looked up: ${txt.problem.text}`, fix: serverFix(txt.problem, dns.ctx), data: { name, target: cname.target } };
+      return {
+        id,
+        status: cname.target ? 'warn' : 'fail',
+        message: `DKIM ${name}${via}: the key could not be looked up: ${txt.problem.text}`,
+        fix: serverFix(txt.problem, dns.ctx),
+        data: { name, target: cname.target },
+      };
     }
-    return { id, status: 'fail', message: `DKIM ${name}${via}: no DKIM key (${txt.problem?.text ?? 'no TXT record'}): receivers cannot verify signatures with selector "${selector}"`, fix: missingFix, data: { name, target: cname.target } };
+    return {
+      id,
+      status: 'fail',
+      message: `DKIM ${name}${via}: no DKIM key (${txt.problem?.text ?? 'no TXT record'}): receivers cannot verify signatures with selector "${selector}"`,
+      fix: missingFix,
+      data: { name, target: cname.target },
+    };
   }
   const keys = txt.records.filter((r) => r.includes('p='));
   const key = parseDkimKey(keys[0] ?? txt.records[0]);
   const shown = clip(keys[0] ?? txt.records[0], 120);
-  if (keys.length > 1) return { id, status: 'fail', message: `DKIM ${name}${via}: ${keys.length} keys; verifiers take one record per selector`, fix: 'keep one key record per selector', data: { name, seen: txt.records } };
-  if (key.problem) return { id, status: 'fail', message: `DKIM ${name}${via}: "${shown}": ${key.problem}`, fix: missingFix, data: { name, seen: txt.records } };
-  return { id, status: 'pass', message: `DKIM ${name}${via}: ${key.description}`, data: { name, target: cname.target, keyType: key.type, bits: key.bits } };
+  if (keys.length > 1)
+    return {
+      id,
+      status: 'fail',
+      message: `DKIM ${name}${via}: ${keys.length} keys; verifiers take one record per selector`,
+      fix: 'keep one key record per selector',
+      data: { name, seen: txt.records },
+    };
+  if (key.problem)
+    return {
+      id,
+      status: 'fail',
+      message: `DKIM ${name}${via}: "${shown}": ${key.problem}`,
+      fix: missingFix,
+      data: { name, seen: txt.records },
+    };
+  return {
+    id,
+    status: 'pass',
+    message: `DKIM ${name}${via}: ${key.description}`,
+    data: { name, target: cname.target, keyType: key.type, bits: key.bits },
+  };
 }
 
 export interface DkimKey {
@@ -110,7 +183,8 @@ export function parseDkimKey(text: string): DkimKey {
   }
   const type = (tags.get('k') ?? 'rsa').toLowerCase();
   const fail = (problem: string): DkimKey => ({ type, problem, description: problem });
-  if (tags.has('v') && (tags.get('v') !== 'DKIM1' || names[0] !== 'v')) return fail('"v=" must be "DKIM1" and come first (RFC 6376 §3.6.1)');
+  if (tags.has('v') && (tags.get('v') !== 'DKIM1' || names[0] !== 'v'))
+    return fail('"v=" must be "DKIM1" and come first (RFC 6376 §3.6.1)');
   const p = tags.get('p');
   if (p === undefined) return fail('no "p=" tag: this is not a DKIM key');
   // Whitespace may fold the base64 (RFC 6376 §3.6.1); it is not part of the key.
@@ -119,13 +193,21 @@ export function parseDkimKey(text: string): DkimKey {
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return fail('"p=" is not base64');
   const der = Buffer.from(b64, 'base64');
   if (type === 'ed25519') {
-    return der.length === 32 ? { type, bits: 256, description: 'Ed25519 key (RFC 8463)' } : fail(`an Ed25519 key is 32 bytes; got ${der.length}`);
+    return der.length === 32
+      ? { type, bits: 256, description: 'Ed25519 key (RFC 8463)' }
+      : fail(`an Ed25519 key is 32 bytes; got ${der.length}`);
   }
   if (type !== 'rsa') return fail(`unknown key type k=${clip(type, 20)}`);
   const bits = rsaBits(der);
   if (bits === undefined) return fail('"p=" does not decode to an RSA public key');
   // RFC 8301 §3.2: verifiers must not accept signatures made with RSA keys under 1024 bits.
-  if (bits < 1024) return { type, bits, problem: `a ${bits}-bit RSA key: receivers ignore signatures with keys under 1024 bits (RFC 8301)`, description: '' };
+  if (bits < 1024)
+    return {
+      type,
+      bits,
+      problem: `a ${bits}-bit RSA key: receivers ignore signatures with keys under 1024 bits (RFC 8301)`,
+      description: '',
+    };
   return { type, bits, description: `${bits}-bit RSA key${bits < 2048 ? ' (2048 bits recommended, RFC 8301)' : ''}` };
 }
 

@@ -33,13 +33,37 @@ export async function checkDmarc(dns: DeliverabilityDns, input: DmarcInput): Pro
   const exact = input.configured ?? `v=DMARC1; p=none; rua=mailto:dmarc-reports@${domain}`;
   const add = `publish ${txtRecord(`_dmarc.${domain}`, exact)}${input.configured ? ' (senderAuth.dmarc creates it on deploy)' : ' (rua: an address that can receive the daily reports)'}`;
   const found = await lookup(dns, domain);
-  if (found.kind === 'error') return [{ id: 'dmarc.record', status: 'fail', message: `DMARC _dmarc.${domain}: could not be looked up: ${found.text}`, fix: found.fix }];
+  if (found.kind === 'error')
+    return [
+      {
+        id: 'dmarc.record',
+        status: 'fail',
+        message: `DMARC _dmarc.${domain}: could not be looked up: ${found.text}`,
+        fix: found.fix,
+      },
+    ];
   if (found.kind === 'none') {
     const where = found.tried.map((d) => `_dmarc.${d}`).join(' or ');
-    return [{ id: 'dmarc.record', status: 'fail', message: `DMARC ${domain}: no record at ${where}: receivers apply no policy, and Gmail and Yahoo require one from bulk senders`, fix: add, data: { tried: found.tried } }];
+    return [
+      {
+        id: 'dmarc.record',
+        status: 'fail',
+        message: `DMARC ${domain}: no record at ${where}: receivers apply no policy, and Gmail and Yahoo require one from bulk senders`,
+        fix: add,
+        data: { tried: found.tried },
+      },
+    ];
   }
   if (found.texts.length > 1) {
-    return [{ id: 'dmarc.record', status: 'fail', message: `DMARC _dmarc.${found.at}: ${found.texts.length} records: receivers apply none of them (RFC 7489 §6.6.3)`, fix: 'keep exactly one TXT string that starts with "v=DMARC1"', data: { seen: found.texts } }];
+    return [
+      {
+        id: 'dmarc.record',
+        status: 'fail',
+        message: `DMARC _dmarc.${found.at}: ${found.texts.length} records: receivers apply none of them (RFC 7489 §6.6.3)`,
+        fix: 'keep exactly one TXT string that starts with "v=DMARC1"',
+        data: { seen: found.texts },
+      },
+    ];
   }
   const text = found.texts[0];
   const d = parseDmarc(text);
@@ -51,18 +75,28 @@ export async function checkDmarc(dns: DeliverabilityDns, input: DmarcInput): Pro
   checks.push({
     id: 'dmarc.record',
     status: d.problems.length === 0 ? 'pass' : usable ? 'warn' : 'fail',
-    message: `DMARC _dmarc.${found.at}: "${clip(text)}"${rel}${d.problems.length ? `: ${d.problems.slice(0, 3).map((x) => clip(x, 200)).join('; ')}` : ''}`,
+    message: `DMARC _dmarc.${found.at}: "${clip(text)}"${rel}${
+      d.problems.length
+        ? `: ${d.problems
+            .slice(0, 3)
+            .map((x) => clip(x, 200))
+            .join('; ')}`
+        : ''
+    }`,
     fix: d.problems.length === 0 ? undefined : `correct it, e.g. ${txtRecord(`_dmarc.${found.at}`, exact)}`,
     data: { name: `_dmarc.${found.at}`, seen: text, tags: Object.fromEntries(d.tags) },
   });
-  const policy: DmarcPolicy = (inherited ? d.subdomainPolicy ?? d.policy : d.policy) ?? 'none';
+  const policy: DmarcPolicy = (inherited ? (d.subdomainPolicy ?? d.policy) : d.policy) ?? 'none';
   checks.push(policyCheck(domain, policy, d, inherited));
   checks.push(alignmentCheck(input, d, policy));
   checks.push(await ruaCheck(dns, found.at, d, text));
   return checks;
 }
 
-type Found = { kind: 'error'; text: string; fix: string } | { kind: 'none'; tried: string[] } | { kind: 'record'; at: string; texts: string[] };
+type Found =
+  | { kind: 'error'; text: string; fix: string }
+  | { kind: 'none'; tried: string[] }
+  | { kind: 'record'; at: string; texts: string[] };
 
 async function lookup(dns: DeliverabilityDns, domain: string): Promise<Found> {
   const org = orgDomain(domain);
@@ -70,7 +104,8 @@ async function lookup(dns: DeliverabilityDns, domain: string): Promise<Found> {
   for (const at of org === domain ? [domain] : [domain, org]) {
     tried.push(at);
     const answer = await dns.txt(`_dmarc.${at}`);
-    if (answer.problem && !answer.problem.missing) return { kind: 'error', text: answer.problem.text, fix: serverFix(answer.problem, dns.ctx) };
+    if (answer.problem && !answer.problem.missing)
+      return { kind: 'error', text: answer.problem.text, fix: serverFix(answer.problem, dns.ctx) };
     const texts = answer.records.filter(isDmarcRecord);
     if (texts.length > 0) return { kind: 'record', at, texts };
   }
@@ -79,12 +114,18 @@ async function lookup(dns: DeliverabilityDns, domain: string): Promise<Found> {
 
 function policyCheck(domain: string, policy: DmarcPolicy, d: ParsedDmarc, inherited: boolean): Check {
   const tag = inherited && d.subdomainPolicy ? 'sp' : 'p';
-  const pct = d.pct < 100 && policy !== 'none' ? ` for ${d.pct}% of failing mail (pct=${d.pct}; the rest is treated one step milder)` : '';
+  const pct =
+    d.pct < 100 && policy !== 'none'
+      ? ` for ${d.pct}% of failing mail (pct=${d.pct}; the rest is treated one step milder)`
+      : '';
   return {
     id: 'dmarc.policy',
     status: policy === 'none' ? 'info' : 'pass',
     message: `DMARC ${domain}: ${tag}=${policy}: mail from ${domain} that fails DMARC: receivers ${EFFECT[policy]}${pct}`,
-    fix: policy === 'none' ? 'monitoring only, a safe start: once the reports show every sender of the domain aligned, move to p=quarantine, then p=reject' : undefined,
+    fix:
+      policy === 'none'
+        ? 'monitoring only, a safe start: once the reports show every sender of the domain aligned, move to p=quarantine, then p=reject'
+        : undefined,
     data: { policy, pct: d.pct },
   };
 }
@@ -100,9 +141,18 @@ function alignmentCheck(input: DmarcInput, d: ParsedDmarc, policy: DmarcPolicy):
   const spfAligns = input.spfCovered === true && aligned(envelope, from, d.aspf);
   const spfWhy = !aligned(envelope, from, d.aspf)
     ? `SPF cannot align: the envelope domain ${envelope} is not ${d.aspf === 's' ? 'exactly' : 'under the same organization as'} ${from}${d.aspf === 's' ? ' (aspf=s)' : ''}`
-    : input.spfCovered === true ? `SPF aligns (MAIL FROM ${envelope})` : input.spfCovered === false ? `SPF does not pass for the relay at ${envelope}` : `SPF at ${envelope} not confirmed`;
+    : input.spfCovered === true
+      ? `SPF aligns (MAIL FROM ${envelope})`
+      : input.spfCovered === false
+        ? `SPF does not pass for the relay at ${envelope}`
+        : `SPF at ${envelope} not confirmed`;
   // The keys checked live under <selector>._domainkey.<From domain>: a signature with them has d=<From domain>, aligned in either mode.
-  const dkimWhy = input.dkim === 'found' ? `DKIM aligns (a key for ${from} is published)` : input.dkim === 'missing' ? `no DKIM key for ${from} at the selectors given` : 'DKIM not confirmed (no selector known)';
+  const dkimWhy =
+    input.dkim === 'found'
+      ? `DKIM aligns (a key for ${from} is published)`
+      : input.dkim === 'missing'
+        ? `no DKIM key for ${from} at the selectors given`
+        : 'DKIM not confirmed (no selector known)';
   const ok = spfAligns || input.dkim === 'found';
   const unknown = !ok && (input.dkim === 'unknown' || input.spfCovered === undefined);
   return {
@@ -126,7 +176,12 @@ async function ruaCheck(dns: DeliverabilityDns, at: string, d: ParsedDmarc, text
     let end = text.length;
     while (end > 0 && (text[end - 1] === ';' || text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
     const withRua = `${text.slice(0, end)}; rua=mailto:dmarc-reports@${at}`;
-    return { id: 'dmarc.rua', status: 'warn', message: `DMARC ${name}: no rua=: nobody receives the aggregate reports, so a stricter policy cannot be tried safely`, fix: `add a report address: ${txtRecord(name, clip(withRua, 400))}` };
+    return {
+      id: 'dmarc.rua',
+      status: 'warn',
+      message: `DMARC ${name}: no rua=: nobody receives the aggregate reports, so a stricter policy cannot be tried safely`,
+      fix: `add a report address: ${txtRecord(name, clip(withRua, 400))}`,
+    };
   }
   const external = [...new Set(d.rua.map(ruaDomain))].filter((r) => orgDomain(r) !== orgDomain(at));
   const missing: string[] = [];
@@ -138,7 +193,9 @@ async function ruaCheck(dns: DeliverabilityDns, at: string, d: ParsedDmarc, text
     id: 'dmarc.rua',
     status: missing.length ? 'warn' : 'pass',
     message: `DMARC ${name}: reports go to ${d.rua.map((u) => clip(u, 80)).join(', ')}${missing.length ? `; ${missing.join(', ')} has not agreed to receive reports for ${at}, so receivers drop them (RFC 7489 §7.1)` : ''}`,
-    fix: missing.length ? `the owner of ${missing[0]} publishes ${txtRecord(`${at}._report._dmarc.${missing[0]}`, 'v=DMARC1')}` : undefined,
+    fix: missing.length
+      ? `the owner of ${missing[0]} publishes ${txtRecord(`${at}._report._dmarc.${missing[0]}`, 'v=DMARC1')}`
+      : undefined,
     data: { rua: d.rua, unauthorized: missing },
   };
 }

@@ -106,7 +106,11 @@ export const SES_INCLUDE = 'amazonses.com';
  * addresses smtp.address resolves to.
  */
 const PROVIDERS: readonly { hosts: readonly string[]; provider: string; include: string }[] = [
-  { hosts: ['smtp.office365.com', 'smtp-mail.outlook.com'], provider: 'Microsoft 365', include: 'spf.protection.outlook.com' },
+  {
+    hosts: ['smtp.office365.com', 'smtp-mail.outlook.com'],
+    provider: 'Microsoft 365',
+    include: 'spf.protection.outlook.com',
+  },
   { hosts: ['smtp.gmail.com', 'smtp-relay.gmail.com'], provider: 'Google Workspace', include: '_spf.google.com' },
   { hosts: ['smtp.sendgrid.net'], provider: 'SendGrid', include: 'sendgrid.net' },
   { hosts: ['smtp.mailgun.org', 'smtp.eu.mailgun.org'], provider: 'Mailgun', include: 'mailgun.org' },

@@ -7,7 +7,16 @@
  * reported as not evaluated, never guessed.
  */
 import * as ipaddr from 'ipaddr.js';
-import { ParsedSpf, SPF_LOOKUP_LIMIT, SpfQualifier, SpfTerm, hasMacro, isSpfRecord, parseSpf, queriesDns } from '../../../records/spf-record';
+import {
+  ParsedSpf,
+  SPF_LOOKUP_LIMIT,
+  SpfQualifier,
+  SpfTerm,
+  hasMacro,
+  isSpfRecord,
+  parseSpf,
+  queriesDns,
+} from '../../../records/spf-record';
 import { DeliverabilityDns, norm } from './dns';
 import { LookupProblem } from '../dns-lookup';
 
@@ -78,7 +87,8 @@ async function follow(dns: DeliverabilityDns, term: SpfTerm, t: Tally, path: str
     return;
   }
   const f = await fetchSpf(dns, target);
-  if (f.kind === 'record' && f.parsed.problems.length > 0) t.problems.push(`${via}: ${f.parsed.problems[0]} (permerror)`);
+  if (f.kind === 'record' && f.parsed.problems.length > 0)
+    t.problems.push(`${via}: ${f.parsed.problems[0]} (permerror)`);
   else if (f.kind === 'none') t.problems.push(`${via}: has no SPF record (permerror, RFC 7208 §5.2)`);
   else if (f.kind === 'multiple') t.problems.push(`${via}: has ${f.texts.length} SPF records (permerror)`);
   else if (f.kind === 'error') t.problems.push(`${via}: could not be looked up: ${f.problem.text}`);
@@ -94,7 +104,12 @@ export interface Evaluation {
   readonly notes: readonly string[];
 }
 
-const QUALIFIER: Readonly<Record<SpfQualifier, SpfResult>> = { '+': 'pass', '-': 'fail', '~': 'softfail', '?': 'neutral' };
+const QUALIFIER: Readonly<Record<SpfQualifier, SpfResult>> = {
+  '+': 'pass',
+  '-': 'fail',
+  '~': 'softfail',
+  '?': 'neutral',
+};
 
 interface EvalState {
   lookups: number;
@@ -111,14 +126,23 @@ export async function checkHost(dns: DeliverabilityDns, address: string, domain:
 
 type Match = boolean | 'temperror' | 'permerror';
 
-async function evaluate(dns: DeliverabilityDns, ip: ipaddr.IPv4 | ipaddr.IPv6, domain: string, s: EvalState, depth: number): Promise<{ result: SpfResult; by: string }> {
-  if (dns.exhausted) return { result: 'temperror', by: 'the doctor\'s query budget ran out' };
+async function evaluate(
+  dns: DeliverabilityDns,
+  ip: ipaddr.IPv4 | ipaddr.IPv6,
+  domain: string,
+  s: EvalState,
+  depth: number,
+): Promise<{ result: SpfResult; by: string }> {
+  if (dns.exhausted) return { result: 'temperror', by: "the doctor's query budget ran out" };
   const f = await fetchSpf(dns, domain);
   if (f.kind === 'error') return { result: 'temperror', by: `${domain}: ${f.problem.text}` };
   if (f.kind === 'none') return { result: 'none', by: `${domain} has no SPF record` };
   if (f.kind === 'multiple') return { result: 'permerror', by: `${domain} has ${f.texts.length} SPF records` };
   if (f.parsed.problems.length > 0) return { result: 'permerror', by: `${domain}: ${f.parsed.problems[0]}` };
-  const over = (term: SpfTerm) => ({ result: 'permerror' as const, by: `${domain}: ${term.text} is DNS lookup ${s.lookups}, over the limit of ${SPF_LOOKUP_LIMIT} (RFC 7208 §4.6.4)` });
+  const over = (term: SpfTerm) => ({
+    result: 'permerror' as const,
+    by: `${domain}: ${term.text} is DNS lookup ${s.lookups}, over the limit of ${SPF_LOOKUP_LIMIT} (RFC 7208 §4.6.4)`,
+  });
   for (const term of f.parsed.terms) {
     if (term.kind === 'modifier') continue;
     if (queriesDns(term) && ++s.lookups > SPF_LOOKUP_LIMIT) return over(term);
@@ -136,13 +160,25 @@ async function evaluate(dns: DeliverabilityDns, ip: ipaddr.IPv4 | ipaddr.IPv6, d
     return { result: 'neutral', by: `${domain}: ${redirect.text} (not evaluated)` };
   }
   const r = depth >= SPF_LOOKUP_LIMIT ? over(redirect) : await evaluate(dns, ip, norm(redirect.value!), s, depth + 1);
-  return r.result === 'none' ? { result: 'permerror', by: `${domain}: ${redirect.text} names a domain without SPF` } : r;
+  return r.result === 'none'
+    ? { result: 'permerror', by: `${domain}: ${redirect.text} names a domain without SPF` }
+    : r;
 }
 
 /** Whether one mechanism matches, and for an include what decided inside it. */
-async function matches(dns: DeliverabilityDns, ip: ipaddr.IPv4 | ipaddr.IPv6, domain: string, term: SpfTerm, s: EvalState, depth: number): Promise<[Match, string?]> {
+async function matches(
+  dns: DeliverabilityDns,
+  ip: ipaddr.IPv4 | ipaddr.IPv6,
+  domain: string,
+  term: SpfTerm,
+  s: EvalState,
+  depth: number,
+): Promise<[Match, string?]> {
   if (term.name === 'include' && !hasMacro(term.value)) {
-    const r = depth >= SPF_LOOKUP_LIMIT ? { result: 'permerror' as const, by: 'includes nested too deep' } : await evaluate(dns, ip, norm(term.value!), s, depth + 1);
+    const r =
+      depth >= SPF_LOOKUP_LIMIT
+        ? { result: 'permerror' as const, by: 'includes nested too deep' }
+        : await evaluate(dns, ip, norm(term.value!), s, depth + 1);
     if (r.result === 'pass') return [true, r.by];
     if (r.result === 'temperror') return ['temperror', r.by];
     return r.result === 'permerror' || r.result === 'none' ? ['permerror', r.by] : [false];
@@ -150,9 +186,15 @@ async function matches(dns: DeliverabilityDns, ip: ipaddr.IPv4 | ipaddr.IPv6, do
   return [await simpleMatch(dns, ip, domain, term, s)];
 }
 
-async function simpleMatch(dns: DeliverabilityDns, ip: ipaddr.IPv4 | ipaddr.IPv6, domain: string, term: SpfTerm, s: EvalState): Promise<Match> {
+async function simpleMatch(
+  dns: DeliverabilityDns,
+  ip: ipaddr.IPv4 | ipaddr.IPv6,
+  domain: string,
+  term: SpfTerm,
+  s: EvalState,
+): Promise<Match> {
   const family = ip.kind() === 'ipv4' ? 4 : 6;
-  const prefix = family === 4 ? term.cidr4 ?? 32 : term.cidr6 ?? 128;
+  const prefix = family === 4 ? (term.cidr4 ?? 32) : (term.cidr6 ?? 128);
   if (term.name === 'all') return true;
   if (term.name === 'ip4' || term.name === 'ip6') {
     if ((term.name === 'ip4') !== (family === 4)) return false;
@@ -186,7 +228,10 @@ async function simpleMatch(dns: DeliverabilityDns, ip: ipaddr.IPv4 | ipaddr.IPv6
     const a = await dns.addresses(host, family);
     if (a.problem && !a.problem.missing) return 'temperror';
     if (term.name === 'a' && a.list.length === 0) return voided();
-    if (a.list.some((x) => ipaddr.isValid(x) && ipaddr.parse(x).kind() === ip.kind() && ip.match(ipaddr.parse(x), prefix))) return true;
+    if (
+      a.list.some((x) => ipaddr.isValid(x) && ipaddr.parse(x).kind() === ip.kind() && ip.match(ipaddr.parse(x), prefix))
+    )
+      return true;
   }
   return false;
 }

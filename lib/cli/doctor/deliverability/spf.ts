@@ -67,14 +67,19 @@ export async function checkSpf(dns: DeliverabilityDns, input: SpfInput): Promise
     id: 'spf.lookups',
     status: over ? 'fail' : 'pass',
     message: `SPF ${domain}: ${count} DNS lookup${t.lookups === 1 ? '' : 's'} of the ${SPF_LOOKUP_LIMIT} allowed (${t.breakdown.join(', ') || 'none'})${over ? ': receivers stop with permerror, as if there were no SPF' : ''}${t.notes.size ? `; ${[...t.notes].join('; ')}` : ''}`,
-    fix: over ? `drop includes of services that no longer send for ${domain}, or replace an include with the ip4:/ip6: ranges it lists (they cost no lookup)` : undefined,
+    fix: over
+      ? `drop includes of services that no longer send for ${domain}, or replace an include with the ip4:/ip6: ranges it lists (they cost no lookup)`
+      : undefined,
     data: { domain, lookups: t.lookups, truncated: t.truncated, breakdown: t.breakdown },
   });
   if (t.problems.length > 0) {
     checks.push({
       id: 'spf.includes',
       status: 'fail',
-      message: `SPF ${domain}: ${t.problems.slice(0, 3).map((x) => clip(x, 200)).join('; ')}${t.problems.length > 3 ? ` (and ${t.problems.length - 3} more)` : ''}`,
+      message: `SPF ${domain}: ${t.problems
+        .slice(0, 3)
+        .map((x) => clip(x, 200))
+        .join('; ')}${t.problems.length > 3 ? ` (and ${t.problems.length - 3} more)` : ''}`,
       fix: 'remove or correct the include: a broken include makes the whole evaluation a permerror for receivers that reach it',
       data: { problems: t.problems },
     });
@@ -88,7 +93,12 @@ function recordCheck(dns: DeliverabilityDns, domain: string, f: FetchedSpf, exac
   const add = `publish ${txtRecord(domain, exact)}`;
   switch (f.kind) {
     case 'error':
-      return { id: 'spf.record', status: 'fail', message: `SPF ${domain}: could not be looked up: ${f.problem.text}`, fix: serverFix(f.problem, dns.ctx) };
+      return {
+        id: 'spf.record',
+        status: 'fail',
+        message: `SPF ${domain}: could not be looked up: ${f.problem.text}`,
+        fix: serverFix(f.problem, dns.ctx),
+      };
     case 'none':
       return {
         id: 'spf.record',
@@ -107,23 +117,53 @@ function recordCheck(dns: DeliverabilityDns, domain: string, f: FetchedSpf, exac
       };
     default:
       if (f.parsed.problems.length > 0) {
-        return { id: 'spf.record', status: 'fail', message: `SPF ${domain}: "${clip(f.text)}" is invalid: ${f.parsed.problems.slice(0, 3).map((x) => clip(x, 200)).join('; ')} (receivers treat it as permerror)`, fix: `correct the record, e.g. ${txtRecord(domain, exact)}`, data: { domain, seen: f.text } };
+        return {
+          id: 'spf.record',
+          status: 'fail',
+          message: `SPF ${domain}: "${clip(f.text)}" is invalid: ${f.parsed.problems
+            .slice(0, 3)
+            .map((x) => clip(x, 200))
+            .join('; ')} (receivers treat it as permerror)`,
+          fix: `correct the record, e.g. ${txtRecord(domain, exact)}`,
+          data: { domain, seen: f.text },
+        };
       }
-      return { id: 'spf.record', status: 'pass', message: `SPF ${domain}: ${clip(f.text)}`, data: { domain, seen: f.text } };
+      return {
+        id: 'spf.record',
+        status: 'pass',
+        message: `SPF ${domain}: ${clip(f.text)}`,
+        data: { domain, seen: f.text },
+      };
   }
 }
 
-async function relayAddresses(dns: DeliverabilityDns, relay: Relay, given: readonly string[]): Promise<{ list: string[]; note?: string }> {
+async function relayAddresses(
+  dns: DeliverabilityDns,
+  relay: Relay,
+  given: readonly string[],
+): Promise<{ list: string[]; note?: string }> {
   if (given.length > 0) return { list: [...given] };
   if (isIP(relay.host)) return { list: [relay.host] };
   if (relay.kind !== 'other') return { list: [] };
   const [v4, v6] = await Promise.all([dns.addresses(relay.host, 4), dns.addresses(relay.host, 6)]);
   const list = [...v4.list, ...v6.list];
-  return { list, note: list.length === 0 ? `${relay.host} did not resolve (${v4.problem?.text ?? v6.problem?.text ?? 'no address'})` : undefined };
+  return {
+    list,
+    note:
+      list.length === 0
+        ? `${relay.host} did not resolve (${v4.problem?.text ?? v6.problem?.text ?? 'no address'})`
+        : undefined,
+  };
 }
 
 async function coverage(
-  dns: DeliverabilityDns, domain: string, input: SpfInput, record: string, wanted: string[], addresses: { list: string[]; note?: string }, includes: Set<string>,
+  dns: DeliverabilityDns,
+  domain: string,
+  input: SpfInput,
+  record: string,
+  wanted: string[],
+  addresses: { list: string[]; note?: string },
+  includes: Set<string>,
 ): Promise<{ check: Check; covered?: boolean }> {
   const relay = input.relay;
   const fix = `add ${wanted.join(' ')}: ${txtRecord(domain, record.length > 400 ? `${clip(record, 80)} with ${wanted.join(' ')} before "all"` : mergeSpf(record, wanted))}`;
@@ -135,7 +175,9 @@ async function coverage(
         id: 'spf.relay',
         status: has ? 'pass' : 'warn',
         message: `SPF ${domain}: Amazon SES (${relay.host}) sends with a MAIL FROM under amazonses.com unless the identity has a custom MAIL FROM domain, so SPF passes for amazonses.com and does not align with ${domain}${has ? '; this record includes amazonses.com too' : ''}`,
-        fix: has ? undefined : `set a custom MAIL FROM domain on the SES identity (its MX and "v=spf1 include:${SES_INCLUDE} ~all" TXT), then run again with --mail-from-domain <that domain>; until then DMARC rests on DKIM alone`,
+        fix: has
+          ? undefined
+          : `set a custom MAIL FROM domain on the SES identity (its MX and "v=spf1 include:${SES_INCLUDE} ~all" TXT), then run again with --mail-from-domain <that domain>; until then DMARC rests on DKIM alone`,
         data: { relay: relay.host },
       },
     };
@@ -146,13 +188,31 @@ async function coverage(
     const who = relay.kind === 'ses' ? 'Amazon SES' : relay.provider;
     return {
       covered: has,
-      check: { id: 'spf.relay', status: has ? 'pass' : 'fail', message: has ? `SPF ${domain} authorizes ${who} (${relay.host}) through include:${include}` : `SPF ${domain} does not include ${include}: mail ${who} (${relay.host}) sends for ${domain} fails SPF`, fix: has ? undefined : fix, data: { relay: relay.host, include } },
+      check: {
+        id: 'spf.relay',
+        status: has ? 'pass' : 'fail',
+        message: has
+          ? `SPF ${domain} authorizes ${who} (${relay.host}) through include:${include}`
+          : `SPF ${domain} does not include ${include}: mail ${who} (${relay.host}) sends for ${domain} fails SPF`,
+        fix: has ? undefined : fix,
+        data: { relay: relay.host, include },
+      },
     };
   }
   if (addresses.list.length === 0) {
-    return { covered: undefined, check: { id: 'spf.relay', status: 'warn', message: `SPF ${domain}: could not check the relay: ${addresses.note}`, fix: 'give the addresses the relay sends from with --relay-address <ip>' } };
+    return {
+      covered: undefined,
+      check: {
+        id: 'spf.relay',
+        status: 'warn',
+        message: `SPF ${domain}: could not check the relay: ${addresses.note}`,
+        fix: 'give the addresses the relay sends from with --relay-address <ip>',
+      },
+    };
   }
-  const results = await Promise.all(addresses.list.map(async (a) => ({ address: a, ...(await checkHost(dns, a, domain)) })));
+  const results = await Promise.all(
+    addresses.list.map(async (a) => ({ address: a, ...(await checkHost(dns, a, domain)) })),
+  );
   const bad = results.filter((r) => r.result !== 'pass');
   const notes = [...new Set(results.flatMap((r) => r.notes))];
   const shown = results.map((r) => `${r.address} → ${r.result} (${r.by})`).join('; ');
@@ -164,22 +224,50 @@ async function coverage(
       id: 'spf.relay',
       status: bad.length === 0 ? 'pass' : unsure ? 'warn' : 'fail',
       message: `SPF ${domain} for ${where}: ${shown}${notes.length ? `; ${notes.join('; ')}` : ''}${bad.some((r) => ['fail', 'softfail', 'neutral'].includes(r.result)) && input.relayAddresses.length === 0 ? '. If the relay sends from other addresses than it accepts mail on, give those with --relay-address' : ''}`,
-      fix: bad.length === 0 ? undefined : unsure ? 'the lookups failed; run again, or ask another server with --dns-server' : fix,
+      fix:
+        bad.length === 0
+          ? undefined
+          : unsure
+            ? 'the lookups failed; run again, or ask another server with --dns-server'
+            : fix,
       data: { relay: relay.host, results },
     },
   };
 }
 
 /** With senderAuth.spf: the TXT set at the domain must be ours, or deploy fails (one TXT set per name in Route53). */
-async function managedCheck(dns: DeliverabilityDns, domain: string, configured: NonNullable<SpfInput['configured']>): Promise<Check> {
+async function managedCheck(
+  dns: DeliverabilityDns,
+  domain: string,
+  configured: NonNullable<SpfInput['configured']>,
+): Promise<Check> {
   const answer = await dns.txt(domain);
   const want = [configured.record, ...configured.otherTxtValues];
   const seen = answer.records;
   const data = { domain, expected: want, seen };
-  if (answer.problem && !answer.problem.missing) return { id: 'spf.managed', status: 'warn', message: `TXT ${domain}: could not be looked up: ${answer.problem.text}`, fix: serverFix(answer.problem, dns.ctx), data };
-  if (seen.length === 0) return { id: 'spf.managed', status: 'info', message: `TXT ${domain}: none yet; cdktf deploy publishes senderAuth.spf's record`, data };
+  if (answer.problem && !answer.problem.missing)
+    return {
+      id: 'spf.managed',
+      status: 'warn',
+      message: `TXT ${domain}: could not be looked up: ${answer.problem.text}`,
+      fix: serverFix(answer.problem, dns.ctx),
+      data,
+    };
+  if (seen.length === 0)
+    return {
+      id: 'spf.managed',
+      status: 'info',
+      message: `TXT ${domain}: none yet; cdktf deploy publishes senderAuth.spf's record`,
+      data,
+    };
   const same = seen.length === want.length && want.every((w) => seen.includes(w));
-  if (same) return { id: 'spf.managed', status: 'pass', message: `TXT ${domain} is exactly what senderAuth.spf publishes`, data };
+  if (same)
+    return {
+      id: 'spf.managed',
+      status: 'pass',
+      message: `TXT ${domain} is exactly what senderAuth.spf publishes`,
+      data,
+    };
   const others = seen.filter((s) => !want.includes(s)).map((s) => clip(s, 120));
   return {
     id: 'spf.managed',

@@ -57,16 +57,30 @@ export async function checkDns(ctx: LookupContext, e: DnsExpectation): Promise<D
     }
     const shown = records.map((r) => `${r.priority} ${norm(r.exchange)}`).join(', ');
     const ok = records.length > 0 && records.every((r) => norm(r.exchange) === want);
-    const data = { name: owner, expected: want, seen: records.map((r) => ({ priority: r.priority, exchange: norm(r.exchange) })) };
+    const data = {
+      name: owner,
+      expected: want,
+      seen: records.map((r) => ({ priority: r.priority, exchange: norm(r.exchange) })),
+    };
     if (problem && !problem.missing) {
-      checks.push({ id: checkId, status: 'fail', message: `MX ${owner}: could not be looked up: ${problem.text}`, fix: serverFix(problem, ctx), data });
+      checks.push({
+        id: checkId,
+        status: 'fail',
+        message: `MX ${owner}: could not be looked up: ${problem.text}`,
+        fix: serverFix(problem, ctx),
+        data,
+      });
       return;
     }
     checks.push({
       id: checkId,
       status: ok ? 'pass' : 'fail',
-      message: ok ? `MX ${owner} → ${shown}` : `MX ${owner}: expected ${want}; saw ${records.length ? shown : `no MX record (${problem?.text ?? 'empty answer'})`}`,
-      fix: ok ? undefined : `publish exactly one MX record for ${owner} with the value "${e.mxPriority} ${want}"${records.length ? ' and remove the others' : ''}`,
+      message: ok
+        ? `MX ${owner} → ${shown}`
+        : `MX ${owner}: expected ${want}; saw ${records.length ? shown : `no MX record (${problem?.text ?? 'empty answer'})`}`,
+      fix: ok
+        ? undefined
+        : `publish exactly one MX record for ${owner} with the value "${e.mxPriority} ${want}"${records.length ? ' and remove the others' : ''}`,
       data,
     });
   };
@@ -75,14 +89,26 @@ export async function checkDns(ctx: LookupContext, e: DnsExpectation): Promise<D
   return { checks, mxTargets: [...targets.values()] };
 }
 
-async function replyAddressCheck(ctx: LookupContext, e: DnsExpectation, host: string, addrs: Addresses, wildcard: Addresses): Promise<Check> {
+async function replyAddressCheck(
+  ctx: LookupContext,
+  e: DnsExpectation,
+  host: string,
+  addrs: Addresses,
+  wildcard: Addresses,
+): Promise<Check> {
   const reply = `reply.${host}`;
   const seen = [...addrs.v4, ...addrs.v6];
   const wildSeen = [...wildcard.v4, ...wildcard.v6];
   const hasWildcard = wildSeen.length > 0;
   const expected = e.replyRecord === 'wildcard' ? `A ${reply}, or a wildcard *.${host} that covers it` : `A ${reply}`;
   if (seen.length === 0 && addrs.problem && !addrs.problem.missing) {
-    return { id: 'dns.reply-address', status: 'fail', message: `${reply}: could not be looked up: ${addrs.problem.text}`, fix: serverFix(addrs.problem, ctx), data: { name: reply, seen } };
+    return {
+      id: 'dns.reply-address',
+      status: 'fail',
+      message: `${reply}: could not be looked up: ${addrs.problem.text}`,
+      fix: serverFix(addrs.problem, ctx),
+      data: { name: reply, seen },
+    };
   }
   if (seen.length === 0 && hasWildcard) {
     return {
@@ -102,13 +128,19 @@ async function replyAddressCheck(ctx: LookupContext, e: DnsExpectation, host: st
       data: { name: reply, expected: e.ipv4 ?? 'an address', seen },
     };
   }
-  const wrong = (e.ipv4 && addrs.v4.length > 0 && !addrs.v4.includes(e.ipv4)) || (e.ipv6 && addrs.v6.length > 0 && !addrs.v6.includes(e.ipv6));
+  const wrong =
+    (e.ipv4 && addrs.v4.length > 0 && !addrs.v4.includes(e.ipv4)) ||
+    (e.ipv6 && addrs.v6.length > 0 && !addrs.v6.includes(e.ipv6));
   const via = hasWildcard ? ` (${await whichAnswered(ctx, host, addrs, wildSeen)})` : '';
   return {
     id: 'dns.reply-address',
     status: wrong ? 'fail' : 'pass',
-    message: wrong ? `${reply}: expected ${[e.ipv4, e.ipv6].filter(Boolean).join(' / ')}; saw ${seen.join(', ')}${via}` : `${reply} → ${seen.join(', ')}${via}`,
-    fix: wrong ? `point ${reply}${e.replyRecord === 'wildcard' ? ` and *.${host}` : ''} at the appliance's public address` : undefined,
+    message: wrong
+      ? `${reply}: expected ${[e.ipv4, e.ipv6].filter(Boolean).join(' / ')}; saw ${seen.join(', ')}${via}`
+      : `${reply} → ${seen.join(', ')}${via}`,
+    fix: wrong
+      ? `point ${reply}${e.replyRecord === 'wildcard' ? ` and *.${host}` : ''} at the appliance's public address`
+      : undefined,
     data: { name: reply, seen, wildcard: hasWildcard },
   };
 }
@@ -126,7 +158,8 @@ async function whichAnswered(ctx: LookupContext, host: string, addrs: Addresses,
   const own = `answered by the ${type} record at ${reply} itself; a wildcard *.${host} exists but cannot answer a name that has records of its own, RFC 4592`;
   if (!sameSet(seen, wildSeen)) return `${own}; the wildcard holds ${wildSeen.join(', ')}`;
   const below = await addressesOf(ctx, `${label()}.${reply}`);
-  if (below.v4.length + below.v6.length > 0) return `answered by the wildcard *.${host}; ${reply} has no records of its own`;
+  if (below.v4.length + below.v6.length > 0)
+    return `answered by the wildcard *.${host}; ${reply} has no records of its own`;
   if (below.problem?.code === 'ENOTFOUND') return own;
   return `a wildcard *.${host} answers with the same address; could not tell which record answered (${below.problem?.text ?? 'no answer'})`;
 }

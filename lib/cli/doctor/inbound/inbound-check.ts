@@ -40,7 +40,9 @@ export async function runInboundDoctor(opts: InboundDoctorOptions): Promise<Doct
   if (opts.dnsServers.length > 0) resolver.setServers([...opts.dnsServers]);
   const ctx: LookupContext = { resolver, timeoutMs: opts.dnsTimeoutMs, explicitServers: opts.dnsServers.length > 0 };
   const hostname = config.hostname.toLowerCase();
-  opts.progress(`doctor inbound: looking up reply.${hostname} and the MX records via ${resolver.getServers().join(', ')} (timeout ${opts.dnsTimeoutMs} ms) …`);
+  opts.progress(
+    `doctor inbound: looking up reply.${hostname} and the MX records via ${resolver.getServers().join(', ')} (timeout ${opts.dnsTimeoutMs} ms) …`,
+  );
   const dns = await checkDns(ctx, {
     hostname,
     replyRecord: config.replyRecord === 'wildcard' ? 'wildcard' : 'reply',
@@ -60,7 +62,15 @@ export async function runInboundDoctor(opts: InboundDoctorOptions): Promise<Doct
     }
     const port = opts.connectTo?.port ?? SMTP_PORT;
     for (const address of opts.connectTo?.host ? [opts.connectTo.host] : all) {
-      const { checks: c, transcript: t } = await probe(target.name, address, port, opts, smtp.domain, smtp.enforceTls, hostname);
+      const { checks: c, transcript: t } = await probe(
+        target.name,
+        address,
+        port,
+        opts,
+        smtp.domain,
+        smtp.enforceTls,
+        hostname,
+      );
       checks.push(...c);
       transcript.push(...t, '');
     }
@@ -72,15 +82,19 @@ export async function runInboundDoctor(opts: InboundDoctorOptions): Promise<Doct
 function unresolvedTarget(target: MxTarget, problem: LookupProblem | undefined, ctx: LookupContext): Check {
   const from = target.from.map((f) => f.owner).join(' and ');
   const stray = target.from.find((f) => f.expected !== target.name);
-  const mxFix = stray ? `the MX record is what is wrong: point ${stray.owner} at ${stray.expected} (see ${stray.checkId})` : undefined;
+  const mxFix = stray
+    ? `the MX record is what is wrong: point ${stray.owner} at ${stray.expected} (see ${stray.checkId})`
+    : undefined;
   const head = `MX target ${target.name} (from the MX of ${from})`;
   if (problem && !problem.missing) {
     const refused = problem.code === 'EREFUSED';
     return {
       id: `port25.${target.name}`,
       status: 'fail',
-      message: `${head} could not be looked up: ${problem.text}${refused ? '. Authoritative-only servers, such as Route53\'s, refuse names outside their zones, so this says nothing about its address records' : ''}`,
-      fix: mxFix ? `${mxFix}${refused ? `. To look ${target.name} up anyway, run without --dns-server (the system resolvers recurse)` : ''}` : serverFix(problem, ctx),
+      message: `${head} could not be looked up: ${problem.text}${refused ? ". Authoritative-only servers, such as Route53's, refuse names outside their zones, so this says nothing about its address records" : ''}`,
+      fix: mxFix
+        ? `${mxFix}${refused ? `. To look ${target.name} up anyway, run without --dns-server (the system resolvers recurse)` : ''}`
+        : serverFix(problem, ctx),
       data: { target: target.name, error: problem.code },
     };
   }
@@ -94,7 +108,15 @@ function unresolvedTarget(target: MxTarget, problem: LookupProblem | undefined, 
 }
 
 /** One port-25 probe of one address of an MX target. */
-async function probe(target: string, address: string, port: number, opts: InboundDoctorOptions, ehloName: string, enforceTls: boolean, hostname: string): Promise<{ checks: Check[]; transcript: string[] }> {
+async function probe(
+  target: string,
+  address: string,
+  port: number,
+  opts: InboundDoctorOptions,
+  ehloName: string,
+  enforceTls: boolean,
+  hostname: string,
+): Promise<{ checks: Check[]; transcript: string[] }> {
   const id = `port25.${target}[${address}]`;
   const at = address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
   let mailReply: ((text: string) => void) | undefined;
@@ -125,23 +147,34 @@ async function probe(target: string, address: string, port: number, opts: Inboun
     checks.push({
       id,
       status: 'fail',
-      message: greeted ? `${target} (${at}) greeted "${showReply(greeted.reply)}" but EHLO failed: ${d.meaning}` : `${target} (${at}): ${d.meaning}`,
+      message: greeted
+        ? `${target} (${at}) greeted "${showReply(greeted.reply)}" but EHLO failed: ${d.meaning}`
+        : `${target} (${at}): ${d.meaning}`,
       fix: /refused|reach/.test(d.meaning)
-        ? 'open TCP 25 to the appliance from the senders (the stack\'s inbound mail security group rule) and check that email is enabled in the Management Console'
+        ? "open TCP 25 to the appliance from the senders (the stack's inbound mail security group rule) and check that email is enabled in the Management Console"
         : d.fix,
     });
     session.close();
     return { checks, transcript: session.transcript };
   }
   const banner = session.replies[0]?.reply;
-  checks.push({ id, status: 'pass', message: `${target} (${at}) greeted: ${banner ? showReply(banner) : '(no text)'}`, data: { target, address } });
+  checks.push({
+    id,
+    status: 'pass',
+    message: `${target} (${at}) greeted: ${banner ? showReply(banner) : '(no text)'}`,
+    data: { target, address },
+  });
 
   const starttls = session.extensions.includes('STARTTLS');
   checks.push({
     id: `${id}.starttls`,
     status: starttls ? 'pass' : enforceTls ? 'fail' : 'warn',
-    message: starttls ? `${target} (${at}) offers STARTTLS` : `${target} (${at}) does not offer STARTTLS: senders deliver replies in clear text${enforceTls ? ', and smtp.enforceTls expects TLS' : ''}`,
-    fix: starttls ? undefined : 'upload a TLS certificate for the appliance and enable TLS in the Management Console; then "Enforce TLS auth"',
+    message: starttls
+      ? `${target} (${at}) offers STARTTLS`
+      : `${target} (${at}) does not offer STARTTLS: senders deliver replies in clear text${enforceTls ? ', and smtp.enforceTls expects TLS' : ''}`,
+    fix: starttls
+      ? undefined
+      : 'upload a TLS certificate for the appliance and enable TLS in the Management Console; then "Enforce TLS auth"',
   });
 
   if (enforceTls) {
@@ -152,7 +185,11 @@ async function probe(target: string, address: string, port: number, opts: Inboun
         clearTimeout(timer);
         resolve(t);
       };
-      session.conn.send({ from: `ghes-email-doctor@${ehloName}`, to: [`postmaster@reply.${hostname}`] }, 'never sent', () => undefined);
+      session.conn.send(
+        { from: `ghes-email-doctor@${ehloName}`, to: [`postmaster@reply.${hostname}`] },
+        'never sent',
+        () => undefined,
+      );
     });
     const code = text ? Number(text.slice(0, 3)) : undefined;
     const last = text?.split(/\r?\n/).pop() ?? '';

@@ -13,7 +13,8 @@ import { MetroplexEntry } from './metroplex-log';
 import { Check } from '../report';
 
 /** Where an inbound message stopped. */
-export type InboundOutcome = 'never-arrived' | 'not-delivered' | 'not-processed' | 'moved-to-failure' | 'success' | 'in-progress';
+export type InboundOutcome =
+  'never-arrived' | 'not-delivered' | 'not-processed' | 'moved-to-failure' | 'success' | 'in-progress';
 
 export interface CorrelationLimits {
   readonly maxTracked: number;
@@ -91,7 +92,9 @@ export class InboundCorrelation {
     if (e) this.metroplex.delete(m.messageId!);
     // Only a message postfix delivered has a metroplex line to wait for.
     const deliveries = finalDeliveries(m);
-    const delivered = deliveries.length > 0 && !deliveries.some((d) => d.status === 'bounced' || d.status === 'expired' || d.status === 'deferred');
+    const delivered =
+      deliveries.length > 0 &&
+      !deliveries.some((d) => d.status === 'bounced' || d.status === 'expired' || d.status === 'deferred');
     if (e || !delivered || !m.messageId) return this.decide(source, m, e?.e);
     this.awaiting.delete(m.messageId);
     this.awaiting.set(m.messageId, { source, m });
@@ -114,7 +117,11 @@ export class InboundCorrelation {
     if (this.metroplex.size > this.limits.maxTracked) {
       const [id, oldest] = this.metroplex.entries().next().value!;
       this.metroplex.delete(id);
-      this.listing.add('metroplex-not-correlated', { ...metroplexOnly(oldest.source, oldest.e), status: 'info', message: `<${oldest.e.id}>: processed by metroplex; not matched against mail.log: more than ${fmt(this.limits.maxTracked)} metroplex entries were waiting for their message at once` });
+      this.listing.add('metroplex-not-correlated', {
+        ...metroplexOnly(oldest.source, oldest.e),
+        status: 'info',
+        message: `<${oldest.e.id}>: processed by metroplex; not matched against mail.log: more than ${fmt(this.limits.maxTracked)} metroplex entries were waiting for their message at once`,
+      });
     }
   }
 
@@ -141,7 +148,12 @@ export class InboundCorrelation {
     const decided = Object.values(tally).reduce((a, b) => a + b, 0);
     if (decided > 0) {
       const parts = Object.entries(tally).map(([o, n]) => `${fmt(n)} ${o.replace(/-/g, ' ')}`);
-      checks.push({ id: 'mail.messages', status: 'info', message: `${fmt(decided)} inbound message${decided === 1 ? '' : 's'} followed: ${parts.join(', ')}`, data: tally });
+      checks.push({
+        id: 'mail.messages',
+        status: 'info',
+        message: `${fmt(decided)} inbound message${decided === 1 ? '' : 's'} followed: ${parts.join(', ')}`,
+        data: tally,
+      });
     }
     if (this.mailSeen && this.inbound === 0) {
       checks.push({
@@ -163,7 +175,9 @@ export class InboundCorrelation {
 /** A delivered message let go of before its metroplex line came: the tracking window was full. */
 function notCorrelated(source: string, m: PostfixMessage, window: number): Check {
   const c = messageCheck(source, m, undefined);
-  const to = finalDeliveries(m).map((d) => `<${d.to}>`).join(', ');
+  const to = finalDeliveries(m)
+    .map((d) => `<${d.to}>`)
+    .join(', ');
   return {
     ...c,
     status: 'info',
@@ -186,7 +200,18 @@ function rejectCheck(g: RejectGroup): Check {
     fix: /relay access denied/i.test(g.key)
       ? 'the recipient domain is not one postfix accepts: the MX for reply.<hostname> must point at this appliance, and the address must be reply+…@reply.<hostname>'
       : 'read the reply; postfix refused the message before queueing it',
-    data: { source: g.source, line: r.line, lastLine: g.lastLine, count: g.count, outcome: 'never-arrived', reply: g.key, example: r.reply, client: r.client, from: r.from, to: r.to },
+    data: {
+      source: g.source,
+      line: r.line,
+      lastLine: g.lastLine,
+      count: g.count,
+      outcome: 'never-arrived',
+      reply: g.key,
+      example: r.reply,
+      client: r.client,
+      from: r.from,
+      to: r.to,
+    },
   };
 }
 
@@ -194,7 +219,16 @@ function messageCheck(source: string, m: PostfixMessage, e: MetroplexEntry | und
   const deliveries = finalDeliveries(m);
   const who = `${m.queueId}${m.messageId ? ` <${m.messageId}>` : ''}${m.from !== undefined ? ` from <${m.from}>` : ''}`;
   const to = deliveries.map((d) => `<${d.to}>`).join(', ') + (m.moreRecipients ? ` and ${m.moreRecipients} more` : '');
-  const data = { source, line: m.line, queueId: m.queueId, messageId: m.messageId, from: m.from, client: m.client, deliveries, removed: m.removed };
+  const data = {
+    source,
+    line: m.line,
+    queueId: m.queueId,
+    messageId: m.messageId,
+    from: m.from,
+    client: m.client,
+    deliveries,
+    removed: m.removed,
+  };
   const result = (outcome: InboundOutcome, status: Check['status'], message: string, fix?: string): Check => ({
     id: `mail:${m.queueId}`,
     status,
@@ -204,11 +238,21 @@ function messageCheck(source: string, m: PostfixMessage, e: MetroplexEntry | und
   });
   const bounced = deliveries.find((d) => d.status === 'bounced' || d.status === 'expired');
   if (bounced) {
-    return result('not-delivered', 'fail', `not delivered to the maildir: ${bounced.status} for <${bounced.to}> (${bounced.detail})`, deliveryFix(bounced.detail));
+    return result(
+      'not-delivered',
+      'fail',
+      `not delivered to the maildir: ${bounced.status} for <${bounced.to}> (${bounced.detail})`,
+      deliveryFix(bounced.detail),
+    );
   }
   const deferred = deliveries.find((d) => d.status === 'deferred');
   if (deferred) {
-    return result('not-delivered', 'fail', `not delivered to the maildir yet: deferred for <${deferred.to}> (${deferred.detail}); postfix retries`, deliveryFix(deferred.detail));
+    return result(
+      'not-delivered',
+      'fail',
+      `not delivered to the maildir yet: deferred for <${deferred.to}> (${deferred.detail}); postfix retries`,
+      deliveryFix(deferred.detail),
+    );
   }
   if (deliveries.length === 0) return result('in-progress', 'warn', 'queued; no delivery logged yet');
   const sent = `postfix delivered to ${to} (${deliveries[0].detail || deliveries[0].relay || 'sent'})`;
@@ -220,7 +264,8 @@ function messageCheck(source: string, m: PostfixMessage, e: MetroplexEntry | und
       'check that metroplex runs (ghe-service-list / its log) and that /data/user/mail/reply/new is not piling up',
     );
   }
-  if (e.outcome === 'success') return result('success', 'pass', `success: ${sent}; metroplex processed it and moved it to ${e.movedTo}`);
+  if (e.outcome === 'success')
+    return result('success', 'pass', `success: ${sent}; metroplex processed it and moved it to ${e.movedTo}`);
   if (e.outcome === 'failure') {
     return result(
       'moved-to-failure',
@@ -229,17 +274,33 @@ function messageCheck(source: string, m: PostfixMessage, e: MetroplexEntry | und
       'the reply address did not match a notification this instance sent, or the sender is not a user with access; check the reply+… token and the sender address',
     );
   }
-  return result('in-progress', 'warn', `${sent}; metroplex started processing it but logged no move${e.errors.length ? ` (${e.errors[0]})` : ''}`);
+  return result(
+    'in-progress',
+    'warn',
+    `${sent}; metroplex started processing it but logged no move${e.errors.length ? ` (${e.errors[0]})` : ''}`,
+  );
 }
 
 function deliveryFix(detail: string): string {
-  if (/user unknown|unknown user|mailbox unavailable/i.test(detail)) return 'the recipient must be reply+…@reply.<hostname> exactly as GHES wrote it';
-  if (/permission|disk|quota|no space/i.test(detail)) return 'the maildir under /data/user/mail cannot be written: check disk space and permissions';
-  return 'read the status text; it is postfix\'s own reason';
+  if (/user unknown|unknown user|mailbox unavailable/i.test(detail))
+    return 'the recipient must be reply+…@reply.<hostname> exactly as GHES wrote it';
+  if (/permission|disk|quota|no space/i.test(detail))
+    return 'the maildir under /data/user/mail cannot be written: check disk space and permissions';
+  return "read the status text; it is postfix's own reason";
 }
 
 export function metroplexOnly(source: string, e: MetroplexEntry): Check {
   const status = e.outcome === 'success' ? 'pass' : e.outcome === 'failure' ? 'fail' : 'warn';
-  const what = e.outcome === 'success' ? `success: moved to ${e.movedTo}` : e.outcome === 'failure' ? `moved to failure: ${e.movedTo}` : 'processing started, no move logged';
-  return { id: `metroplex:${e.line}`, status, message: `<${e.id}>: ${what} (no matching mail.log lines)`, data: { source, outcome: e.outcome ?? 'in-progress', metroplex: e } };
+  const what =
+    e.outcome === 'success'
+      ? `success: moved to ${e.movedTo}`
+      : e.outcome === 'failure'
+        ? `moved to failure: ${e.movedTo}`
+        : 'processing started, no move logged';
+  return {
+    id: `metroplex:${e.line}`,
+    status,
+    message: `<${e.id}>: ${what} (no matching mail.log lines)`,
+    data: { source, outcome: e.outcome ?? 'in-progress', metroplex: e },
+  };
 }

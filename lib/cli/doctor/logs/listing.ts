@@ -37,7 +37,10 @@ export class Listing {
 
   /** The kept checks in the order they were added, then one line per category that left some out. */
   checks(noun: string): Check[] {
-    const all = [...this.kept.values()].flat().sort((a, b) => a.seq - b.seq).map((k) => k.check);
+    const all = [...this.kept.values()]
+      .flat()
+      .sort((a, b) => a.seq - b.seq)
+      .map((k) => k.check);
     for (const [category, n] of this.counted) {
       const shown = this.kept.get(category)!.length;
       if (n > shown) {

@@ -76,7 +76,12 @@ export async function readLogInputs(inputs: readonly string[], run: LogsRun): Pr
  * Feeds one file (gunzipped when .gz) into `feed`; stops at the file's limit or the budget's.
  * Returns an error message when the file could not be read to its end.
  */
-async function pumpFile(path: string, feed: LogFeed, budget?: Budget, onBudget?: () => void): Promise<string | undefined> {
+async function pumpFile(
+  path: string,
+  feed: LogFeed,
+  budget?: Budget,
+  onBudget?: () => void,
+): Promise<string | undefined> {
   const file = createReadStream(path, { highWaterMark: FILE_CHUNK });
   const source: Readable = isGz(path) ? file.pipe(createGunzip()) : file;
   file.on('error', (err) => source.destroy(err));
@@ -112,7 +117,13 @@ async function readDirectory(dir: string, input: string, run: LogsRun, budget: B
     if (!kind) continue;
     let spent = false;
     const error = await pumpFile(path, run.open(path, kind), budget, () => (spent = true));
-    if (error) run.note({ id: 'file.unreadable', status: 'warn', message: `${path}: could not be read to its end: ${error}`, data: { source: path } });
+    if (error)
+      run.note({
+        id: 'file.unreadable',
+        status: 'warn',
+        message: `${path}: could not be read to its end: ${error}`,
+        data: { source: path },
+      });
     if (spent) {
       bundleLimit(run, input, `${path} was read in part, and the files after it were not read`);
       return false;
@@ -136,14 +147,21 @@ async function readArchive(file: string, run: LogsRun): Promise<void> {
     onReadEntry: (entry: ReadEntry) => {
       if (stopped) return void entry.resume();
       entries++;
-      if (!budget.take(entry.size)) return stop(`${entry.path} (${entry.size} bytes) and the entries after it were not read`, entry);
+      if (!budget.take(entry.size))
+        return stop(`${entry.path} (${entry.size} bytes) and the entries after it were not read`, entry);
       const kind = entry.type === 'File' ? kindOfName(entry.path) : undefined;
       if (!kind) return void entry.resume(); // still inflated to be skipped: counted above
       const source = `${file}:${entry.path}`;
       pending.push(
         readEntry(entry, run.open(source, kind), budget, {
           onBudget: () => stop(`${entry.path} was read in part, and the entries after it were not read`, entry),
-          onError: (error) => run.note({ id: 'file.unreadable', status: 'warn', message: `${source}: could not be read to its end: ${error}`, data: { source } }),
+          onError: (error) =>
+            run.note({
+              id: 'file.unreadable',
+              status: 'warn',
+              message: `${source}: could not be read to its end: ${error}`,
+              data: { source },
+            }),
         }),
       );
     },
@@ -172,9 +190,17 @@ async function readArchive(file: string, run: LogsRun): Promise<void> {
   // An entry cut off by the end of a damaged bundle never ends by itself: close what it gave.
   for (const r of pending) r.cut();
   await Promise.all(pending.map((r) => r.done));
-  if (entries === 0 && !stopped) throw new LogInputError(`${file} is not a readable support bundle (.tgz, .tar.gz or .tar): ${problem ?? 'no entries'}`);
+  if (entries === 0 && !stopped)
+    throw new LogInputError(
+      `${file} is not a readable support bundle (.tgz, .tar.gz or .tar): ${problem ?? 'no entries'}`,
+    );
   if (problem && !stopped) {
-    run.note({ id: 'bundle.truncated', status: 'warn', message: `${file}: the bundle ends early or is damaged (${problem}); what could be read is reported`, data: { source: file, entries } });
+    run.note({
+      id: 'bundle.truncated',
+      status: 'warn',
+      message: `${file}: the bundle ends early or is damaged (${problem}); what could be read is reported`,
+      data: { source: file, entries },
+    });
   }
 }
 
@@ -185,7 +211,12 @@ interface EntryReader {
 }
 
 /** One log entry of a bundle; a .gz entry is inflated here, with backpressure, within both limits. */
-function readEntry(entry: ReadEntry, feed: LogFeed, budget: Budget, on: { onBudget: () => void; onError: (message: string) => void }): EntryReader {
+function readEntry(
+  entry: ReadEntry,
+  feed: LogFeed,
+  budget: Budget,
+  on: { onBudget: () => void; onError: (message: string) => void },
+): EntryReader {
   let cut = () => undefined as void;
   const done = new Promise<void>((resolve) => {
     let finished = false;

@@ -41,13 +41,23 @@ export const DEFAULT_LIMITS: LogLimits = {
 
 /** 1048576 → "1 MiB" (for people). */
 export function sizeText(n: number): string {
-  for (const [unit, size] of [['GiB', GiB], ['MiB', MiB], ['KiB', KiB]] as const) if (n >= size && n % (size / 8) === 0) return `${n / size} ${unit}`;
+  for (const [unit, size] of [
+    ['GiB', GiB],
+    ['MiB', MiB],
+    ['KiB', KiB],
+  ] as const)
+    if (n >= size && n % (size / 8) === 0) return `${n / size} ${unit}`;
   return `${n} bytes`;
 }
 
 /** 1048576 → "1m" (as the option takes it). */
 export function sizeFlag(n: number): string {
-  for (const [unit, size] of [['g', GiB], ['m', MiB], ['k', KiB]] as const) if (n % size === 0) return `${n / size}${unit}`;
+  for (const [unit, size] of [
+    ['g', GiB],
+    ['m', MiB],
+    ['k', KiB],
+  ] as const)
+    if (n % size === 0) return `${n / size}${unit}`;
   return String(n);
 }
 
@@ -69,7 +79,11 @@ export interface LogFeed {
 
 export class LogsRun {
   /** Per kind: the first sources (named in the report) and how many there were. */
-  private readonly found: Record<LogKind, { names: string[]; count: number }> = { unicorn: { names: [], count: 0 }, mail: { names: [], count: 0 }, metroplex: { names: [], count: 0 } };
+  private readonly found: Record<LogKind, { names: string[]; count: number }> = {
+    unicorn: { names: [], count: 0 },
+    mail: { names: [], count: 0 },
+    metroplex: { names: [], count: 0 },
+  };
   private readonly notes: Listing;
   private readonly conversations: Listing;
   private readonly inbound: InboundCorrelation;
@@ -135,7 +149,12 @@ export class LogsRun {
         const cut = reader.stats.cutLines;
         if (cut > 0) {
           const max = sizeText(this.limits.maxLineBytes);
-          this.note({ id: 'limit.line', status: 'warn', message: `${source}: ${cut} line${cut === 1 ? '' : 's'} longer than ${max} ${cut === 1 ? 'was' : 'were'} cut at ${max}`, data: { source, cutLines: cut } });
+          this.note({
+            id: 'limit.line',
+            status: 'warn',
+            message: `${source}: ${cut} line${cut === 1 ? '' : 's'} longer than ${max} ${cut === 1 ? 'was' : 'were'} cut at ${max}`,
+            data: { source, cutLines: cut },
+          });
         }
       },
     };
@@ -159,16 +178,30 @@ export class LogsRun {
       const p = new MetroplexParser((e) => this.inbound.metroplexEntry(source, e), this.limits.maxFieldChars);
       return { line: (t, n) => p.line(t, n), end: () => p.end() };
     }
-    const p = new UnicornParser((c) => this.conversations.add(c.failed ? 'failed' : 'passed', conversationCheck(source, c)));
+    const p = new UnicornParser((c) =>
+      this.conversations.add(c.failed ? 'failed' : 'passed', conversationCheck(source, c)),
+    );
     return { line: (t, n) => p.line(t, n), end: () => p.end() };
   }
 
   /** What the run holds right now, for tests of the memory bound. */
-  retained(): { trackedMessages: number; awaiting: number; metroplexEntries: number; listedChecks: number; rejectGroups: number } {
+  retained(): {
+    trackedMessages: number;
+    awaiting: number;
+    metroplexEntries: number;
+    listedChecks: number;
+    rejectGroups: number;
+  } {
     let tracked = 0;
     for (const p of this.mailParsers) tracked += p.tracked;
     const r = this.inbound.retained;
-    return { trackedMessages: tracked, awaiting: r.awaiting, metroplexEntries: r.metroplex, listedChecks: this.notes.size + this.conversations.size + this.inbound.listing.size, rejectGroups: r.rejectGroups };
+    return {
+      trackedMessages: tracked,
+      awaiting: r.awaiting,
+      metroplexEntries: r.metroplex,
+      listedChecks: this.notes.size + this.conversations.size + this.inbound.listing.size,
+      rejectGroups: r.rejectGroups,
+    };
   }
 
   report(): DoctorReport {
@@ -179,13 +212,22 @@ export class LogsRun {
       checks.push(
         of.count > 0
           ? { id: `found.${kind}`, status: 'info', message: `${kind}.log: ${named}` }
-          : { id: `found.${kind}`, status: 'warn', message: `no ${kind}.log among the inputs`, fix: `pass the support bundle or the file (${WHERE[kind]})` },
+          : {
+              id: `found.${kind}`,
+              status: 'warn',
+              message: `no ${kind}.log among the inputs`,
+              fix: `pass the support bundle or the file (${WHERE[kind]})`,
+            },
       );
     }
     checks.push(...this.notes.checks('note'));
     checks.push(...this.conversations.checks('SMTP conversation'));
     if (this.found.unicorn.count > 0 && this.conversations.size === 0) {
-      checks.push({ id: 'unicorn', status: 'info', message: `${this.found.unicorn.names.join(', ')}: no SMTP conversation (no "Connection opened" or arrow lines); run "Test email settings" and take a new bundle` });
+      checks.push({
+        id: 'unicorn',
+        status: 'info',
+        message: `${this.found.unicorn.names.join(', ')}: no SMTP conversation (no "Connection opened" or arrow lines); run "Test email settings" and take a new bundle`,
+      });
     }
     checks.push(...this.inbound.finish());
     return { command: 'logs', checks };
@@ -197,8 +239,20 @@ function conversationCheck(source: string, c: SmtpConversation): Check {
     id: `unicorn:${c.line}`,
     status: c.failed ? 'fail' : 'pass',
     message: describeConversation(c),
-    fix: c.failed ? c.diagnosis?.fix ?? 'the relay never answered: check smtp.address, smtp.port and the firewall (run ghes-email doctor smtp)' : undefined,
-    data: { source, line: c.line, endpoint: c.endpoint, stage: c.stage, tls: c.tls, auth: c.auth, finalReply: c.finalReply, finalCommand: c.finalCommand },
+    fix: c.failed
+      ? (c.diagnosis?.fix ??
+        'the relay never answered: check smtp.address, smtp.port and the firewall (run ghes-email doctor smtp)')
+      : undefined,
+    data: {
+      source,
+      line: c.line,
+      endpoint: c.endpoint,
+      stage: c.stage,
+      tls: c.tls,
+      auth: c.auth,
+      finalReply: c.finalReply,
+      finalCommand: c.finalCommand,
+    },
   };
 }
 

@@ -123,7 +123,14 @@ export class MailLogParser {
     const statusAt = statusStart(body);
     const status = statusAt < 0 ? null : match(PATTERNS.STATUS, body.slice(statusAt));
     if (to && status) {
-      this.deliver(m, { to: this.keep(to[1]), relay: opt(this, valueOf(body, 'relay=')), dsn: opt(this, valueOf(body, 'dsn=')), status: this.keep(status[1]), detail: this.keep(status[2] ?? ''), line });
+      this.deliver(m, {
+        to: this.keep(to[1]),
+        relay: opt(this, valueOf(body, 'relay=')),
+        dsn: opt(this, valueOf(body, 'dsn=')),
+        status: this.keep(status[1]),
+        detail: this.keep(status[2] ?? ''),
+        line,
+      });
     } else if (status && m.from !== undefined) {
       // qmgr: "from=<…>, status=expired, returned to sender"
       const after = body.slice(statusAt);
@@ -163,7 +170,13 @@ export class MailLogParser {
     const tail = split < 0 ? '' : rest.slice(split + 2);
     const from = angleValue(tail, 'from=<');
     const to = angleValue(tail, 'to=<');
-    this.sink.reject({ client: this.keep(reject[1]), reply: this.keep(reject[2].trim(), 2), from: opt(this, from), to: opt(this, to), line });
+    this.sink.reject({
+      client: this.keep(reject[1]),
+      reply: this.keep(reject[2].trim(), 2),
+      from: opt(this, from),
+      to: opt(this, to),
+      line,
+    });
     const s = this.sessions.get(pid);
     if (s) s.rejected = true;
     return true;
@@ -217,7 +230,14 @@ export function parseMailLog(text: string, limits: MailLimits = DEFAULT_MAIL_LIM
   const messages: PostfixMessage[] = [];
   const rejects: PostfixReject[] = [];
   const idleSessions: { client: string; line: number }[] = [];
-  const parser = new MailLogParser({ message: (m) => messages.push(m), reject: (r) => rejects.push(r), idleSession: (client, line) => idleSessions.push({ client, line }) }, limits);
+  const parser = new MailLogParser(
+    {
+      message: (m) => messages.push(m),
+      reject: (r) => rejects.push(r),
+      idleSession: (client, line) => idleSessions.push({ client, line }),
+    },
+    limits,
+  );
   let n = 0;
   for (const line of text.split('\n')) parser.line(line.endsWith('\r') ? line.slice(0, -1) : line, ++n);
   parser.end();

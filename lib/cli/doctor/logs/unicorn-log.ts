@@ -82,7 +82,8 @@ class Conversation {
   add(raw: TranscriptEntry): void {
     const e = this.masker.mask(raw);
     this.count++;
-    if (this.entries.length < MAX_ENTRIES) this.entries.push('note' in e ? { note: keep(e.note, 512) } : { dir: e.dir, text: keep(e.text, 512) });
+    if (this.entries.length < MAX_ENTRIES)
+      this.entries.push('note' in e ? { note: keep(e.note, 512) } : { dir: e.dir, text: keep(e.text, 512) });
     if ('note' in e) {
       if (e.note.includes('TLS connection started')) this.tls = true;
       return;
@@ -154,7 +155,10 @@ export class UnicornParser {
     const arrow = parseArrow(raw);
     const note = raw.includes('TLS connection started') ? 'TLS connection started' : undefined;
     if (!arrow && !note) return;
-    if (!this.current || (arrow?.dir === 'server' && match(PATTERNS.GREETING, arrow.text) && !this.current.greetingExpected())) {
+    if (
+      !this.current ||
+      (arrow?.dir === 'server' && match(PATTERNS.GREETING, arrow.text) && !this.current.greetingExpected())
+    ) {
       this.start(new Conversation(line));
     }
     this.current!.add(arrow ?? { note: note! });
@@ -185,6 +189,8 @@ export function describeConversation(c: SmtpConversation): string {
   const steps = [c.endpoint ?? '(unknown host)', `reached ${c.stage}`];
   if (c.tls) steps.push('TLS');
   if (c.auth) steps.push(`AUTH ${c.auth}`);
-  const last = c.finalReply ? `last reply ${showReply(c.finalReply)}${c.diagnosis ? ` (${c.diagnosis.meaning})` : ''}` : 'no reply from the server';
+  const last = c.finalReply
+    ? `last reply ${showReply(c.finalReply)}${c.diagnosis ? ` (${c.diagnosis.meaning})` : ''}`
+    : 'no reply from the server';
   return `${steps.join(', ')}; ${last}`;
 }

@@ -46,14 +46,23 @@ export interface SesCheckOptions {
 
 /** The account (sandbox, sending) and identity (verified, DKIM, MAIL FROM) checks; never throws. */
 export async function runSesChecks(t: SesTarget, opts: SesCheckOptions): Promise<Check[]> {
-  opts.progress(`doctor smtp: the relay is Amazon SES: reading the account and the identity ${t.identity} in ${t.region} with your AWS credentials …`);
+  opts.progress(
+    `doctor smtp: the relay is Amazon SES: reading the account and the identity ${t.identity} in ${t.region} with your AWS credentials …`,
+  );
   // Loaded only when the relay is SES, as resolve-secret does for its clients: the CLI starts faster.
   const { SESv2Client, GetAccountCommand, GetEmailIdentityCommand } = await import('@aws-sdk/client-sesv2');
-  const client = new SESv2Client({ region: t.region, requestHandler: { connectionTimeout: opts.timeoutMs, requestTimeout: opts.timeoutMs } });
+  const client = new SESv2Client({
+    region: t.region,
+    requestHandler: { connectionTimeout: opts.timeoutMs, requestTimeout: opts.timeoutMs },
+  });
   try {
-    const [account, identity] = await Promise.allSettled([client.send(new GetAccountCommand({})), client.send(new GetEmailIdentityCommand({ EmailIdentity: t.identity }))]);
+    const [account, identity] = await Promise.allSettled([
+      client.send(new GetAccountCommand({})),
+      client.send(new GetEmailIdentityCommand({ EmailIdentity: t.identity })),
+    ]);
     // No credentials at all fails both calls alike: one line says so, instead of two.
-    if (account.status === 'rejected' && identity.status === 'rejected' && isCredentialsError(account.reason)) return [credentialsWarning(t, account.reason)];
+    if (account.status === 'rejected' && identity.status === 'rejected' && isCredentialsError(account.reason))
+      return [credentialsWarning(t, account.reason)];
     return [...accountChecks(t, account), ...identityChecks(t, identity)];
   } finally {
     client.destroy();
@@ -66,7 +75,15 @@ interface AwsError {
   readonly $metadata?: { readonly httpStatusCode?: number };
 }
 
-const CREDENTIAL_ERRORS = new Set(['CredentialsProviderError', 'UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredTokenException', 'ExpiredToken', 'InvalidSignatureException', 'SignatureDoesNotMatch']);
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialsProviderError',
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'ExpiredTokenException',
+  'ExpiredToken',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+]);
 
 function isCredentialsError(err: unknown): boolean {
   return CREDENTIAL_ERRORS.has((err as AwsError).name ?? '');
@@ -74,7 +91,10 @@ function isCredentialsError(err: unknown): boolean {
 
 function isDenied(err: unknown): boolean {
   const e = err as AwsError;
-  return /AccessDenied|NotAuthorized|UnauthorizedOperation/i.test(e.name ?? '') || (e.$metadata?.httpStatusCode === 403 && !isCredentialsError(err));
+  return (
+    /AccessDenied|NotAuthorized|UnauthorizedOperation/i.test(e.name ?? '') ||
+    (e.$metadata?.httpStatusCode === 403 && !isCredentialsError(err))
+  );
 }
 
 /** The error as one line (AWS's text is untrusted: clipped here, escaped by the report). */
@@ -102,20 +122,38 @@ function apiWarning(id: string, action: string, what: string, t: SesTarget, err:
     : isDenied(err)
       ? `allow ${action}${resource ? ` on ${resource}` : ''} for your AWS credentials, ${SKIP}`
       : `check that this machine reaches the SES API in ${t.region} (email.${t.region}.amazonaws.com), ${SKIP}`;
-  return { id, status: 'warn', message: `could not read ${what} in ${t.region} (${action}): ${describe(err)}`, fix, data: { action, region: t.region, error: (err as AwsError).name } };
+  return {
+    id,
+    status: 'warn',
+    message: `could not read ${what} in ${t.region} (${action}): ${describe(err)}`,
+    fix,
+    data: { action, region: t.region, error: (err as AwsError).name },
+  };
 }
 
 function accountChecks(t: SesTarget, result: PromiseSettledResult<GetAccountCommandOutput>): Check[] {
-  if (result.status === 'rejected') return [apiWarning('ses.account', 'ses:GetAccount', 'the SES account', t, result.reason)];
+  if (result.status === 'rejected')
+    return [apiWarning('ses.account', 'ses:GetAccount', 'the SES account', t, result.reason)];
   const a = result.value;
   const q = a.SendQuota ?? {};
   // SES documents -1 as an unlimited 24-hour quota.
   const max = q.Max24HourSend === undefined ? 'unknown' : q.Max24HourSend < 0 ? 'unlimited' : String(q.Max24HourSend);
   const quota = `${max} messages per 24 h, ${q.MaxSendRate ?? 'unknown'} per second`;
-  const data = { region: t.region, productionAccessEnabled: a.ProductionAccessEnabled, sendingEnabled: a.SendingEnabled, enforcementStatus: a.EnforcementStatus, sendQuota: q };
+  const data = {
+    region: t.region,
+    productionAccessEnabled: a.ProductionAccessEnabled,
+    sendingEnabled: a.SendingEnabled,
+    enforcementStatus: a.EnforcementStatus,
+    sendQuota: q,
+  };
   const checks: Check[] = [];
   if (a.ProductionAccessEnabled) {
-    checks.push({ id: 'ses.sandbox', status: 'pass', message: `production access in ${t.region}: SES delivers to any address (${quota})`, data });
+    checks.push({
+      id: 'ses.sandbox',
+      status: 'pass',
+      message: `production access in ${t.region}: SES delivers to any address (${quota})`,
+      data,
+    });
   } else {
     const review = a.Details?.ReviewDetails;
     const caseNote = review?.CaseId ? ` (case ${review.CaseId})` : '';
@@ -139,18 +177,47 @@ function accountChecks(t: SesTarget, result: PromiseSettledResult<GetAccountComm
 function sendingCheck(t: SesTarget, a: GetAccountCommandOutput, data: Record<string, unknown>): Check {
   const q = a.SendQuota ?? {};
   if (a.EnforcementStatus === 'SHUTDOWN') {
-    return { id: 'ses.sending', status: 'fail', message: `AWS paused sending for the account in ${t.region} (enforcement status SHUTDOWN, over bounces or complaints)`, fix: 'see SES console → Reputation metrics and AWS\'s message, fix the cause, then ask AWS Support to resume sending', data };
+    return {
+      id: 'ses.sending',
+      status: 'fail',
+      message: `AWS paused sending for the account in ${t.region} (enforcement status SHUTDOWN, over bounces or complaints)`,
+      fix: "see SES console → Reputation metrics and AWS's message, fix the cause, then ask AWS Support to resume sending",
+      data,
+    };
   }
   if (a.SendingEnabled === false) {
-    return { id: 'ses.sending', status: 'fail', message: `sending is disabled for the account in ${t.region}`, fix: `aws sesv2 put-account-sending-attributes --sending-enabled --region ${t.region}`, data };
+    return {
+      id: 'ses.sending',
+      status: 'fail',
+      message: `sending is disabled for the account in ${t.region}`,
+      fix: `aws sesv2 put-account-sending-attributes --sending-enabled --region ${t.region}`,
+      data,
+    };
   }
   if (a.EnforcementStatus === 'PROBATION') {
-    return { id: 'ses.sending', status: 'warn', message: `the account in ${t.region} is under review (enforcement status PROBATION): bounce or complaint rates are too high`, fix: 'see SES console → Reputation metrics and fix the cause before AWS pauses sending', data };
+    return {
+      id: 'ses.sending',
+      status: 'warn',
+      message: `the account in ${t.region} is under review (enforcement status PROBATION): bounce or complaint rates are too high`,
+      fix: 'see SES console → Reputation metrics and fix the cause before AWS pauses sending',
+      data,
+    };
   }
   if (q.Max24HourSend !== undefined && q.Max24HourSend > 0 && (q.SentLast24Hours ?? 0) >= q.Max24HourSend) {
-    return { id: 'ses.sending', status: 'warn', message: `the 24-hour quota in ${t.region} is used up (${q.SentLast24Hours} of ${q.Max24HourSend} sent): SES refuses more until older messages age out`, fix: 'ask for a higher sending quota (Service Quotas → Amazon SES → Sending quota)', data };
+    return {
+      id: 'ses.sending',
+      status: 'warn',
+      message: `the 24-hour quota in ${t.region} is used up (${q.SentLast24Hours} of ${q.Max24HourSend} sent): SES refuses more until older messages age out`,
+      fix: 'ask for a higher sending quota (Service Quotas → Amazon SES → Sending quota)',
+      data,
+    };
   }
-  return { id: 'ses.sending', status: 'pass', message: `sending enabled in ${t.region} (enforcement status ${a.EnforcementStatus ?? 'unknown'}; ${q.SentLast24Hours ?? 0} sent in the last 24 h)`, data };
+  return {
+    id: 'ses.sending',
+    status: 'pass',
+    message: `sending enabled in ${t.region} (enforcement status ${a.EnforcementStatus ?? 'unknown'}; ${q.SentLast24Hours ?? 0} sent in the last 24 h)`,
+    data,
+  };
 }
 
 /** SES's reasons for a failed verification (VerificationInfo.ErrorType), in DNS terms. */
@@ -166,7 +233,8 @@ const VERIFICATION_ERRORS: Readonly<Record<string, string>> = {
 function dkimRecords(t: SesTarget, identity: GetEmailIdentityCommandOutput): string {
   const d = identity.DkimAttributes;
   const tokens = (d?.Tokens ?? []).map((x) => clip(x, 80));
-  if (d?.SigningAttributesOrigin === 'EXTERNAL') return `publish the TXT record of your own DKIM key at ${tokens.map((x) => `${x}._domainkey.${t.identity}`).join(', ') || `SELECTOR._domainkey.${t.identity}`}`;
+  if (d?.SigningAttributesOrigin === 'EXTERNAL')
+    return `publish the TXT record of your own DKIM key at ${tokens.map((x) => `${x}._domainkey.${t.identity}`).join(', ') || `SELECTOR._domainkey.${t.identity}`}`;
   const cnames = tokens.map((x) => `${x}._domainkey.${t.identity} CNAME ${x}.dkim.amazonses.com`).join(', ');
   return `publish the ${tokens.length === 3 ? 'three ' : ''}DKIM CNAMEs${cnames ? ` ${cnames}` : ` (aws sesv2 get-email-identity --email-identity ${t.identity} --region ${t.region} lists them)`}`;
 }
@@ -175,33 +243,58 @@ function identityChecks(t: SesTarget, result: PromiseSettledResult<GetEmailIdent
   if (result.status === 'rejected') {
     const err = result.reason as AwsError;
     if (err.name === 'NotFoundException') {
-      return [{
-        id: 'ses.identity',
-        status: 'fail',
-        message: `SES in ${t.region} has no identity ${t.identity}: it refuses mail from ${t.noreplyAddress} (554 Message rejected: Email address is not verified)`,
-        fix: t.expectedMailFrom
-          ? `cdktf deploy creates it (SesRelay); check that the stack's region is ${t.region}`
-          : `create it: aws sesv2 create-email-identity --email-identity ${t.identity} --region ${t.region}, then publish the three DKIM CNAMEs it returns`,
-        data: { region: t.region, identity: t.identity },
-      }];
+      return [
+        {
+          id: 'ses.identity',
+          status: 'fail',
+          message: `SES in ${t.region} has no identity ${t.identity}: it refuses mail from ${t.noreplyAddress} (554 Message rejected: Email address is not verified)`,
+          fix: t.expectedMailFrom
+            ? `cdktf deploy creates it (SesRelay); check that the stack's region is ${t.region}`
+            : `create it: aws sesv2 create-email-identity --email-identity ${t.identity} --region ${t.region}, then publish the three DKIM CNAMEs it returns`,
+          data: { region: t.region, identity: t.identity },
+        },
+      ];
     }
-    return [apiWarning('ses.identity', 'ses:GetEmailIdentity', `the identity ${t.identity}`, t, err, `arn:aws:ses:${t.region}:<account>:identity/${t.identity}`)];
+    return [
+      apiWarning(
+        'ses.identity',
+        'ses:GetEmailIdentity',
+        `the identity ${t.identity}`,
+        t,
+        err,
+        `arn:aws:ses:${t.region}:<account>:identity/${t.identity}`,
+      ),
+    ];
   }
   const i = result.value;
   const checks: Check[] = [];
-  const data = { region: t.region, identity: t.identity, verifiedForSending: i.VerifiedForSendingStatus, verificationStatus: i.VerificationStatus, errorType: i.VerificationInfo?.ErrorType };
+  const data = {
+    region: t.region,
+    identity: t.identity,
+    verifiedForSending: i.VerifiedForSendingStatus,
+    verificationStatus: i.VerificationStatus,
+    errorType: i.VerificationInfo?.ErrorType,
+  };
   if (i.VerifiedForSendingStatus) {
-    checks.push({ id: 'ses.identity', status: 'pass', message: `${t.identity} is verified for sending in ${t.region}`, data });
+    checks.push({
+      id: 'ses.identity',
+      status: 'pass',
+      message: `${t.identity} is verified for sending in ${t.region}`,
+      data,
+    });
   } else {
-    const why = i.VerificationInfo?.ErrorType ? `; ${VERIFICATION_ERRORS[i.VerificationInfo.ErrorType] ?? i.VerificationInfo.ErrorType}` : '';
+    const why = i.VerificationInfo?.ErrorType
+      ? `; ${VERIFICATION_ERRORS[i.VerificationInfo.ErrorType] ?? i.VerificationInfo.ErrorType}`
+      : '';
     checks.push({
       id: 'ses.identity',
       status: 'fail',
       message: `${t.identity} is not verified for sending in ${t.region} (verification ${i.VerificationStatus ?? 'status unknown'}${why}): SES refuses mail from ${t.noreplyAddress}`,
       // A domain identity is verified through its DKIM records; when the ses.dkim line lists them too, it is named instead of repeating them.
-      fix: i.DkimAttributes && i.DkimAttributes.Status !== 'SUCCESS'
-        ? 'publish the DKIM records the ses.dkim line names (SES verifies a domain through them); verification can take up to 72 h'
-        : `${dkimRecords(t, i)}; verification can take up to 72 h`,
+      fix:
+        i.DkimAttributes && i.DkimAttributes.Status !== 'SUCCESS'
+          ? 'publish the DKIM records the ses.dkim line names (SES verifies a domain through them); verification can take up to 72 h'
+          : `${dkimRecords(t, i)}; verification can take up to 72 h`,
       data,
     });
   }
@@ -212,17 +305,45 @@ function identityChecks(t: SesTarget, result: PromiseSettledResult<GetEmailIdent
 
 function dkimCheck(t: SesTarget, i: GetEmailIdentityCommandOutput): Check {
   const d = i.DkimAttributes!;
-  const data = { status: d.Status, signingEnabled: d.SigningEnabled, origin: d.SigningAttributesOrigin, tokens: d.Tokens };
+  const data = {
+    status: d.Status,
+    signingEnabled: d.SigningEnabled,
+    origin: d.SigningAttributesOrigin,
+    tokens: d.Tokens,
+  };
   const records = dkimRecords(t, i);
   switch (d.Status) {
     case 'SUCCESS':
       return d.SigningEnabled === false
-        ? { id: 'ses.dkim', status: 'warn', message: `DKIM for ${t.identity} is verified but signing is off: messages go out without a DKIM signature`, fix: `aws sesv2 put-email-identity-dkim-attributes --email-identity ${t.identity} --signing-enabled --region ${t.region}`, data }
-        : { id: 'ses.dkim', status: 'pass', message: `DKIM for ${t.identity} verified: SES signs with d=${t.identity}, aligned for DMARC`, data };
+        ? {
+            id: 'ses.dkim',
+            status: 'warn',
+            message: `DKIM for ${t.identity} is verified but signing is off: messages go out without a DKIM signature`,
+            fix: `aws sesv2 put-email-identity-dkim-attributes --email-identity ${t.identity} --signing-enabled --region ${t.region}`,
+            data,
+          }
+        : {
+            id: 'ses.dkim',
+            status: 'pass',
+            message: `DKIM for ${t.identity} verified: SES signs with d=${t.identity}, aligned for DMARC`,
+            data,
+          };
     case 'PENDING':
-      return { id: 'ses.dkim', status: 'warn', message: `DKIM for ${t.identity} is PENDING: SES has not found the records yet`, fix: `${records}; verification can take up to 72 h`, data };
+      return {
+        id: 'ses.dkim',
+        status: 'warn',
+        message: `DKIM for ${t.identity} is PENDING: SES has not found the records yet`,
+        fix: `${records}; verification can take up to 72 h`,
+        data,
+      };
     case 'TEMPORARY_FAILURE':
-      return { id: 'ses.dkim', status: 'warn', message: `DKIM for ${t.identity}: SES could not look the records up (TEMPORARY_FAILURE) and tries again`, fix: `check that the domain's name servers answer; ${records}`, data };
+      return {
+        id: 'ses.dkim',
+        status: 'warn',
+        message: `DKIM for ${t.identity}: SES could not look the records up (TEMPORARY_FAILURE) and tries again`,
+        fix: `check that the domain's name servers answer; ${records}`,
+        data,
+      };
     case 'FAILED':
       return {
         id: 'ses.dkim',
@@ -232,16 +353,28 @@ function dkimCheck(t: SesTarget, i: GetEmailIdentityCommandOutput): Check {
         data,
       };
     default:
-      return { id: 'ses.dkim', status: 'warn', message: `DKIM for ${t.identity} is ${d.Status ?? 'not set up'}: messages go out without a DKIM signature`, fix: `aws sesv2 put-email-identity-dkim-signing-attributes --email-identity ${t.identity} --signing-attributes-origin AWS_SES --region ${t.region}`, data };
+      return {
+        id: 'ses.dkim',
+        status: 'warn',
+        message: `DKIM for ${t.identity} is ${d.Status ?? 'not set up'}: messages go out without a DKIM signature`,
+        fix: `aws sesv2 put-email-identity-dkim-signing-attributes --email-identity ${t.identity} --signing-attributes-origin AWS_SES --region ${t.region}`,
+        data,
+      };
   }
 }
 
 function mailFromCheck(t: SesTarget, i: GetEmailIdentityCommandOutput): Check {
   const m = i.MailFromAttributes;
   const domain = m?.MailFromDomain?.toLowerCase();
-  const data = { mailFromDomain: m?.MailFromDomain, status: m?.MailFromDomainStatus, behaviorOnMxFailure: m?.BehaviorOnMxFailure, expected: t.expectedMailFrom };
+  const data = {
+    mailFromDomain: m?.MailFromDomain,
+    status: m?.MailFromDomainStatus,
+    behaviorOnMxFailure: m?.BehaviorOnMxFailure,
+    expected: t.expectedMailFrom,
+  };
   const want = t.expectedMailFrom ?? defaultMailFrom(t.identity);
-  const records = (name: string) => `publish ${name} MX 10 ${sesFeedbackMx(t.region)} and ${name} TXT "${SES_MAIL_FROM_SPF}"`;
+  const records = (name: string) =>
+    `publish ${name} MX 10 ${sesFeedbackMx(t.region)} and ${name} TXT "${SES_MAIL_FROM_SPF}"`;
   if (!domain) {
     return {
       id: 'ses.mail-from',
@@ -256,14 +389,33 @@ function mailFromCheck(t: SesTarget, i: GetEmailIdentityCommandOutput): Check {
   }
   const shown = clip(domain, 120);
   if (t.expectedMailFrom && domain !== t.expectedMailFrom) {
-    return { id: 'ses.mail-from', status: 'warn', message: `SES uses MAIL FROM ${shown} for ${t.identity}; the config says ${t.expectedMailFrom}`, fix: 'cdktf deploy sets the configured one (or change smtp.relay.ses.mailFromSubdomain)', data };
+    return {
+      id: 'ses.mail-from',
+      status: 'warn',
+      message: `SES uses MAIL FROM ${shown} for ${t.identity}; the config says ${t.expectedMailFrom}`,
+      fix: 'cdktf deploy sets the configured one (or change smtp.relay.ses.mailFromSubdomain)',
+      data,
+    };
   }
   const status = m!.MailFromDomainStatus;
-  if (status === 'SUCCESS') return { id: 'ses.mail-from', status: 'pass', message: `MAIL FROM ${shown} verified: bounces come back through SES and SPF aligns for DMARC`, data };
+  if (status === 'SUCCESS')
+    return {
+      id: 'ses.mail-from',
+      status: 'pass',
+      message: `MAIL FROM ${shown} verified: bounces come back through SES and SPF aligns for DMARC`,
+      data,
+    };
   // Until SES sees the MX it follows BehaviorOnMxFailure: amazonses.com as the sender, or refuse to send at all.
   const rejects = m!.BehaviorOnMxFailure === 'REJECT_MESSAGE';
-  const effect = rejects ? 'SES refuses to send (MailFromDomainNotVerified, BehaviorOnMxFailure REJECT_MESSAGE)' : 'SES sends with amazonses.com as the envelope sender, so SPF does not align';
-  const what = status === 'PENDING' ? 'SES has not found its MX yet' : status === 'FAILED' ? 'SES cannot find its MX record' : 'SES could not look its MX up';
+  const effect = rejects
+    ? 'SES refuses to send (MailFromDomainNotVerified, BehaviorOnMxFailure REJECT_MESSAGE)'
+    : 'SES sends with amazonses.com as the envelope sender, so SPF does not align';
+  const what =
+    status === 'PENDING'
+      ? 'SES has not found its MX yet'
+      : status === 'FAILED'
+        ? 'SES cannot find its MX record'
+        : 'SES could not look its MX up';
   return {
     id: 'ses.mail-from',
     status: rejects ? 'fail' : 'warn',

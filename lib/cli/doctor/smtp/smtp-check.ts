@@ -40,7 +40,9 @@ const MECHANISM = { plain: 'PLAIN', login: 'LOGIN', cram_md5: 'CRAM-MD5' } as co
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 async function password(s: SmtpSettings, opts: SmtpDoctorOptions): Promise<string | undefined> {
@@ -71,34 +73,67 @@ async function converse(s: SmtpSettings, opts: SmtpDoctorOptions): Promise<Docto
   const implicitTls = s.port === 465;
   const checks: Check[] = [];
   const session = new SmtpSession({
-    host, port, name: s.domain, implicitTls, ignoreStarttls: !s.enableStarttlsAuto, servername: s.address, shownAs: { host: s.address, port: s.port },
-    ca, timeoutMs: opts.timeoutMs, secrets: pass ? [pass] : [],
+    host,
+    port,
+    name: s.domain,
+    implicitTls,
+    ignoreStarttls: !s.enableStarttlsAuto,
+    servername: s.address,
+    shownAs: { host: s.address, port: s.port },
+    ca,
+    timeoutMs: opts.timeoutMs,
+    secrets: pass ? [pass] : [],
   });
   const where = { host, port, timeoutMs: opts.timeoutMs };
   const report = (): DoctorReport => ({ command: 'smtp', checks, transcript: session.transcript });
 
-  opts.progress(`doctor smtp: connecting to ${host}:${port}${implicitTls ? ' (implicit TLS)' : ''}, waiting up to ${opts.timeoutMs} ms …`);
+  opts.progress(
+    `doctor smtp: connecting to ${host}:${port}${implicitTls ? ' (implicit TLS)' : ''}, waiting up to ${opts.timeoutMs} ms …`,
+  );
   try {
     await session.connect();
   } catch (err) {
-    checks.push(...(await connectFailure(session, session.scrub((err as Error).message), { ...where, implicitTls, address: s.address })));
+    checks.push(
+      ...(await connectFailure(session, session.scrub((err as Error).message), {
+        ...where,
+        implicitTls,
+        address: s.address,
+      })),
+    );
     session.close();
     return report();
   }
-  checks.push({ id: 'smtp.connect', status: 'pass', message: `${host}:${port} greeted: ${showReply(session.replies[0].reply)}`, data: { remoteAddress: session.remoteAddress } });
-  checks.push({ id: 'smtp.ehlo', status: 'pass', message: `EHLO ${s.domain} accepted; the relay offers ${session.extensions.join(', ') || 'no extensions'}` });
+  checks.push({
+    id: 'smtp.connect',
+    status: 'pass',
+    message: `${host}:${port} greeted: ${showReply(session.replies[0].reply)}`,
+    data: { remoteAddress: session.remoteAddress },
+  });
+  checks.push({
+    id: 'smtp.ehlo',
+    status: 'pass',
+    message: `EHLO ${s.domain} accepted; the relay offers ${session.extensions.join(', ') || 'no extensions'}`,
+  });
 
   const needsTls = s.authentication !== 'none';
   if (session.tlsStarted) {
-    checks.push({ id: 'smtp.tls', status: 'pass', message: `${implicitTls ? 'implicit TLS' : 'STARTTLS'} done; the certificate is valid for ${s.address}` });
+    checks.push({
+      id: 'smtp.tls',
+      status: 'pass',
+      message: `${implicitTls ? 'implicit TLS' : 'STARTTLS'} done; the certificate is valid for ${s.address}`,
+    });
   } else {
     const offered = session.extensions.includes('STARTTLS');
-    const why = offered ? 'smtp.enableStarttlsAuto is off, so the appliance will not use the STARTTLS the relay offers' : 'the relay does not offer STARTTLS';
+    const why = offered
+      ? 'smtp.enableStarttlsAuto is off, so the appliance will not use the STARTTLS the relay offers'
+      : 'the relay does not offer STARTTLS';
     checks.push({
       id: 'smtp.tls',
       status: needsTls ? 'fail' : 'warn',
       message: `${why}${needsTls ? '; the password would cross the network in clear text, so the doctor did not send it' : '; mail goes out unencrypted'}`,
-      fix: offered ? 'set smtp.enableStarttlsAuto to true' : 'use the relay\'s STARTTLS submission port (usually 587), or enable TLS on the relay',
+      fix: offered
+        ? 'set smtp.enableStarttlsAuto to true'
+        : "use the relay's STARTTLS submission port (usually 587), or enable TLS on the relay",
     });
     if (needsTls) {
       await session.quit();
@@ -113,18 +148,28 @@ async function converse(s: SmtpSettings, opts: SmtpDoctorOptions): Promise<Docto
       checks.push({
         id: 'smtp.auth',
         status: 'fail',
-        message: offered.length ? `the relay offers AUTH ${offered.join(' ')}, not ${mechanism} (smtp.authentication is "${s.authentication}")` : 'the relay offers no AUTH after EHLO',
-        fix: offered.length ? `set smtp.authentication to one of ${offered.map((m) => `"${m.toLowerCase().replace('-', '_')}"`).join(', ')}` : 'this port or client address does not take logins; check smtp.port, or set authentication to "none" if the relay allows the appliance by IP',
+        message: offered.length
+          ? `the relay offers AUTH ${offered.join(' ')}, not ${mechanism} (smtp.authentication is "${s.authentication}")`
+          : 'the relay offers no AUTH after EHLO',
+        fix: offered.length
+          ? `set smtp.authentication to one of ${offered.map((m) => `"${m.toLowerCase().replace('-', '_')}"`).join(', ')}`
+          : 'this port or client address does not take logins; check smtp.port, or set authentication to "none" if the relay allows the appliance by IP',
       });
       await session.quit();
       return report();
     }
     opts.progress(`doctor smtp: AUTH ${mechanism} as ${s.username} …`);
     try {
-      await session.step((done) => session.conn.login({ method: mechanism, credentials: { user: s.username!, pass: pass! } } as never, (e) => done(e)));
+      await session.step((done) =>
+        session.conn.login({ method: mechanism, credentials: { user: s.username!, pass: pass! } } as never, (e) =>
+          done(e),
+        ),
+      );
       checks.push({ id: 'smtp.auth', status: 'pass', message: `AUTH ${mechanism} as ${s.username} accepted` });
     } catch (err) {
-      checks.push(replyFailure('smtp.auth', session, `AUTH ${mechanism} as ${s.username} failed`, (err as Error).message));
+      checks.push(
+        replyFailure('smtp.auth', session, `AUTH ${mechanism} as ${s.username} failed`, (err as Error).message),
+      );
       await session.quit();
       return report();
     }
@@ -139,9 +184,20 @@ async function converse(s: SmtpSettings, opts: SmtpDoctorOptions): Promise<Docto
       const info = await session.step<{ accepted: string[]; response: string }>((done) =>
         session.conn.send({ from: s.noreplyAddress, to: [opts.to!] }, message, (e, i) => done(e, i as never)),
       );
-      checks.push({ id: 'smtp.send', status: 'pass', message: `test message from ${s.noreplyAddress} to ${opts.to} accepted: ${info.response}` });
+      checks.push({
+        id: 'smtp.send',
+        status: 'pass',
+        message: `test message from ${s.noreplyAddress} to ${opts.to} accepted: ${info.response}`,
+      });
     } catch (err) {
-      checks.push(replyFailure('smtp.send', session, `sending from ${s.noreplyAddress} to ${opts.to} failed`, (err as Error).message));
+      checks.push(
+        replyFailure(
+          'smtp.send',
+          session,
+          `sending from ${s.noreplyAddress} to ${opts.to} failed`,
+          (err as Error).message,
+        ),
+      );
     }
   }
   await session.quit();
@@ -171,9 +227,19 @@ function replyFailure(id: string, session: SmtpSession, what: string, errorMessa
   const last = session.lastReply;
   if (last && last.reply.code >= 400) {
     const d = explainReply(last.reply, last.command);
-    return { id, status: 'fail', message: `${what}: ${showReply(last.reply)} (${d.meaning})`, fix: d.fix, data: { reply: last.reply, command: last.command } };
+    return {
+      id,
+      status: 'fail',
+      message: `${what}: ${showReply(last.reply)} (${d.meaning})`,
+      fix: d.fix,
+      data: { reply: last.reply, command: last.command },
+    };
   }
-  const d = explainConnectionError(errorMessage, { host: session.options.host, port: session.options.port, timeoutMs: session.options.timeoutMs });
+  const d = explainConnectionError(errorMessage, {
+    host: session.options.host,
+    port: session.options.port,
+    timeoutMs: session.options.timeoutMs,
+  });
   return { id, status: 'fail', message: `${what}: ${d.meaning}`, fix: d.fix };
 }
 
@@ -188,16 +254,33 @@ async function connectFailure(
   const tlsError = /TLS|certificate|SSL|wrong version|packet length/i.test(message);
   if (where.implicitTls && !greeted && tlsError) {
     const cert = certificateProblem(message);
-    if (cert) return [{ id: 'smtp.tls', status: 'fail', message: `TLS handshake with ${where.host}:${where.port} failed: ${cert} (${message})`, fix: certFix(cert, where.address) }];
+    if (cert)
+      return [
+        {
+          id: 'smtp.tls',
+          status: 'fail',
+          message: `TLS handshake with ${where.host}:${where.port} failed: ${cert} (${message})`,
+          fix: certFix(cert, where.address),
+        },
+      ];
     if (looksLikePlainOnTls(message)) {
-      return [{ id: 'smtp.tls', status: 'fail', message: `port ${where.port} speaks plain SMTP, but port 465 means implicit TLS to this client (${message})`, fix: 'use the relay\'s STARTTLS port (587) or its implicit-TLS port' }];
+      return [
+        {
+          id: 'smtp.tls',
+          status: 'fail',
+          message: `port ${where.port} speaks plain SMTP, but port 465 means implicit TLS to this client (${message})`,
+          fix: "use the relay's STARTTLS port (587) or its implicit-TLS port",
+        },
+      ];
     }
   }
   if (!greeted) {
     // nodemailer's idle-socket timeout can fire before its greeting timer: same meaning once TCP is up.
     if (session.remoteAddress && /^Timeout/.test(message)) message = 'Greeting never received';
     const d = explainConnectionError(message, where);
-    const checks: Check[] = [{ id: 'smtp.connect', status: 'fail', message: d.meaning, fix: d.fix, data: { error: message } }];
+    const checks: Check[] = [
+      { id: 'smtp.connect', status: 'fail', message: d.meaning, fix: d.fix, data: { error: message } },
+    ];
     if (/Greeting never received/i.test(message) && !where.implicitTls) {
       const tls = await probeImplicitTls(where.host, where.port, where.timeoutMs, session.options.servername);
       if (tls) {
@@ -205,38 +288,74 @@ async function connectFailure(
           id: 'smtp.connect',
           status: 'fail',
           message: `${where.host}:${where.port} speaks implicit TLS (SMTPS): it waited for a TLS handshake instead of greeting`,
-          fix: 'GHES speaks STARTTLS here: point smtp.port at the relay\'s STARTTLS port (587), or use 465 for implicit TLS',
+          fix: "GHES speaks STARTTLS here: point smtp.port at the relay's STARTTLS port (587), or use 465 for implicit TLS",
         };
       }
     }
     return checks;
   }
-  const checks: Check[] = [{ id: 'smtp.connect', status: 'pass', message: `${where.host}:${where.port} greeted: ${showReply(greeted.reply)}` }];
+  const checks: Check[] = [
+    { id: 'smtp.connect', status: 'pass', message: `${where.host}:${where.port} greeted: ${showReply(greeted.reply)}` },
+  ];
   // EHLO is answered before STARTTLS: when TLS is what broke, say that EHLO itself worked.
   const ehlo = replies.find((r) => r.command === 'EHLO' && r.reply.code === 250);
   if (ehlo) {
-    const offered = ehlo.lines.slice(1).map((l) => l.replace(/^250[ -]/, '').trim().toUpperCase());
-    checks.push({ id: 'smtp.ehlo', status: 'pass', message: `EHLO ${session.options.name} accepted; the relay offers ${offered.join(', ') || 'no extensions'}` });
+    const offered = ehlo.lines.slice(1).map((l) =>
+      l
+        .replace(/^250[ -]/, '')
+        .trim()
+        .toUpperCase(),
+    );
+    checks.push({
+      id: 'smtp.ehlo',
+      status: 'pass',
+      message: `EHLO ${session.options.name} accepted; the relay offers ${offered.join(', ') || 'no extensions'}`,
+    });
   }
   const last = replies[replies.length - 1];
   if (last.command === 'STARTTLS' && last.reply.code !== 220) {
     const d = explainReply(last.reply, 'STARTTLS');
-    return [...checks, { id: 'smtp.tls', status: 'fail', message: `STARTTLS refused: ${showReply(last.reply)} (${d.meaning})`, fix: d.fix }];
+    return [
+      ...checks,
+      {
+        id: 'smtp.tls',
+        status: 'fail',
+        message: `STARTTLS refused: ${showReply(last.reply)} (${d.meaning})`,
+        fix: d.fix,
+      },
+    ];
   }
   if (tlsError) {
     const cert = certificateProblem(message);
-    return [...checks, { id: 'smtp.tls', status: 'fail', message: `TLS handshake failed${cert ? `: ${cert}` : ''} (${message})`, fix: cert ? certFix(cert, where.address) : 'check the relay\'s TLS setup' }];
+    return [
+      ...checks,
+      {
+        id: 'smtp.tls',
+        status: 'fail',
+        message: `TLS handshake failed${cert ? `: ${cert}` : ''} (${message})`,
+        fix: cert ? certFix(cert, where.address) : "check the relay's TLS setup",
+      },
+    ];
   }
   if (last.reply.code >= 400) {
     const d = explainReply(last.reply, last.command);
-    return [...checks, { id: last.command === 'EHLO' ? 'smtp.ehlo' : 'smtp.connect', status: 'fail', message: `${last.command} answered ${showReply(last.reply)} (${d.meaning})`, fix: d.fix }];
+    return [
+      ...checks,
+      {
+        id: last.command === 'EHLO' ? 'smtp.ehlo' : 'smtp.connect',
+        status: 'fail',
+        message: `${last.command} answered ${showReply(last.reply)} (${d.meaning})`,
+        fix: d.fix,
+      },
+    ];
   }
   const d = explainConnectionError(message, where);
   return [...checks, { id: ehlo ? 'smtp.connect' : 'smtp.ehlo', status: 'fail', message: d.meaning, fix: d.fix }];
 }
 
 function certFix(problem: string, address: string): string {
-  if (/does not name/.test(problem)) return `smtp.address must be a name in the relay's certificate (connecting by IP or an alias fails); use the name the certificate carries instead of "${address}" if they differ`;
+  if (/does not name/.test(problem))
+    return `smtp.address must be a name in the relay's certificate (connecting by IP or an alias fails); use the name the certificate carries instead of "${address}" if they differ`;
   if (/expired|not yet valid/.test(problem)) return 'the relay must renew its certificate';
   return (
     'the relay needs a certificate from a public CA (GHES trusts the usual roots). If the relay uses a private CA on purpose, ' +

@@ -75,7 +75,15 @@ export class SmtpSession {
       }
       void args;
     };
-    const logger = { level: () => undefined, trace: record, debug: record, info: record, warn: record, error: record, fatal: record };
+    const logger = {
+      level: () => undefined,
+      trace: record,
+      debug: record,
+      info: record,
+      warn: record,
+      error: record,
+      fatal: record,
+    };
     this.conn = new SMTPConnection({
       host: options.host,
       port: options.port,
@@ -88,7 +96,11 @@ export class SmtpSession {
       dnsTimeout: options.timeoutMs,
       transactionLog: true,
       logger: logger as unknown as SMTPConnection.Options['logger'],
-      tls: { servername: options.servername ?? options.host, ca: options.ca ? [...options.ca] : undefined, rejectUnauthorized: true },
+      tls: {
+        servername: options.servername ?? options.host,
+        ca: options.ca ? [...options.ca] : undefined,
+        rejectUnauthorized: true,
+      },
     });
     this.conn.on('error', (err: Error) => {
       if (this.pendingReject) this.pendingReject(err);
@@ -171,7 +183,14 @@ export class SmtpSession {
   /** ESMTP keywords of the last EHLO reply, upper-cased ("STARTTLS", "AUTH LOGIN PLAIN", …). */
   get extensions(): string[] {
     const ehlo = this.replies.filter((r) => r.command === 'EHLO' && r.reply.code === 250).pop();
-    return ehlo ? ehlo.lines.slice(1).map((l) => l.replace(/^250[ -]/, '').trim().toUpperCase()) : [];
+    return ehlo
+      ? ehlo.lines.slice(1).map((l) =>
+          l
+            .replace(/^250[ -]/, '')
+            .trim()
+            .toUpperCase(),
+        )
+      : [];
   }
 
   /** AUTH mechanisms offered in the last EHLO reply. */

@@ -8,7 +8,12 @@ import { connect } from 'node:tls';
 
 export function probeImplicitTls(host: string, port: number, timeoutMs: number, servername?: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host, port, servername: servername && !/^[\d.:]+$/.test(servername) ? servername : undefined, rejectUnauthorized: false });
+    const socket = connect({
+      host,
+      port,
+      servername: servername && !/^[\d.:]+$/.test(servername) ? servername : undefined,
+      rejectUnauthorized: false,
+    });
     const done = (ok: boolean) => {
       clearTimeout(timer);
       socket.destroy();
