@@ -39,6 +39,7 @@ export function timed(
     const e = err as { status?: number | null; stdout?: string; stderr?: string };
     throw new Error(
       `\`${[cmd, ...args].join(' ')}\` in ${cwd} failed (exit ${e.status ?? 'signal'}):\n${e.stdout ?? ''}${e.stderr ?? ''}`,
+      { cause: err },
     );
   }
 }

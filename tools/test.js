@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm test`: the type check (no emit) runs beside the jest suite instead of before it. jest's
- * workers wait on sockets and child processes part of the time, and tsc fills those gaps: ~2-3 s
- * of a 2-core machine's wall time. tsc's output is held back and printed after jest's report.
+ * `npm test`: the type check (no emit), Prettier's check and ESLint run beside the jest suite instead
+ * of before it. jest's workers wait on sockets and child processes part of the time, and the checks
+ * fill those gaps on a 2-core machine. Their output is held back and printed after jest's report.
  *
  * The type check is `tsc -b tsconfig.typecheck.json`: TypeScript's build mode keeps its build info in
  * node_modules/.cache/ghes-email and skips the check when no source file changed since the last
@@ -10,8 +10,8 @@
  * mode looks at the project's own files only, so the build info is dropped whenever package-lock.json
  * or the TypeScript version changes (`npm ci` removes it anyway with node_modules).
  *
- * Arguments go to jest (`npm test -- -u`, `npm test -- __tests__/boot-run.test.ts`).
- * The closing line stays the one CI reads, "N passed, N failed": a failed type check counts as one
+ * Arguments go to jest (`npm test -- -u`, `npm test -- __tests__/boot/boot-run.test.ts`).
+ * The closing line stays the one CI reads, "N passed, N failed": each failed check counts as one
  * failure there (the summary reporter leaves its counts in GHES_EMAIL_SUMMARY_FILE for this).
  */
 const { spawn } = require('node:child_process');
@@ -55,33 +55,78 @@ function run(args, options) {
   });
 }
 
+/**
+ * The checks beside jest, each a failure of its own in the closing line. ESLint and Prettier keep
+ * content-keyed caches in node_modules/.cache (a fresh clone, as in CI, checks every file).
+ */
+function checks() {
+  const cache = join(root, 'node_modules', '.cache', 'ghes-email');
+  const quiet = { stdio: ['ignore', 'pipe', 'pipe'] };
+  return [
+    {
+      name: 'Type check (tsc -b tsconfig.typecheck.json)',
+      args: [require.resolve('typescript/bin/tsc'), '-b', 'tsconfig.typecheck.json'],
+    },
+    {
+      name: 'Formatting (prettier --check .; `npx prettier --write .` fixes it)',
+      args: [
+        require.resolve('prettier/bin/prettier.cjs'),
+        '--check',
+        '--cache',
+        '--cache-strategy',
+        'content',
+        '--cache-location',
+        join(cache, 'prettier.json'),
+        '--log-level',
+        'warn',
+        '.',
+      ],
+    },
+    {
+      name: 'Lint (eslint .)',
+      args: [
+        join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'),
+        '--cache',
+        '--cache-strategy',
+        'content',
+        '--cache-location',
+        join(cache, 'eslint.json'),
+        '--max-warnings',
+        '0',
+        '.',
+      ],
+    },
+  ].map((c) => ({ ...c, result: run(c.args, quiet) }));
+}
+
 async function main() {
   typecheckCache();
-  const typecheck = run([require.resolve('typescript/bin/tsc'), '-b', 'tsconfig.typecheck.json'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const running = checks();
   const jest = run([require.resolve('jest/bin/jest'), ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, GHES_EMAIL_SUMMARY_FILE: summaryFile },
   });
-  const [tsc, tests] = await Promise.all([typecheck, jest]);
-  if (tsc.code !== 0) {
+  const tests = await jest;
+  const failed = [];
+  for (const c of running) {
+    const { code, output } = await c.result;
+    if (code !== 0) failed.push({ ...c, code, output });
+  }
+  for (const c of failed) process.stderr.write(`\n${c.name} failed (exit ${c.code}):\n${c.output.trimEnd()}\n`);
+  if (failed.length > 0) {
     let counts;
     try {
       counts = JSON.parse(readFileSync(summaryFile, 'utf8'));
     } catch {
       counts = undefined;
     }
-    process.stderr.write(
-      `\nType check failed (tsc -b tsconfig.typecheck.json, exit ${tsc.code}):\n${tsc.output.trimEnd()}\n`,
-    );
-    if (counts)
-      process.stderr.write(
-        `\n${counts.passed} passed, ${counts.failed + 1} failed${counts.skipped ? `, ${counts.skipped} skipped` : ''}\n`,
-      );
+    if (counts) {
+      const skipped = counts.skipped ? `, ${counts.skipped} skipped` : '';
+      process.stderr.write(`\n${counts.passed} passed, ${counts.failed + failed.length} failed${skipped}\n`);
+    }
   }
   rmSync(tmp, { recursive: true, force: true });
-  process.exitCode = tests.code !== 0 ? tests.code : tsc.code;
+  process.exitCode = tests.code !== 0 ? tests.code : failed.length > 0 ? 1 : 0;
 }
 
 main();

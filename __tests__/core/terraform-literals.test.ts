@@ -73,7 +73,7 @@ test('escaping is applied once per element, however many library constructs are 
 
 test('every construct the library exports extends GhesConstruct', () => {
   const constructs = (Object.values(lib) as unknown[]).filter(
-    (x): x is Function => typeof x === 'function' && x.prototype instanceof Construct,
+    (x): x is abstract new (...args: never[]) => unknown => typeof x === 'function' && x.prototype instanceof Construct,
   );
   const names = constructs.map((c) => c.name).sort();
   expect(names).toEqual(

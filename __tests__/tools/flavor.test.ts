@@ -7,9 +7,9 @@ type Json = Record<string, any>;
 /** tools/flavor.js is plain JS (run by node before anything is compiled); its surface, typed here. */
 interface FlavorTool {
   FLAVORS: Record<string, Json>;
-  generate(name: string, outDir: string): Json;
-  mapPackageJson(pkg: Json, name: string, flavor: Json): Json;
-  mapSource(text: string, flavor: Json): string;
+  generate: (name: string, outDir: string) => Json;
+  mapPackageJson: (pkg: Json, name: string, flavor: Json) => Json;
+  mapSource: (text: string, flavor: Json) => string;
 }
 const { FLAVORS, generate, mapPackageJson, mapSource } = require('../../tools/flavor') as FlavorTool;
 const cdktn = FLAVORS.cdktn;

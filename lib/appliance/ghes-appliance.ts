@@ -146,7 +146,7 @@ export class GhesAppliance extends GhesConstruct {
     this.eip = new Eip(this, 'eip', { domain: 'vpc' });
     new EipAssociation(this, 'eip-association', { allocationId: this.eip.allocationId, instanceId: this.instance.id });
     this.publicIp = this.eip.publicIp;
-    if (props.ipv6) this.ipv6Address = Fn.element(this.instance.ipv6Addresses, 0);
+    if (props.ipv6) this.ipv6Address = Fn.element(this.instance.ipv6Addresses, 0) as string;
 
     this.outputs = [
       {

@@ -185,7 +185,6 @@ export function stripComments(script: string): string {
 
 /** A bash $'…' literal on one line: any character survives, including newlines. */
 export function ansiQuote(value: string): string {
-  // eslint-disable-next-line no-control-regex
   const body = value.replace(/[\\'\x00-\x1f\x7f]/g, (c) =>
     c === '\\' || c === "'" ? `\\${c}` : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
   );

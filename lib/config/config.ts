@@ -180,8 +180,8 @@ function checkValues(
       'give exactly one of "appliance" (build a GHES instance) or "existingInstance" (point DNS and port 25 at one you run)',
     );
   }
-  if (c.appliance) validateGhesApplianceProps(p.at('appliance'), c.appliance as never);
-  if (c.existingInstance) validateExistingInstance(p.at('existingInstance'), c.existingInstance as never);
+  if (c.appliance) validateGhesApplianceProps(p.at('appliance'), c.appliance);
+  if (c.existingInstance) validateExistingInstance(p.at('existingInstance'), c.existingInstance);
   if (c.inboundMail) validateMailSources(p.at('inboundMail'), c.inboundMail.allowedCidrs, c.inboundMail.prefixListIds);
   const port25 = c.monitoring?.port25;
   if (typeof port25 === 'object') validatePort25MonitorOptions(p.at('monitoring').at('port25'), port25);

@@ -15,15 +15,13 @@ import {
 import { SpfAll } from '../records/spf-record';
 import { hostnameProblem, isToken } from '../core/value-rules';
 
-type SenderAuthConfig = NonNullable<GhesEmailConfig['senderAuth']>;
-
 /**
  * Problems with `senderAuth`, under `senderAuth.…`. The records go in the zone
  * of `senderAuth.hostedZone`, or else of `hostedZone`: the no-reply address's
  * domain must lie inside it, which is checked when the zone is given by name.
  */
 export function validateSenderAuthConfig(p: Problems, c: GhesEmailConfig, kind: 'config' | 'outputs'): void {
-  const sa = c.senderAuth as SenderAuthConfig | undefined;
+  const sa = c.senderAuth;
   if (sa === undefined || typeof sa !== 'object' || sa === null) return;
   const sp = p.at('senderAuth');
   if (sa.dmarc === undefined && sa.spf === undefined)

@@ -47,9 +47,12 @@ export function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   // JSON.stringify writes Infinity and NaN as "null", which names the wrong problem.
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  // String() is the last resort for what JSON cannot write (functions, symbols, cycles).
   try {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string
     return JSON.stringify(value) ?? String(value);
   } catch {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string
     return String(value);
   }
 }

@@ -73,7 +73,7 @@ export class SecretRef {
     }
     if (hasSsm && value.jsonKey !== undefined) p.add('jsonKey', 'jsonKey applies to Secrets Manager secrets only');
     const ref = hasSm
-      ? SecretRef.fromSecretsManager(value.secretsManagerArn!, { jsonKey: value.jsonKey, kmsKeyArn: value.kmsKeyArn })
+      ? SecretRef.fromSecretsManager(value.secretsManagerArn, { jsonKey: value.jsonKey, kmsKeyArn: value.kmsKeyArn })
       : SecretRef.fromSsmParameter(value.ssmParameter!, { kmsKeyArn: value.kmsKeyArn });
     ref.validate(p);
     return ref;

@@ -41,7 +41,7 @@ export function escapeLiteralString(value: string): string {
       literal = literal.slice(0, literal.length - run) + '${"$"}'.repeat(run);
     }
     out += literal + match[0];
-    last = match.index! + match[0].length;
+    last = match.index + match[0].length;
   }
   return out + escapeTemplateText(value.slice(last));
 }
@@ -67,15 +67,15 @@ const ESCAPED = Symbol.for('ghes-email.literal-strings');
  * without an evaluation context), so escaping them would change them: a
  * backend is left alone, and of an output only `value` is escaped.
  */
-function escapeElement(element: TerraformElement, json: Record<string, any>): Record<string, any> {
+function escapeElement(element: TerraformElement, json: Record<string, unknown>): Record<string, unknown> {
   if (element instanceof TerraformBackend) return json;
   if (element instanceof TerraformOutput) {
-    const output: Record<string, any> = {};
-    for (const [name, block] of Object.entries<Record<string, unknown>>(json.output ?? {}))
-      output[name] = { ...block, value: escapeLiterals(block.value) };
+    const output: Record<string, unknown> = {};
+    const blocks = (json.output ?? {}) as Record<string, Record<string, unknown>>;
+    for (const [name, block] of Object.entries(blocks)) output[name] = { ...block, value: escapeLiterals(block.value) };
     return { ...json, output };
   }
-  return escapeLiterals(json) as Record<string, any>;
+  return escapeLiterals(json) as Record<string, unknown>;
 }
 
 /** Wraps each Terraform element's JSON synthesis so its literal strings are escaped. Idempotent. */
@@ -86,7 +86,7 @@ class LiteralStrings implements IAspect {
     if (element[ESCAPED]) return;
     element[ESCAPED] = true;
     const toTerraform = element.toTerraform.bind(element);
-    element.toTerraform = () => escapeElement(element, toTerraform());
+    element.toTerraform = () => escapeElement(element, toTerraform() as Record<string, unknown>);
   }
 }
 

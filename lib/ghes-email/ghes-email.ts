@@ -56,7 +56,7 @@ export class GhesEmail extends GhesConstruct {
     if (ses) {
       const context = {
         hostname: props.hostname,
-        noreplyAddress: props.smtp!.noreplyAddress,
+        noreplyAddress: props.smtp.noreplyAddress,
         zoneName: props.zone?.name,
         zonePrivate: props.zone?.private,
       };
@@ -82,7 +82,7 @@ export class GhesEmail extends GhesConstruct {
         ...ses,
         hostname: props.hostname,
         zone,
-        noreplyAddress: props.smtp!.noreplyAddress,
+        noreplyAddress: props.smtp.noreplyAddress,
         ttl: props.ttl,
       });
     }
@@ -140,7 +140,7 @@ export class GhesEmail extends GhesConstruct {
     return {
       hostname: props.hostname,
       zone: props.zone,
-      ipv4Address: props.appliance ? props.appliance.publicIp : ei?.ipv4Address!,
+      ipv4Address: props.appliance ? props.appliance.publicIp : (ei?.ipv4Address as string),
       ipv6Address: props.appliance ? props.appliance.ipv6Address : ei?.ipv6Address,
       replyRecord: props.replyRecord,
       hostRecord: props.hostRecord,

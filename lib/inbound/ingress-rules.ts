@@ -20,8 +20,8 @@ export function cidrAttributes(cidr: string): { cidrIpv4?: string; cidrIpv6?: st
   if (!isToken(cidr)) return cidrFamily(cidr) === 'ipv6' ? { cidrIpv6: cidr } : { cidrIpv4: cidr };
   const ipv6 = Fn.strcontains(cidr, ':');
   return {
-    cidrIpv4: Fn.conditional(ipv6, Token.nullValue(), cidr),
-    cidrIpv6: Fn.conditional(ipv6, cidr, Token.nullValue()),
+    cidrIpv4: Fn.conditional(ipv6, Token.nullValue(), cidr) as string,
+    cidrIpv6: Fn.conditional(ipv6, cidr, Token.nullValue()) as string,
   };
 }
 
@@ -96,7 +96,7 @@ export function addIngressRules(scope: Construct, props: IngressRulesProps): Vpc
   if (isToken(props.cidrs)) {
     // Both lists are tokens: one rule per (group, CIDR) pair, by count (for_each cannot iterate pairs).
     const cidrCount = Fn.lengthOf(props.cidrs);
-    const count = TerraformCount.of(Op.mul(Fn.lengthOf(props.securityGroupIds), cidrCount) as unknown as number);
+    const count = TerraformCount.of(Op.mul(Fn.lengthOf(props.securityGroupIds), cidrCount));
     const index = count.index as unknown as IResolvable;
     const group = Token.asString(Fn.element(props.securityGroupIds, Fn.floor(Op.div(index, cidrCount))));
     const cidr = Token.asString(Fn.element(props.cidrs, index as unknown as number));

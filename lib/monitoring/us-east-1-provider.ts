@@ -58,7 +58,7 @@ export function usEast1Provider(scope: IConstruct): TerraformProvider {
   });
   if (base !== undefined) {
     // Every argument of the default configuration but its region: raw Terraform keys, tokens left to resolve.
-    const block = base.toTerraform().provider?.aws;
+    const block = (base.toTerraform() as { provider?: { aws?: unknown } }).provider?.aws;
     const attrs = (Array.isArray(block) ? block[0] : block) as Record<string, unknown> | undefined;
     for (const [key, value] of Object.entries(attrs ?? {})) {
       if (key !== 'region' && key !== 'alias') provider.addOverride(key, value);

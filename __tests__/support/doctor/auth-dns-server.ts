@@ -50,7 +50,7 @@ export function startAuthDns(zone: Record<string, AuthRecords>): Promise<AuthDns
         if (names.has(name)) continue;
         break;
       }
-      const push = (rr: Record<string, unknown>) => response.answers.push({ ...base, type: qtype, ...rr } as never);
+      const push = (rr: Record<string, unknown>) => response.answers.push({ ...base, type: qtype, ...rr });
       if (type === 'A' || type === 'AAAA') for (const address of records[type] ?? []) push({ address });
       if (type === 'MX') for (const [priority, exchange] of records.MX ?? []) push({ priority, exchange });
       if (type === 'TXT') for (const value of records.TXT ?? []) push({ data: characterStrings(value) });

@@ -60,7 +60,7 @@ export async function serveDns(answer: (q: Question, response: DnsResponse) => v
       const question = {
         name: q.name.toLowerCase().replace(/\.$/, ''),
         asked: q.name,
-        type: typeName[q.type] as string,
+        type: typeName[q.type],
         qtype: q.type,
       };
       queries.push(`${question.name} ${question.type}`);

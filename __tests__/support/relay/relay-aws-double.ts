@@ -54,7 +54,7 @@ export class RelayAwsDouble extends RecordingDouble {
       ? await expectedAuthorization(req, body, m[3].split(';'), m[1], m[2], this.credentials, this.scheme)
       : '';
     if (!m || expected !== auth) {
-      this.badSignatures.push(`${req.headers['x-amz-target'] ?? body.slice(0, 40)}`);
+      this.badSignatures.push(String(req.headers['x-amz-target'] ?? body.slice(0, 40)));
       res.writeHead(403).end('signature mismatch');
       return;
     }

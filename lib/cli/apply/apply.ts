@@ -36,7 +36,7 @@ export interface ApplyIo {
   /** Asks yes/no; undefined when there is no terminal to ask on. */
   confirm?(question: string): Promise<boolean>;
   /** Resolves a secret reference. @default resolveSecret: an ARN's own region, the config's for an SSM name */
-  resolve?(ref: SecretRef, region: string): Promise<string>;
+  resolve?: (ref: SecretRef, region: string) => Promise<string>;
 }
 
 const positive = (what: string) => (value: string) => {

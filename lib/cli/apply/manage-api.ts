@@ -59,7 +59,10 @@ export class ManageApi {
 
   /** GET /manage/v1/config/settings (the `smtp` object included). */
   async getSettings(): Promise<Record<string, unknown>> {
-    return JSON.parse(await this.call('GET', '/manage/v1/config/settings', undefined, 'GET config/settings'));
+    return JSON.parse(await this.call('GET', '/manage/v1/config/settings', undefined, 'GET config/settings')) as Record<
+      string,
+      unknown
+    >;
   }
 
   /** PUT /manage/v1/config/settings with only the smtp key. */

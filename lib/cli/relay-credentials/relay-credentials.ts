@@ -34,7 +34,7 @@ export interface RelayCredentialsIo {
   /** @default a client for the secret's region */
   secretsManager?: SecretsManagerClient;
   /** One SMTP AUTH LOGIN; rejects when refused. @default smtpLogin against email-smtp.<region>.amazonaws.com:587 */
-  login?(target: RelayTarget, user: string, pass: string): Promise<void>;
+  login?: (target: RelayTarget, user: string, pass: string) => Promise<void>;
 }
 
 const positive = (value: string) => {

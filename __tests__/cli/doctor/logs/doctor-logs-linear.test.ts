@@ -16,6 +16,7 @@ import { parseUnicornLog } from '../../../../lib/cli/doctor/logs/unicorn-log';
 
 setFlagsFromString('--allow-natives-syntax');
 // Test-only V8 intrinsic: exec returns null once the regex backtracked more than `limit` times.
+// eslint-disable-next-line @typescript-eslint/no-implied-eval -- V8's %-syntax parses only in a Function body
 const withBacktrackLimit = new Function('p', 'f', 'l', 'return %NewRegExpWithBacktrackLimit(p, f, l)') as (
   p: string,
   f: string,

@@ -368,7 +368,7 @@ describe('password from its secret reference (real AWS SDK against the loopback 
       secretCanary,
       Buffer.from(secretCanary).toString('base64'),
       creds.secretAccessKey,
-      creds.sessionToken!,
+      creds.sessionToken,
     ]) {
       expect(r.stdout).not.toContain(form);
       expect(r.stderr).not.toContain(form);

@@ -184,7 +184,7 @@ async function readArchive(file: string, run: LogsRun): Promise<void> {
       problem ??= err.message;
       resolve();
     });
-    input.pipe(parser as unknown as NodeJS.WritableStream);
+    input.pipe(parser);
   });
   input.destroy();
   // An entry cut off by the end of a damaged bundle never ends by itself: close what it gave.

@@ -39,7 +39,8 @@ const MECHANISM = { plain: 'PLAIN', login: 'LOGIN', cram_md5: 'CRAM-MD5' } as co
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
+  for await (const c of process.stdin as AsyncIterable<Buffer | string>)
+    chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
   return Buffer.concat(chunks)
     .toString('utf8')
     .replace(/\r?\n$/, '');
@@ -182,7 +183,7 @@ async function converse(s: SmtpSettings, opts: SmtpDoctorOptions): Promise<Docto
     try {
       const message = await testMessage(s, opts.to);
       const info = await session.step<{ accepted: string[]; response: string }>((done) =>
-        session.conn.send({ from: s.noreplyAddress, to: [opts.to!] }, message, (e, i) => done(e, i as never)),
+        session.conn.send({ from: s.noreplyAddress, to: [opts.to!] }, message, (e, i) => done(e, i)),
       );
       checks.push({
         id: 'smtp.send',
