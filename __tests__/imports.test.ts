@@ -93,3 +93,92 @@ test('the import scanner sees what a module loads and skips what is erased', () 
   ].join('\n');
   expect(runtimeImports(src)).toEqual(['pkg-a', './c', 'side-effect', '@scope/pkg-e/lib/e']);
 });
+
+/**
+ * Folders of lib/, lowest first: a folder imports only from itself and from folders before it, so a
+ * reader can learn the tree bottom-up and nothing low depends on something high. The CLI sits on top.
+ */
+const LAYERS = [
+  'core',
+  'records',
+  'inbound',
+  'smtp',
+  'boot',
+  'appliance',
+  'sender-auth',
+  'monitoring',
+  'ghes-email',
+  'config',
+  'cli',
+];
+
+/** Every relative import of a file, types included (a type import is a dependency a reader follows too). */
+function relativeImports(file: string): string[] {
+  const found: string[] = [];
+  const statement = /^(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\s+from\s+)?['"](\.[^'"]*)['"]/gm;
+  const source = readFileSync(file, 'utf8');
+  for (let m = statement.exec(source); m !== null; m = statement.exec(source)) {
+    const base = join(file, '..', m[1]);
+    found.push([`${base}.ts`, join(base, 'index.ts')].find((f) => statSync(f, { throwIfNoEntry: false })?.isFile())!);
+  }
+  return found;
+}
+
+/** The layer folder of a file under lib/ ('cli' for everything below lib/cli), or undefined for lib/index.ts. */
+function layerOf(file: string): string | undefined {
+  const parts = relative(join(root, 'lib'), file).split('/');
+  return parts.length > 1 ? parts[0] : undefined;
+}
+
+/** Imports that reach a higher layer, or lib/index.ts, from inside lib/: `imports` maps a file to what it imports. */
+function layerViolations(imports: Map<string, string[]>): string[] {
+  const out: string[] = [];
+  for (const [file, targets] of imports) {
+    const from = layerOf(file);
+    if (from === undefined) continue;
+    for (const target of targets) {
+      const to = layerOf(target);
+      const ok = to !== undefined && LAYERS.indexOf(to) <= LAYERS.indexOf(from);
+      if (!ok) out.push(`${relative(root, file)} (${from}) imports ${relative(root, target)} (${to ?? 'index'})`);
+    }
+  }
+  return out;
+}
+
+test('every folder of lib/ is a known layer, and imports only from its own layer or those below it', () => {
+  const files = sources(join(root, 'lib'));
+  const folders = [...new Set(files.map(layerOf).filter((f) => f !== undefined))].sort();
+  expect(folders).toEqual([...LAYERS].sort());
+  expect(layerViolations(new Map(files.map((f) => [f, relativeImports(f)])))).toEqual([]);
+});
+
+test('lib/ has no import cycles', () => {
+  const files = sources(join(root, 'lib'));
+  const edges = new Map(files.map((f) => [f, relativeImports(f)]));
+  const cycles: string[] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const visit = (file: string, path: string[]): void => {
+    if (state.get(file) === 'done') return;
+    if (state.get(file) === 'open') {
+      cycles.push([...path.slice(path.indexOf(file)), file].map((f) => relative(root, f)).join(' -> '));
+      return;
+    }
+    state.set(file, 'open');
+    for (const next of edges.get(file) ?? []) visit(next, [...path, file]);
+    state.set(file, 'done');
+  };
+  for (const file of files) visit(file, []);
+  expect(cycles).toEqual([]);
+});
+
+test('the layer check sees an import from a higher layer, and from the package surface', () => {
+  const lib = join(root, 'lib');
+  const imports = new Map([
+    [join(lib, 'core', 'problems.ts'), [join(lib, 'ghes-email', 'ghes-email.ts')]],
+    [join(lib, 'smtp', 'ses-relay.ts'), [join(lib, 'index.ts'), join(lib, 'core', 'value-rules.ts')]],
+  ]);
+  expect(layerViolations(imports)).toEqual([
+    'lib/core/problems.ts (core) imports lib/ghes-email/ghes-email.ts (ghes-email)',
+    'lib/smtp/ses-relay.ts (smtp) imports lib/index.ts (index)',
+  ]);
+});

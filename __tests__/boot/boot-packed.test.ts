@@ -3,7 +3,8 @@
  * it still runs, byte for byte the same script, planned verbatim by Terraform; what fits stays plain.
  */
 import { randomBytes } from 'node:crypto';
-import { MAX_USER_DATA_BYTES, ValidationError } from '../../lib';
+import { ValidationError } from '../../lib';
+import { MAX_USER_DATA_BYTES } from '../../lib/boot/boot-script';
 import { SecretRef } from '../../lib/core/secret-ref';
 import { unpackUserData } from '../../lib/boot/user-data-packing';
 import { Rig, bootScript, rig, smtp } from '../support/boot/rig';

@@ -40,7 +40,7 @@ function twoAppliances(): Built {
     });
     const email = new GhesEmail(stack, `${host}-email`, {
       hostname: host,
-      zone: { id: 'Z0123456789ABCDEFGHIJ' },
+      hostedZone: { id: 'Z0123456789ABCDEFGHIJ' },
       smtp: new SmtpSettings({
         address: 'smtp.example.com',
         domain: host,

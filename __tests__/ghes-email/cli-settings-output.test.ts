@@ -37,15 +37,15 @@ function deployedOutputs(rootPassword: SecretRef): Json[] {
   });
   new GhesEmail(stack, 'email', {
     hostname: 'github.example.com',
-    zone: { id: 'Z0123456789ABCDEFGHIJ' },
+    hostedZone: { id: 'Z0123456789ABCDEFGHIJ' },
     appliance,
     smtp: smtp('github.example.com', SecretRef.fromSsmParameter('/ghes/smtp')),
     managementConsole: { password: rootPassword, waitForInitMinutes: 30 },
-    mxPriority: 20,
+    dns: { mxPriority: 20 },
   });
   new GhesEmail(stack, 'eu', {
     hostname: 'ghe-eu.example.com',
-    zone: { id: 'Z0123456789ABCDEFGHIJ' },
+    hostedZone: { id: 'Z0123456789ABCDEFGHIJ' },
     existingInstance: { ipv4Address: '203.0.113.7', securityGroupIds: ['sg-0123456789abcdef0'] },
     smtp: smtp(
       'ghe-eu.example.com',

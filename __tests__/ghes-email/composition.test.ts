@@ -28,7 +28,7 @@ function applianceWithEmail(stack: TerraformStack, host: string, name?: string):
   });
   new GhesEmail(stack, `${host}-email`, {
     hostname: host,
-    zone: { id: 'Z0123456789ABCDEFGHIJ' },
+    hostedZone: { id: 'Z0123456789ABCDEFGHIJ' },
     smtp: smtpFor(host),
     appliance,
     managementConsole: { password: SecretRef.fromSsmParameter(`/${host}/root-password`) },
@@ -116,7 +116,7 @@ test('an appliance alone is named after its construct id; an explicit name wins 
   const named = new GhesAppliance(stack, 'named', { ...base, name: 'prod-ghes' });
   new GhesEmail(stack, 'email', {
     hostname: 'github.example.com',
-    zone: { id: 'Z0123456789ABCDEFGHIJ' },
+    hostedZone: { id: 'Z0123456789ABCDEFGHIJ' },
     smtp: smtpFor('github.example.com'),
     appliance: named,
     managementConsole: { password: SecretRef.fromSsmParameter('/ghes/root') },
@@ -136,7 +136,7 @@ test('smtp is required with an appliance and not with an existing instance', () 
     adminCidrs: ['10.0.0.0/8'],
     ghesVersion: '3.17.4',
   });
-  const common = { hostname: 'github.example.com', zone: { id: 'Z0123456789ABCDEFGHIJ' } };
+  const common = { hostname: 'github.example.com', hostedZone: { id: 'Z0123456789ABCDEFGHIJ' } };
   expect(
     () =>
       new GhesEmail(stack, 'e1', {

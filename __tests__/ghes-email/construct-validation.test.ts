@@ -278,7 +278,7 @@ describe('ReplyDnsRecords', () => {
         () =>
           new ReplyDnsRecords(stack(), 'dns', {
             hostname: 'github.example.com',
-            zone: { name: 'example.com' },
+            hostedZone: { name: 'example.com' },
             ipv4Address: '::1',
             ipv6Address: '10.0.0.1',
             replyRecord: 'all' as never,
@@ -294,7 +294,7 @@ describe('ReplyDnsRecords', () => {
     const ip = new TerraformVariable(st, 'ip', { type: 'string' }).stringValue;
     new ReplyDnsRecords(st, 'dns', {
       hostname: 'github.example.com',
-      zone: { id: 'Z0123456789ABCDEFGHIJ' },
+      hostedZone: { id: 'Z0123456789ABCDEFGHIJ' },
       ipv4Address: ip,
     });
     const a = resources(Testing.synth(st), 'aws_route53_record').find((r) => r.type === 'A');
@@ -404,15 +404,15 @@ describe('GhesEmail', () => {
         () =>
           new GhesEmail(stack(), 'mail', {
             hostname: 'bad_host',
-            zone: { id: 'Z0123456789ABCDEFGHIJ' },
+            hostedZone: { id: 'Z0123456789ABCDEFGHIJ' },
             smtp,
-            ttl: -1,
+            dns: { ttl: -1 },
           }),
       ),
     ).toEqual([
       { path: 's/mail', message: 'give exactly one of "appliance" or "existingInstance"' },
       { path: 's/mail.hostname', message: expect.stringContaining('"bad_host"') },
-      { path: 's/mail.ttl', message: expect.stringContaining('-1') },
+      { path: 's/mail.dns.ttl', message: expect.stringContaining('-1') },
     ]);
   });
 
@@ -429,7 +429,7 @@ describe('GhesEmail', () => {
         () =>
           new GhesEmail(st, 'mail', {
             hostname: 'github.example.com',
-            zone: { id: 'Z0123456789ABCDEFGHIJ' },
+            hostedZone: { id: 'Z0123456789ABCDEFGHIJ' },
             smtp,
             appliance,
           }),

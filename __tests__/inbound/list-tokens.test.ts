@@ -48,7 +48,7 @@ test('group list token × CIDR list token: one rule per pair, by count', () => {
 test('group list token × literal CIDRs: one rule per CIDR, iterated over the groups, ids from the CIDR', () => {
   const stack = new TerraformStack(testApp(), 's');
   const groups = new TerraformVariable(stack, 'groups', { type: 'list(string)' }).listValue;
-  new InboundMailFirewall(stack, 'fw', { existingSecurityGroupIds: groups, prefixListIds: ['pl-0123456789abcdef0'] });
+  new InboundMailFirewall(stack, 'fw', { securityGroupIds: groups, prefixListIds: ['pl-0123456789abcdef0'] });
   const synth = Testing.synth(stack);
   const ids = rules(synth)
     .map(([k]) => k.replace(/_[0-9A-F]{8}$/, ''))

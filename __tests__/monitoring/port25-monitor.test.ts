@@ -5,7 +5,8 @@ import { testApp } from '../support/test-app';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check';
-import { Port25Monitor, US_EAST_1_PROVIDER_ID } from '../../lib';
+import { Port25Monitor } from '../../lib';
+import { US_EAST_1_PROVIDER_ID } from '../../lib/monitoring/us-east-1-provider';
 import { needsHealthCheckerRule } from '../../lib/monitoring/route53-health-checkers';
 import { dataSources, exampleConfig, resources, synthConfig } from '../support/stack';
 import {

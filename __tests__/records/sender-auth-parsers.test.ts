@@ -4,17 +4,9 @@
  * parser take super-linear time (a test that would hang rather than pass).
  */
 import { generateKeyPairSync } from 'node:crypto';
-import {
-  Problems,
-  checkRenderedSpf,
-  isDmarcRecord,
-  isSpfRecord,
-  parseDmarc,
-  parseSpf,
-  queriesDns,
-  renderDmarc,
-  renderSpf,
-} from '../../lib';
+import { Problems } from '../../lib/core/problems';
+import { isDmarcRecord, parseDmarc, renderDmarc } from '../../lib/records/dmarc-record';
+import { checkRenderedSpf, isSpfRecord, parseSpf, queriesDns, renderSpf } from '../../lib/records/spf-record';
 import { parseDkimKey } from '../../lib/cli/doctor/deliverability/dkim';
 import { mergeSpf } from '../../lib/cli/doctor/deliverability/spf';
 

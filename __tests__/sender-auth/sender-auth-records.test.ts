@@ -7,7 +7,8 @@ import '../support/cdktf-matchers';
 import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { testApp } from '../support/test-app';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
-import { SenderAuthRecords, ValidationError, route53TxtValue } from '../../lib';
+import { SenderAuthRecords, ValidationError } from '../../lib';
+import { route53TxtValue } from '../../lib/sender-auth/sender-auth-records-props';
 import { parseConfig } from '../../lib/config/config';
 import { Json, dataSources, exampleConfig, forSnapshot, resources, synthConfig } from '../support/stack';
 import { problemsOf as configProblems } from '../support/problems';
@@ -178,7 +179,7 @@ describe('from code', () => {
   test('problems are named after the construct path', () => {
     let error: unknown;
     try {
-      new SenderAuthRecords(stack(), 'auth', { domain: 'example.com', zone: { id: 'Z0123456789ABCDEFGHIJ' } });
+      new SenderAuthRecords(stack(), 'auth', { domain: 'example.com', hostedZone: { id: 'Z0123456789ABCDEFGHIJ' } });
     } catch (err) {
       error = err;
     }
@@ -194,7 +195,7 @@ describe('from code', () => {
     const other = new TerraformVariable(s, 'verification', { type: 'string' }).stringValue;
     new SenderAuthRecords(s, 'auth', {
       domain: 'example.com',
-      zone: { id: 'Z0123456789ABCDEFGHIJ' },
+      hostedZone: { id: 'Z0123456789ABCDEFGHIJ' },
       spf: { include: [include], otherTxtValues: [other] },
     });
     const [record] = resources(Testing.synth(s), 'aws_route53_record');

@@ -160,7 +160,7 @@ describe('construct API', () => {
   };
   const props = {
     hostname: 'github.example.com',
-    zone: { id: 'Z0123456789ABCDEFGHIJ' },
+    hostedZone: { id: 'Z0123456789ABCDEFGHIJ' },
     noreplyAddress: 'noreply@github.example.com',
     region: 'us-east-1',
   };
@@ -207,7 +207,7 @@ describe('construct API', () => {
       new SesRelay(stack(), 'relay', {
         ...props,
         region: 'mars-1',
-        zone: { name: 'example.org' },
+        hostedZone: { name: 'example.org' },
         mailFromSubdomain: 'noreply.github.example.com',
         ttl: -1,
       });

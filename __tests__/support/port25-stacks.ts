@@ -45,7 +45,7 @@ export function twoMonitoredHosts(): TerraformStack {
   ]) {
     new GhesEmail(stack, `${host}-email`, {
       hostname: host,
-      zone: { id: 'Z0123456789ABCDEFGHIJ' },
+      hostedZone: { id: 'Z0123456789ABCDEFGHIJ' },
       existingInstance: { ipv4Address: ip, securityGroupIds: ['sg-0123456789abcdef0'] },
       smtp: new SmtpSettings({
         address: 'smtp.example.com',
@@ -55,7 +55,7 @@ export function twoMonitoredHosts(): TerraformStack {
         support: { type: 'email', address: `help@${host}` },
         password: SecretRef.fromSsmParameter(`/${host}/smtp`),
       }),
-      port25Monitor: { emails: [`oncall@${host}`] },
+      monitoring: { port25: { emails: [`oncall@${host}`] } },
     });
   }
   return stack;

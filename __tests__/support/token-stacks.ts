@@ -17,7 +17,7 @@ export function listTokenStack(groupsFromVariable = false): { stack: TerraformSt
   const instance = new DataAwsInstance(stack, 'existing', { instanceId: 'i-0123456789abcdef0' });
   new GhesEmail(stack, 'existing-email', {
     hostname: 'git.example.org',
-    zone: { id: 'Z0123456789ABCDEFGHIJ' },
+    hostedZone: { id: 'Z0123456789ABCDEFGHIJ' },
     existingInstance: {
       ipv4Address: instance.publicIp,
       securityGroupIds: groupsFromVariable
@@ -35,7 +35,7 @@ export function listTokenStack(groupsFromVariable = false): { stack: TerraformSt
   });
   new GhesEmail(stack, 'email', {
     hostname: 'github.example.com',
-    zone: { id: 'Z0123456789ABCDEFGHIJ' },
+    hostedZone: { id: 'Z0123456789ABCDEFGHIJ' },
     appliance,
     inboundMail: { allowedCidrs: mailCidrs },
     managementConsole: { password: SecretRef.fromSsmParameter('/ghes/root') },

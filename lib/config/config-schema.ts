@@ -5,9 +5,6 @@
  */
 import { z } from 'zod';
 
-/** Marks the value of the `cli-settings` output (cli-settings-output.ts), so the CLI finds it among a stack's outputs. */
-export const CLI_SETTINGS_KIND = 'ghes-email/cli-settings';
-
 const secretRef = z
   .object({
     secretsManagerArn: z.string().optional(),

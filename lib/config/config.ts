@@ -6,20 +6,22 @@
 import { readFileSync } from 'node:fs';
 import { ZodIssue } from 'zod';
 import { ManagementConsoleProps, validateManagementConsoleProps } from '../boot/boot-script';
-import { CLI_SETTINGS_KIND, GhesEmailConfig, SecretRefJson, configSchema } from './config-schema';
+import { GhesEmailConfig, SecretRefJson, configSchema } from './config-schema';
+import { CLI_SETTINGS_KIND } from '../ghes-email/cli-settings-kind';
 import { validateExistingInstance } from '../ghes-email/ghes-email-props';
 import { validateGhesApplianceProps } from '../appliance/ghes-appliance-props';
 import { validateMailSources } from '../inbound/inbound-mail-firewall-props';
 import { parseJsonDocument } from '../core/json-document';
 import { checkHealthCheckAddress, validatePort25MonitorOptions } from '../monitoring/port25-monitor-props';
 import { Problem, Problems, ValidationError, isWithin, joinPath, show } from '../core/problems';
-import { REPLY_RECORD_KINDS, validateHostedZone } from '../inbound/reply-dns-records-props';
+import { validateHostedZone } from '../core/hosted-zone';
+import { REPLY_RECORD_KINDS, validateDnsSettings } from '../inbound/reply-dns-records-props';
 import { SecretRef } from '../core/secret-ref';
 import { sesRelayFromConfig } from '../smtp/ses-smtp';
 import { validateSenderAuthConfig } from './sender-auth-config';
 import { SmtpSettings, SmtpSettingsProps, validateSmtpSettingsProps } from '../smtp/smtp-settings';
 import { configText } from '../core/utf8-text';
-import { checkHostname, checkIntRange, checkOneOf } from '../core/value-rules';
+import { checkHostname, checkOneOf, checkRegion } from '../core/value-rules';
 
 export type { GhesEmailConfig } from './config-schema';
 
@@ -44,8 +46,6 @@ export interface LoadedConfig {
 export const CONFIG_HELP =
   'ghes-email config file, or the outputs of a deployed stack (cdktf output --outputs-file FILE, or terraform output -json > FILE)';
 export const HOSTNAME_HELP = 'with an outputs file that holds several GhesEmail constructs: the hostname to use';
-
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 
 /**
  * Reads, parses and validates a config file, or the outputs of a deployed stack
@@ -152,13 +152,8 @@ function checkValues(
   kind: 'config' | 'outputs',
 ): { smtpProps?: SmtpSettingsProps; managementConsole?: ManagementConsoleProps } {
   if (typeof c !== 'object' || c === null) return {};
-  if (c.region !== undefined && !REGION.test(c.region))
-    p.add('region', `got ${show(c.region)}; expected an AWS region such as "us-east-1"`);
-  if (c.backend?.s3?.region !== undefined && !REGION.test(c.backend.s3.region)) {
-    p.at('backend')
-      .at('s3')
-      .add('region', `got ${show(c.backend.s3.region)}; expected an AWS region such as "us-east-1"`);
-  }
+  checkRegion(p, 'region', c.region);
+  checkRegion(p.at('backend').at('s3'), 'region', c.backend?.s3?.region);
   if (c.backend?.s3?.bucket !== undefined && !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(c.backend.s3.bucket)) {
     p.at('backend')
       .at('s3')
@@ -170,8 +165,7 @@ function checkValues(
   checkHostname(p, 'hostname', c.hostname);
   checkOneOf(p, 'replyRecord', c.replyRecord, REPLY_RECORD_KINDS);
   if (kind === 'config') validateHostedZone(p.at('hostedZone'), c.hostedZone, c.hostname);
-  checkIntRange(p.at('dns'), 'ttl', c.dns?.ttl, 0, 2147483647, 'a TTL in seconds');
-  checkIntRange(p.at('dns'), 'mxPriority', c.dns?.mxPriority, 0, 65535, 'an MX priority');
+  if (c.dns) validateDnsSettings(p.at('dns'), c.dns);
   validateSenderAuthConfig(p, c, kind);
 
   if (kind === 'config' && (c.appliance === undefined) === (c.existingInstance === undefined)) {

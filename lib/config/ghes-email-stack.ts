@@ -40,20 +40,19 @@ export class GhesEmailStack extends TerraformStack {
     }
     this.email = new GhesEmail(this, 'email', {
       hostname: c.hostname,
-      zone: c.hostedZone,
+      hostedZone: c.hostedZone,
       smtp: loaded.smtp,
       appliance: this.appliance,
       existingInstance: c.existingInstance,
       managementConsole: loaded.managementConsole,
       replyRecord: c.replyRecord as ReplyRecordKind | undefined,
-      hostRecord: c.dns?.hostRecord,
-      ttl: c.dns?.ttl,
-      mxPriority: c.dns?.mxPriority,
+      dns: c.dns,
       inboundMail: c.inboundMail,
-      // `true` takes every default; the us-east-1 provider is derived from the one above (us-east-1-provider.ts).
-      port25Monitor: c.monitoring?.port25 === true ? {} : c.monitoring?.port25 || undefined,
+      monitoring: c.monitoring,
     });
-    // SPF/DMARC for the no-reply address's domain, in the reply records' zone unless senderAuth.hostedZone says otherwise.
+    // SPF/DMARC for the no-reply address's domain, in the reply records' zone unless senderAuth.hostedZone says
+    // otherwise. Made here rather than through GhesEmail's `senderAuth`, which would put them under "email/":
+    // their Terraform addresses predate that prop, and a new address would make deploy replace the records.
     const senderAuth = senderAuthProps(c, loaded.smtp.noreplyAddress, this.email.dns.zoneId);
     if (senderAuth) this.senderAuth = new SenderAuthRecords(this, 'sender-auth', senderAuth);
   }

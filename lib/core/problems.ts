@@ -42,6 +42,14 @@ export function isWithin(path: string, parent: string): boolean {
 }
 
 /** Renders a received value for an error message (strings quoted, objects as JSON). */
+/**
+ * Props renamed since 0.1.0 (CHANGELOG.md): an old name, which TypeScript would catch but JavaScript or
+ * an `as` cast would not, is refused with its new name instead of being silently ignored.
+ */
+export function renamedProps(p: Problems, props: object, renames: Readonly<Record<string, string>>): void {
+  for (const [old, now] of Object.entries(renames)) if (old in props) p.add(old, `renamed to ${now}`);
+}
+
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'string') return JSON.stringify(value);

@@ -241,3 +241,21 @@ export function sourceSlug(source: string): string {
   const slug = source.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
   return source.includes(':') ? `ipv6-${slug}` : slug;
 }
+
+const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+
+/** True for an AWS region name such as "us-east-1" or "us-gov-west-1". */
+export function isRegion(value: string): boolean {
+  return REGION.test(value);
+}
+
+/** An AWS region name such as "us-east-1". */
+export function checkRegion(p: Problems, key: string, value: string | undefined): void {
+  if (value === undefined || isToken(value)) return;
+  if (!isRegion(value)) p.add(key, `got ${show(value)}; expected an AWS region such as "us-east-1"`);
+}
+
+/** The domain of an email address, lower-case ("noreply@GitHub.example.com" → "github.example.com"). */
+export function emailDomain(address: string): string {
+  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+}

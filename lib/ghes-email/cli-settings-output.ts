@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { DataAwsRegion } from '@cdktf/provider-aws/lib/data-aws-region';
 import { ManagementConsoleProps } from '../boot/boot-script';
 import { SmtpSettings } from '../smtp/smtp-settings';
-import { CLI_SETTINGS_KIND } from '../config/config-schema';
+import { CLI_SETTINGS_KIND } from './cli-settings-kind';
 
 export { CLI_SETTINGS_KIND };
 

@@ -2,17 +2,17 @@
  * The props of InboundMailFirewall and their checks, apart from the construct so that config
  * validation (and with it the CLI) loads no construct code.
  */
-import { Problems, show } from '../core/problems';
+import { Problems, renamedProps, show } from '../core/problems';
 import { checkAwsId, checkCidrList, checkNonEmpty, isToken } from '../core/value-rules';
 
 export const SMTP_PORT = 25;
 export const DEFAULT_INBOUND_MAIL_CIDRS = ['0.0.0.0/0', '::/0'];
 
 export interface InboundMailFirewallProps {
-  /** VPC in which to create the security group. @default - none; give this or existingSecurityGroupIds */
+  /** VPC in which to create the security group. @default - none; give this or securityGroupIds */
   readonly vpcId?: string;
   /** Add the tcp/25 rules to these existing groups instead of creating one. @default - a new group is created in vpcId */
-  readonly existingSecurityGroupIds?: string[];
+  readonly securityGroupIds?: string[];
   /** IPv4 and IPv6 CIDR blocks allowed to connect to port 25. @default ['0.0.0.0/0', '::/0'] */
   readonly allowedCidrs?: string[];
   /** Managed prefix lists allowed to connect to port 25. @default - none */
@@ -23,17 +23,15 @@ export interface InboundMailFirewallProps {
 
 /** Records every problem with the props under `p`. */
 export function validateInboundMailFirewallProps(p: Problems, props: InboundMailFirewallProps): void {
+  renamedProps(p, props, { existingSecurityGroupIds: 'securityGroupIds' });
   const hasVpc = props.vpcId !== undefined;
-  const hasExisting = props.existingSecurityGroupIds !== undefined;
+  const hasExisting = props.securityGroupIds !== undefined;
   if (hasVpc === hasExisting)
-    p.add(
-      undefined,
-      'give exactly one of vpcId (create a security group) or existingSecurityGroupIds (add rules to them)',
-    );
+    p.add(undefined, 'give exactly one of vpcId (create a security group) or securityGroupIds (add rules to them)');
   checkAwsId(p, 'vpcId', props.vpcId, 'vpc');
-  checkNonEmpty(p, 'existingSecurityGroupIds', props.existingSecurityGroupIds, 'security group id');
-  if (props.existingSecurityGroupIds && !isToken(props.existingSecurityGroupIds)) {
-    props.existingSecurityGroupIds.forEach((id, i) => checkAwsId(p.at('existingSecurityGroupIds'), i, id, 'sg'));
+  checkNonEmpty(p, 'securityGroupIds', props.securityGroupIds, 'security group id');
+  if (props.securityGroupIds && !isToken(props.securityGroupIds)) {
+    props.securityGroupIds.forEach((id, i) => checkAwsId(p.at('securityGroupIds'), i, id, 'sg'));
   }
   validateMailSources(p, props.allowedCidrs, props.prefixListIds);
 }

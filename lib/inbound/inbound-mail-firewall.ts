@@ -48,7 +48,7 @@ export class InboundMailFirewall extends GhesConstruct {
       this.securityGroupId = sg.id;
       this.securityGroupIds = [sg.id];
     } else {
-      this.securityGroupIds = props.existingSecurityGroupIds!;
+      this.securityGroupIds = props.securityGroupIds!;
     }
 
     this.rules = addIngressRules(this, {

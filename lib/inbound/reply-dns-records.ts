@@ -5,8 +5,8 @@
  */
 import { Construct } from 'constructs';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
-import { DataAwsRoute53Zone } from '@cdktf/provider-aws/lib/data-aws-route53-zone';
 import { GhesConstruct } from '../core/terraform-literals';
+import { hostedZoneId } from '../core/hosted-zone-id';
 import { Problems } from '../core/problems';
 import { ReplyDnsRecordsProps, validateReplyDnsRecordsProps } from './reply-dns-records-props';
 
@@ -25,9 +25,7 @@ export class ReplyDnsRecords extends GhesConstruct {
     const host = props.hostname.toLowerCase();
     const ttl = props.ttl ?? 300;
     const priority = props.mxPriority ?? 10;
-    this.zoneId =
-      props.zone.id ??
-      new DataAwsRoute53Zone(this, 'zone', { name: props.zone.name!, privateZone: props.zone.private ?? false }).zoneId;
+    this.zoneId = hostedZoneId(this, props.hostedZone);
 
     const record = (rid: string, name: string, type: string, records: string[]) => {
       this.records[rid] = new Route53Record(this, rid, { zoneId: this.zoneId, name, type, ttl, records });

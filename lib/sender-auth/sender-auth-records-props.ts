@@ -3,10 +3,10 @@
  * validation (and with it the CLI) loads no construct code.
  */
 import { DmarcProps, validateDmarcProps } from '../records/dmarc-record';
-import { Problems, show } from '../core/problems';
-import { HostedZoneRef, validateHostedZone } from '../inbound/reply-dns-records-props';
+import { Problems, renamedProps, show } from '../core/problems';
+import { HostedZoneRef, validateHostedZone } from '../core/hosted-zone';
 import { SpfProps, checkRenderedSpf, isSpfRecord, renderSpf, validateSpfProps } from '../records/spf-record';
-import { checkHostname, checkIntRange, isToken } from '../core/value-rules';
+import { checkHostname, checkIntRange, emailDomain, hostnameProblem, isToken } from '../core/value-rules';
 
 /** SPF for the sending domain, plus the other TXT values that share its record set. */
 export interface SenderSpfProps extends SpfProps {
@@ -21,8 +21,8 @@ export interface SenderSpfProps extends SpfProps {
 export interface SenderAuthRecordsProps {
   /** The domain mail is sent from: the domain of the no-reply address, e.g. "github.example.com". */
   readonly domain: string;
-  /** Route53 zone that holds the domain. */
-  readonly zone: HostedZoneRef;
+  /** Route53 hosted zone that holds the domain. */
+  readonly hostedZone: HostedZoneRef;
   /** Publish a DMARC policy at _dmarc.<domain>. @default - no DMARC record */
   readonly dmarc?: DmarcProps;
   /** Publish an SPF record at <domain> (not for Amazon SES: it uses its own MAIL FROM domain). @default - no SPF record */
@@ -47,9 +47,67 @@ export function route53TxtValue(text: string): string {
   return parts.join('""');
 }
 
-/** The domain of an email address, lower-case ("noreply@GitHub.example.com" → "github.example.com"). */
-export function senderDomainOf(address: string): string {
-  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+/**
+ * SPF and DMARC for the no-reply address's domain, as GhesEmail's `senderAuth` and the config's
+ * `senderAuth` take them: the domain comes from `smtp.noreplyAddress`.
+ */
+export interface SenderAuthProps {
+  /** Route53 hosted zone that holds the no-reply address's domain. @default - the hostname's hostedZone */
+  readonly hostedZone?: HostedZoneRef;
+  /** Publish a DMARC policy at _dmarc.<domain>. @default - no DMARC record */
+  readonly dmarc?: DmarcProps;
+  /** Publish an SPF record at <domain>. @default - no SPF record */
+  readonly spf?: SenderSpfProps;
+}
+
+/**
+ * Problems with `senderAuth`, under `p`. The records go in the zone of `senderAuth.hostedZone`, or else
+ * of `hostedZone` (the hostname's): the no-reply address's domain must lie inside it, which is checked
+ * when the zone is given by name. `hostedZone` is undefined where the default zone is not known by name.
+ */
+export function validateSenderAuthProps(
+  p: Problems,
+  sa: SenderAuthProps,
+  noreplyAddress: string | undefined,
+  hostedZone: HostedZoneRef | undefined,
+): void {
+  if (sa.dmarc === undefined && sa.spf === undefined)
+    p.add(undefined, 'give "dmarc", "spf" or both: there is nothing to publish');
+  if (sa.dmarc) validateDmarcProps(p.at('dmarc'), sa.dmarc);
+  if (sa.spf) validateSenderSpfProps(p.at('spf'), sa.spf);
+  const address = noreplyAddress;
+  const domain = typeof address === 'string' && address.includes('@') ? emailDomain(address) : undefined;
+  // A bad address is smtp.noreplyAddress's problem, reported there once.
+  const known = domain !== undefined && !isToken(domain) && hostnameProblem(domain) === undefined ? domain : undefined;
+  if (sa.hostedZone) {
+    validateHostedZone(p.at('hostedZone'), sa.hostedZone, known);
+  } else if (
+    known &&
+    hostedZone?.name &&
+    !isToken(hostedZone.name) &&
+    !`.${known}`.endsWith(`.${hostedZone.name.toLowerCase()}`)
+  ) {
+    p.add(
+      'hostedZone',
+      `required here: the records go at the no-reply address's domain ${show(known)}, which is not in hostedZone ${show(hostedZone.name)}; give the zone that holds ${show(known)}`,
+    );
+  }
+}
+
+/** The SenderAuthRecords props for `senderAuth`; `defaultZone` holds the hostname (reused, not looked up twice). */
+export function senderAuthRecordsProps(
+  sa: SenderAuthProps,
+  noreplyAddress: string,
+  defaultZone: HostedZoneRef,
+  ttl: number | undefined,
+): SenderAuthRecordsProps {
+  return {
+    domain: emailDomain(noreplyAddress),
+    hostedZone: sa.hostedZone ?? defaultZone,
+    ttl,
+    dmarc: sa.dmarc,
+    spf: sa.spf,
+  };
 }
 
 /** Route53's TXT format takes printable ASCII; other bytes would need octal escapes nobody reviews. */
@@ -58,7 +116,8 @@ const PRINTABLE = /^[\x20-\x7e]*$/;
 /** Records every problem with the props under `p`. */
 export function validateSenderAuthRecordsProps(p: Problems, props: SenderAuthRecordsProps): void {
   checkHostname(p, 'domain', props.domain);
-  validateHostedZone(p.at('zone'), props.zone, props.domain);
+  renamedProps(p, props, { zone: 'hostedZone' });
+  validateHostedZone(p.at('hostedZone'), props.hostedZone, props.domain);
   checkIntRange(p, 'ttl', props.ttl, 0, 2147483647, 'a TTL in seconds');
   if (props.dmarc === undefined && props.spf === undefined)
     p.add(undefined, 'give "dmarc", "spf" or both: there is nothing to publish');

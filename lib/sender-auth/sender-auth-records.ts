@@ -13,11 +13,11 @@
  */
 import { Construct } from 'constructs';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
-import { DataAwsRoute53Zone } from '@cdktf/provider-aws/lib/data-aws-route53-zone';
 import { renderDmarc } from '../records/dmarc-record';
 import { Problems } from '../core/problems';
 import { renderSpf } from '../records/spf-record';
 import { GhesConstruct } from '../core/terraform-literals';
+import { hostedZoneId } from '../core/hosted-zone-id';
 import { SenderAuthRecordsProps, route53TxtValue, validateSenderAuthRecordsProps } from './sender-auth-records-props';
 
 export class SenderAuthRecords extends GhesConstruct {
@@ -38,9 +38,7 @@ export class SenderAuthRecords extends GhesConstruct {
 
     const domain = props.domain.toLowerCase();
     const ttl = props.ttl ?? 300;
-    this.zoneId =
-      props.zone.id ??
-      new DataAwsRoute53Zone(this, 'zone', { name: props.zone.name!, privateZone: props.zone.private ?? false }).zoneId;
+    this.zoneId = hostedZoneId(this, props.hostedZone);
     const txt = (rid: string, name: string, values: string[]) => {
       // Never allow_overwrite: an existing TXT set at this name belongs to someone (see the file comment).
       this.records[rid] = new Route53Record(this, rid, {

@@ -10,7 +10,6 @@
 import { createHash } from 'node:crypto';
 import { Fn, TerraformOutput, Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { DataAwsRoute53Zone } from '@cdktf/provider-aws/lib/data-aws-route53-zone';
 import { IamAccessKey } from '@cdktf/provider-aws/lib/iam-access-key';
 import { IamUser } from '@cdktf/provider-aws/lib/iam-user';
 import { IamUserPolicy } from '@cdktf/provider-aws/lib/iam-user-policy';
@@ -19,8 +18,8 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import { Sesv2EmailIdentity } from '@cdktf/provider-aws/lib/sesv2-email-identity';
 import { Sesv2EmailIdentityMailFromAttributes } from '@cdktf/provider-aws/lib/sesv2-email-identity-mail-from-attributes';
-import { Problems, ValidationError } from '../core/problems';
-import { HostedZoneRef, validateHostedZone } from '../inbound/reply-dns-records-props';
+import { Problems, ValidationError, renamedProps } from '../core/problems';
+import { HostedZoneRef, validateHostedZone } from '../core/hosted-zone';
 import { SecretRef } from '../core/secret-ref';
 import {
   SES_DKIM_TARGET_DOMAIN,
@@ -30,20 +29,20 @@ import {
   SES_SMTP_PORT,
   SesRelayOptions,
   defaultMailFrom,
-  domainOf,
   sesFeedbackMx,
   sesSmtpEndpoint,
   validateSesRelayOptions,
 } from './ses-smtp';
 import { SmtpSettings, SmtpSettingsProps } from './smtp-settings';
 import { GhesConstruct } from '../core/terraform-literals';
-import { checkEmail, checkHostname, checkIntRange, isToken } from '../core/value-rules';
+import { hostedZoneId } from '../core/hosted-zone-id';
+import { checkEmail, checkHostname, checkIntRange, emailDomain, isToken } from '../core/value-rules';
 
 export interface SesRelayProps extends SesRelayOptions {
   /** The GHES hostname: reply.<hostname> and noreply.<hostname> keep their MX records, so the MAIL FROM domain may not be one of them. */
   readonly hostname: string;
-  /** Route53 zone that holds the no-reply address's domain: the DKIM and MAIL FROM records go there. */
-  readonly zone: HostedZoneRef;
+  /** Route53 hosted zone that holds the no-reply address's domain: the DKIM and MAIL FROM records go there. */
+  readonly hostedZone: HostedZoneRef;
   /** The no-reply address GHES sends from: its domain becomes the SES identity, and the IAM user may send as this address only. */
   readonly noreplyAddress: string;
   /** TTL of the records in seconds. @default 300 */
@@ -71,7 +70,8 @@ export type SesSmtpSettingsProps = Omit<
 export function validateSesRelayProps(p: Problems, props: SesRelayProps): void {
   checkHostname(p, 'hostname', props.hostname);
   // The zone must hold the sending domain, which validateSesRelayOptions checks against noreplyAddress.
-  validateHostedZone(p.at('zone'), props.zone, undefined);
+  renamedProps(p, props, { zone: 'hostedZone' });
+  validateHostedZone(p.at('hostedZone'), props.hostedZone, undefined);
   checkEmail(p, 'noreplyAddress', props.noreplyAddress);
   checkIntRange(p, 'ttl', props.ttl, 0, 2147483647, 'a TTL in seconds');
   validateSesRelayOptions(
@@ -80,8 +80,8 @@ export function validateSesRelayProps(p: Problems, props: SesRelayProps): void {
     {
       hostname: props.hostname,
       noreplyAddress: props.noreplyAddress,
-      zoneName: props.zone?.name,
-      zonePrivate: props.zone?.private,
+      zoneName: props.hostedZone?.name,
+      zonePrivate: props.hostedZone?.private,
     },
     { p, key: 'noreplyAddress' },
   );
@@ -124,12 +124,10 @@ export class SesRelay extends GhesConstruct {
 
     this.region = props.region;
     this.noreplyAddress = props.noreplyAddress;
-    this.domain = domainOf(props.noreplyAddress);
+    this.domain = emailDomain(props.noreplyAddress);
     this.mailFromDomain = (props.mailFromSubdomain ?? defaultMailFrom(this.domain)).toLowerCase();
     const ttl = props.ttl ?? 300;
-    const zoneId =
-      props.zone.id ??
-      new DataAwsRoute53Zone(this, 'zone', { name: props.zone.name!, privateZone: props.zone.private ?? false }).zoneId;
+    const zoneId = hostedZoneId(this, props.hostedZone);
     const record = (rid: string, name: string, type: string, values: string[]) => {
       this.records[rid] = new Route53Record(this, rid, { zoneId, name, type, ttl, records: values });
     };

@@ -6,7 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { Problems, show } from '../core/problems';
-import { hostnameProblem, isToken } from '../core/value-rules';
+import { checkRegion, emailDomain, hostnameProblem, isRegion, isToken } from '../core/value-rules';
 
 /** Options of the SES relay, as the config's `smtp.relay.ses` block gives them (plus the region). */
 export interface SesRelayOptions {
@@ -41,11 +41,6 @@ export const SES_RELAY_KIND = 'ghes-email/ses-relay';
 /** The SES relay's fixed settings: STARTTLS on 587 with AUTH LOGIN. */
 export const SES_SMTP_PORT = 587;
 
-/** The domain of an address, lowercased ("noreply@GitHub.Example.com" → "github.example.com"). */
-export function domainOf(address: string): string {
-  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-}
-
 /** The default MAIL FROM domain. */
 export function defaultMailFrom(domain: string): string {
   return `bounce.${domain}`;
@@ -63,14 +58,6 @@ export function sesSmtpPassword(secretAccessKey: string, region: string): string
   for (const part of ['11111111', region, 'ses', 'aws4_request', 'SendRawEmail'])
     key = createHmac('sha256', key).update(part, 'utf8').digest();
   return Buffer.concat([Buffer.from([0x04]), key]).toString('base64');
-}
-
-const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
-
-/** An AWS region name such as "us-east-1". */
-export function checkRegion(p: Problems, key: string, value: string | undefined): void {
-  if (value === undefined || isToken(value)) return;
-  if (!REGION.test(value)) p.add(key, `got ${show(value)}; expected an AWS region such as "us-east-1"`);
 }
 
 /** What the relay's names are checked against. */
@@ -97,7 +84,7 @@ export function validateSesRelayOptions(
 ): void {
   checkRegion(p, 'region', options.region);
   const address = context.noreplyAddress;
-  const domain = address !== undefined && !isToken(address) && address.includes('@') ? domainOf(address) : undefined;
+  const domain = address !== undefined && !isToken(address) && address.includes('@') ? emailDomain(address) : undefined;
   const known = domain !== undefined && hostnameProblem(domain) === undefined ? domain : undefined;
   const zone =
     context.zoneName !== undefined && !isToken(context.zoneName) ? context.zoneName.toLowerCase() : undefined;
@@ -191,7 +178,7 @@ export function sesRelayFromConfig(p: Problems, c: SesRelayConfig): { ses: SesRe
   if (relay.ses === undefined) at.add('ses', 'required: { "ses": { … } } (Amazon SES is the relay ghes-email sets up)');
   unknown(ses, ['mailFromSubdomain', 'smtpPasswordInState'], at.at('ses'));
   // A bad top-level region is reported at "region"; a stand-in keeps it from being reported twice.
-  const region = typeof c.region === 'string' && REGION.test(c.region) ? c.region : 'us-east-1';
+  const region = typeof c.region === 'string' && isRegion(c.region) ? c.region : 'us-east-1';
   const options: SesRelayOptions = {
     mailFromSubdomain: ses.mailFromSubdomain,
     smtpPasswordInState: ses.smtpPasswordInState,

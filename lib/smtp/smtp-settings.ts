@@ -5,7 +5,7 @@
  */
 import { Problems, show } from '../core/problems';
 import { SecretRef } from '../core/secret-ref';
-import { SES_SMTP_PORT, SesRelayOptions, checkRegion, sesSmtpEndpoint } from './ses-smtp';
+import { SES_SMTP_PORT, SesRelayOptions, sesSmtpEndpoint } from './ses-smtp';
 import {
   checkEmail,
   checkHostOrIp,
@@ -13,6 +13,7 @@ import {
   checkHttpUrl,
   checkIntRange,
   checkOneOf,
+  checkRegion,
   isToken,
 } from '../core/value-rules';
 

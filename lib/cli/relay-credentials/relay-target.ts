@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { Problems, formatProblems } from '../../core/problems';
 import { SecretRef } from '../../core/secret-ref';
-import { SES_RELAY_KIND, checkRegion } from '../../smtp/ses-smtp';
+import { SES_RELAY_KIND } from '../../smtp/ses-smtp';
+import { checkRegion } from '../../core/value-rules';
 
 /** The relay's names: nothing here is a secret. */
 export interface RelayTarget {

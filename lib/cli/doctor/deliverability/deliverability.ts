@@ -10,10 +10,9 @@ import { isIP } from 'node:net';
 import { Command } from 'commander';
 import { CONFIG_HELP, ConfigError, HOSTNAME_HELP, loadConfigFile } from '../../../config/config';
 import { renderDmarc } from '../../../records/dmarc-record';
-import { senderDomainOf } from '../../../sender-auth/sender-auth-records-props';
 import { defaultMailFrom } from '../../../smtp/ses-smtp';
 import { renderSpf } from '../../../records/spf-record';
-import { hostnameProblem } from '../../../core/value-rules';
+import { emailDomain, hostnameProblem } from '../../../core/value-rules';
 import { checkDkim } from './dkim';
 import { checkDmarc } from './dmarc';
 import { DeliverabilityDns, classifyRelay } from './dns';
@@ -47,7 +46,7 @@ export async function runDeliverabilityDoctor(opts: DeliverabilityDoctorOptions)
     timeoutMs: opts.dnsTimeoutMs,
     explicitServers: opts.dnsServers.length > 0,
   });
-  const fromDomain = senderDomainOf(smtp.noreplyAddress);
+  const fromDomain = emailDomain(smtp.noreplyAddress);
   const relay = classifyRelay(smtp.address);
   // The stack's SES relay sets a custom MAIL FROM domain (lib/ses-relay.ts): SPF is checked there unless told otherwise.
   const ses = smtp.relay?.ses;

@@ -10,7 +10,8 @@
  */
 import type { GetAccountCommandOutput, GetEmailIdentityCommandOutput } from '@aws-sdk/client-sesv2';
 import type { LoadedConfig } from '../../../config/config';
-import { SES_MAIL_FROM_SPF, defaultMailFrom, domainOf, sesFeedbackMx } from '../../../smtp/ses-smtp';
+import { SES_MAIL_FROM_SPF, defaultMailFrom, sesFeedbackMx } from '../../../smtp/ses-smtp';
+import { emailDomain } from '../../../core/value-rules';
 import { classifyRelay, clip } from '../deliverability/dns';
 import { Check } from '../report';
 
@@ -33,7 +34,7 @@ export function sesTargetOf(loaded: LoadedConfig): SesTarget | undefined {
   const ses = s.relay?.ses;
   const region = relay.kind === 'ses' ? relay.region : ses ? (ses.region ?? loaded.config.region) : undefined;
   if (region === undefined) return undefined;
-  const identity = domainOf(s.noreplyAddress);
+  const identity = emailDomain(s.noreplyAddress);
   const expectedMailFrom = ses ? (ses.mailFromSubdomain ?? defaultMailFrom(identity)).toLowerCase() : undefined;
   return { region, identity, noreplyAddress: s.noreplyAddress, hostname: loaded.config.hostname, expectedMailFrom };
 }
