@@ -9,6 +9,9 @@
 import { Resolver } from 'node:dns/promises';
 
 /** Why a lookup gave no records. */
+/** A DNS name as compared: lower-case, without the root's trailing dot. */
+export const normalizeName = (name: string): string => name.toLowerCase().replace(/\.$/, '');
+
 export interface LookupProblem {
   /** True when the name or the type is absent (the fix is a record); false when the server did not tell. */
   readonly missing: boolean;

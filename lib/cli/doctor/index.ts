@@ -4,54 +4,13 @@
  * check passed, 1 a check failed, 2 bad usage, config or input.
  */
 import { Command } from 'commander';
-import { CONFIG_HELP, ConfigError, HOSTNAME_HELP } from '../../config/config';
-import { SecretResolutionError } from '../secrets/resolve-secret';
+import { action, configCommand, dnsOptions, progress } from './command';
 import { runInboundDoctor } from './inbound/inbound-check';
-import { LogInputError } from './logs/log-finder';
 import { checkLogs } from './logs/logs-check';
 import { DEFAULT_LIMITS, sizeFlag } from './logs/logs-run';
 import { UsageError, parseDnsServer, parseEndpoint, parseInboundConnectTo, parseSize, parseTimeout } from './options';
 import { registerDeliverability } from './deliverability/deliverability';
-import { DoctorReport, exitCodeOf, renderJson, renderText } from './report';
 import { runSmtpDoctor } from './smtp/smtp-check';
-import { escapeControls, escapeLines } from './terminal-text';
-
-interface CommonOptions {
-  readonly json?: boolean;
-}
-
-/** Progress lines name hosts from DNS and files from bundles: escaped like the report. */
-const progress = (line: string): void => {
-  process.stderr.write(`${escapeControls(line)}\n`);
-};
-
-/** Prints the report and sets the exit code. */
-function emit(report: DoctorReport, opts: CommonOptions): void {
-  process.stdout.write(opts.json ? renderJson(report) : renderText(report));
-  process.exitCode = exitCodeOf(report);
-}
-
-/** Runs an action; bad config/usage/input → message on stderr and exit 2. */
-function action<A extends unknown[]>(fn: (...args: A) => Promise<DoctorReport>, optsIndex: number) {
-  return async (...args: A): Promise<void> => {
-    try {
-      emit(await fn(...args), args[optsIndex] as CommonOptions);
-    } catch (err) {
-      if (
-        err instanceof ConfigError ||
-        err instanceof UsageError ||
-        err instanceof LogInputError ||
-        err instanceof SecretResolutionError
-      ) {
-        process.stderr.write(`${escapeLines(err.message)}\n`);
-        process.exitCode = 2;
-        return;
-      }
-      process.stderr.write(`ghes-email doctor: ${escapeLines(err instanceof Error ? err.message : String(err))}\n`);
-      process.exitCode = 1;
-    }
-  };
-}
 
 const TIMEOUT_HELP = 'per-connection timeout in milliseconds (connect, greeting, each reply)';
 
@@ -62,13 +21,11 @@ export function registerDoctor(program: Command): void {
       'check outbound SMTP, the reply-by-email path, sender authentication (SPF, DKIM, DMARC), or logs from a support bundle; exit 0 ok, 1 a check failed, 2 bad usage or config',
     );
 
-  doctor
-    .command('smtp')
-    .description(
-      'talk to the configured SMTP relay as the appliance will (EHLO, STARTTLS, AUTH; --send delivers a test message)',
-    )
-    .requiredOption('-c, --config <file>', CONFIG_HELP)
-    .option('--hostname <name>', HOSTNAME_HELP)
+  configCommand(
+    doctor,
+    'smtp',
+    'talk to the configured SMTP relay as the appliance will (EHLO, STARTTLS, AUTH; --send delivers a test message)',
+  )
     .option('--to <address>', 'recipient of the test message (with --send)')
     .option('--send', 'deliver a short test message from smtp.noreplyAddress to --to')
     .option('--password-stdin', 'read the SMTP password from stdin instead of its secret reference')
@@ -115,19 +72,14 @@ export function registerDoctor(program: Command): void {
       ),
     );
 
-  doctor
-    .command('inbound')
-    .description('check reply-by-email: reply.<hostname> A/AAAA, the two MX records, and port 25 on each MX target')
-    .requiredOption('-c, --config <file>', CONFIG_HELP)
-    .option('--hostname <name>', HOSTNAME_HELP)
-    .option(
-      '--dns-server <ip[:port]>',
-      'ask this DNS server instead of the system resolvers (repeatable)',
-      (v: string, acc: string[]) => [...acc, v],
-      [] as string[],
-    )
+  dnsOptions(
+    configCommand(
+      doctor,
+      'inbound',
+      'check reply-by-email: reply.<hostname> A/AAAA, the two MX records, and port 25 on each MX target',
+    ),
+  )
     .option('--timeout <ms>', TIMEOUT_HELP, '10000')
-    .option('--dns-timeout <ms>', 'timeout of each DNS query in milliseconds', '5000')
     .option(
       '--connect-to <host[:port]|:port>',
       'probe this endpoint instead of each MX target on port 25 (a tunnel, a private address); ":port" keeps the addresses from DNS. The MX records are still checked',

@@ -8,7 +8,7 @@
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Command } from 'commander';
-import { CONFIG_HELP, ConfigError, HOSTNAME_HELP, loadConfigFile } from '../../../config/config';
+import { loadConfigFile } from '../../../config/config';
 import { renderDmarc } from '../../../records/dmarc-record';
 import { defaultMailFrom } from '../../../smtp/ses-smtp';
 import { renderSpf } from '../../../records/spf-record';
@@ -18,8 +18,8 @@ import { checkDmarc } from './dmarc';
 import { DeliverabilityDns, classifyRelay } from './dns';
 import { checkSpf } from './spf';
 import { UsageError, parseDnsServer, parseTimeout } from '../options';
-import { Check, DoctorReport, exitCodeOf, renderJson, renderText } from '../report';
-import { escapeControls, escapeLines } from '../terminal-text';
+import { Check, DoctorReport } from '../report';
+import { action, collect, configCommand, dnsOptions, progress } from '../command';
 
 export interface DeliverabilityDoctorOptions {
   readonly configPath: string;
@@ -109,8 +109,6 @@ function parseAddress(value: string): string {
   return value;
 }
 
-const collect = (v: string, acc: string[]): string[] => [...acc, v];
-
 interface CliOptions {
   config: string;
   hostname?: string;
@@ -124,20 +122,13 @@ interface CliOptions {
 
 /** Adds `deliverability` under `ghes-email doctor`. Exit codes as the other doctor commands: 0 ok, 1 a check failed, 2 bad usage or config. */
 export function registerDeliverability(doctor: Command): void {
-  doctor
-    .command('deliverability')
-    .description(
+  dnsOptions(
+    configCommand(
+      doctor,
+      'deliverability',
       "check SPF, DKIM and DMARC of the no-reply address's domain: is the relay authorized, is there a key, does DMARC align",
-    )
-    .requiredOption('-c, --config <file>', CONFIG_HELP)
-    .option('--hostname <name>', HOSTNAME_HELP)
-    .option(
-      '--dns-server <ip[:port]>',
-      'ask this DNS server instead of the system resolvers (repeatable)',
-      collect,
-      [] as string[],
-    )
-    .option('--dns-timeout <ms>', 'timeout of each DNS query in milliseconds', '5000')
+    ),
+  )
     .option(
       '--dkim-selector <selector>',
       'DKIM selector to check (repeatable); for Amazon SES, each Easy DKIM token',
@@ -155,27 +146,21 @@ export function registerDeliverability(doctor: Command): void {
       [] as string[],
     )
     .option('--json', 'machine-readable output')
-    .action(async (o: CliOptions) => {
-      try {
-        const report = await runDeliverabilityDoctor({
-          configPath: o.config,
-          hostname: o.hostname,
-          dnsServers: o.dnsServer.map((s) => parseDnsServer(s)),
-          dnsTimeoutMs: parseTimeout(o.dnsTimeout, '--dns-timeout'),
-          dkimSelectors: o.dkimSelector.map(parseSelector),
-          mailFromDomain:
-            o.mailFromDomain === undefined ? undefined : parseDomain(o.mailFromDomain, '--mail-from-domain'),
-          relayAddresses: o.relayAddress.map(parseAddress),
-          progress: (line) => process.stderr.write(`${escapeControls(line)}\n`),
-        });
-        process.stdout.write(o.json ? renderJson(report) : renderText(report));
-        process.exitCode = exitCodeOf(report);
-      } catch (err) {
-        const usage = err instanceof ConfigError || err instanceof UsageError;
-        process.stderr.write(
-          `${usage ? '' : 'ghes-email doctor: '}${escapeLines(err instanceof Error ? err.message : String(err))}\n`,
-        );
-        process.exitCode = usage ? 2 : 1;
-      }
-    });
+    .action(
+      action(
+        (o: CliOptions) =>
+          runDeliverabilityDoctor({
+            configPath: o.config,
+            hostname: o.hostname,
+            dnsServers: o.dnsServer.map((s) => parseDnsServer(s)),
+            dnsTimeoutMs: parseTimeout(o.dnsTimeout, '--dns-timeout'),
+            dkimSelectors: o.dkimSelector.map(parseSelector),
+            mailFromDomain:
+              o.mailFromDomain === undefined ? undefined : parseDomain(o.mailFromDomain, '--mail-from-domain'),
+            relayAddresses: o.relayAddress.map(parseAddress),
+            progress,
+          }),
+        0,
+      ),
+    );
 }

@@ -3,7 +3,7 @@
  * untrusted text: bounded, never interpreted beyond the record parsers), what
  * kind of relay GHES sends through, and the zone-file form of a record for fix lines.
  */
-import { LookupContext, LookupProblem, problemOf } from '../dns-lookup';
+import { LookupContext, LookupProblem, normalizeName, problemOf } from '../dns-lookup';
 
 /** What one TXT lookup found: each record's strings joined (RFC 7208 §3.3, RFC 6376 §3.6.2.2), or why there are none. */
 export interface TxtAnswer {
@@ -57,7 +57,7 @@ export class DeliverabilityDns {
     return this.once(`CNAME ${name}`, async () => {
       try {
         const [target] = await this.ctx.resolver.resolveCname(name);
-        return { target: norm(target) };
+        return { target: normalizeName(target) };
       } catch (err) {
         return { problem: problemOf(err, this.ctx) };
       }
@@ -79,15 +79,13 @@ export class DeliverabilityDns {
     return this.once(`MX ${name}`, async () => {
       try {
         // All of them: RFC 7208 §4.6.4 makes more than 10 a permerror, so the count matters.
-        return { list: (await this.ctx.resolver.resolveMx(name)).map((r) => norm(r.exchange)) };
+        return { list: (await this.ctx.resolver.resolveMx(name)).map((r) => normalizeName(r.exchange)) };
       } catch (err) {
         return { list: [], problem: problemOf(err, this.ctx) };
       }
     });
   }
 }
-
-export const norm = (name: string): string => name.toLowerCase().replace(/\.$/, '');
 
 /** How GHES's mail leaves: the relay decides which SPF include and which DKIM records apply. */
 export type Relay =
@@ -117,7 +115,7 @@ const PROVIDERS: readonly { hosts: readonly string[]; provider: string; include:
 ];
 
 export function classifyRelay(address: string): Relay {
-  const host = norm(address);
+  const host = normalizeName(address);
   const ses = SES.exec(host);
   if (ses) return { kind: 'ses', host, region: ses[1] };
   const known = PROVIDERS.find((p) => p.hosts.includes(host));

@@ -17,7 +17,8 @@ import {
   parseSpf,
   queriesDns,
 } from '../../../records/spf-record';
-import { DeliverabilityDns, norm } from './dns';
+import { DeliverabilityDns } from './dns';
+import { normalizeName } from '../dns-lookup';
 import { LookupProblem } from '../dns-lookup';
 
 export type FetchedSpf =
@@ -79,7 +80,7 @@ async function follow(dns: DeliverabilityDns, term: SpfTerm, t: Tally, path: str
     t.notes.add(`${term.text} uses macros: not followed`);
     return;
   }
-  const target = norm(term.value ?? '');
+  const target = normalizeName(term.value ?? '');
   t.includes.add(target);
   const via = [...path, target].join(' → ');
   if (path.includes(target)) {
@@ -159,7 +160,8 @@ async function evaluate(
     s.notes.add(`${redirect.text} uses macros: not evaluated`);
     return { result: 'neutral', by: `${domain}: ${redirect.text} (not evaluated)` };
   }
-  const r = depth >= SPF_LOOKUP_LIMIT ? over(redirect) : await evaluate(dns, ip, norm(redirect.value!), s, depth + 1);
+  const r =
+    depth >= SPF_LOOKUP_LIMIT ? over(redirect) : await evaluate(dns, ip, normalizeName(redirect.value!), s, depth + 1);
   return r.result === 'none'
     ? { result: 'permerror', by: `${domain}: ${redirect.text} names a domain without SPF` }
     : r;
@@ -178,7 +180,7 @@ async function matches(
     const r =
       depth >= SPF_LOOKUP_LIMIT
         ? { result: 'permerror' as const, by: 'includes nested too deep' }
-        : await evaluate(dns, ip, norm(term.value!), s, depth + 1);
+        : await evaluate(dns, ip, normalizeName(term.value!), s, depth + 1);
     if (r.result === 'pass') return [true, r.by];
     if (r.result === 'temperror') return ['temperror', r.by];
     return r.result === 'permerror' || r.result === 'none' ? ['permerror', r.by] : [false];
@@ -208,7 +210,7 @@ async function simpleMatch(
     s.notes.add(`${term.text} uses macros: not evaluated`);
     return false;
   }
-  const name = norm(term.value ?? domain);
+  const name = normalizeName(term.value ?? domain);
   const voided = (): Match => (++s.voids > 2 ? 'permerror' : false);
   if (term.name === 'exists') {
     const a = await dns.addresses(name, 4);

@@ -6,7 +6,15 @@
  * `--dns-server` can point at the zone's authoritative servers.
  */
 import { randomBytes } from 'node:crypto';
-import { Addresses, LookupContext, LookupProblem, addressesOf, problemOf, serverFix } from '../dns-lookup';
+import {
+  Addresses,
+  LookupContext,
+  LookupProblem,
+  addressesOf,
+  normalizeName,
+  problemOf,
+  serverFix,
+} from '../dns-lookup';
 import { Check } from '../report';
 
 export interface DnsExpectation {
@@ -32,11 +40,10 @@ export interface DnsFindings {
   readonly mxTargets: MxTarget[];
 }
 
-const norm = (name: string) => name.toLowerCase().replace(/\.$/, '');
 const label = () => `ghes-email-doctor-${randomBytes(4).toString('hex')}`;
 
 export async function checkDns(ctx: LookupContext, e: DnsExpectation): Promise<DnsFindings> {
-  const host = norm(e.hostname);
+  const host = normalizeName(e.hostname);
   const reply = `reply.${host}`;
   const [addrs, wildcard] = await Promise.all([addressesOf(ctx, reply), addressesOf(ctx, `${label()}.${host}`)]);
   const checks: Check[] = [await replyAddressCheck(ctx, e, host, addrs, wildcard)];
@@ -51,16 +58,16 @@ export async function checkDns(ctx: LookupContext, e: DnsExpectation): Promise<D
       problem = problemOf(err, ctx);
     }
     for (const r of records) {
-      const name = norm(r.exchange);
+      const name = normalizeName(r.exchange);
       if (!targets.has(name)) targets.set(name, { name, from: [] });
       targets.get(name)!.from.push({ owner, expected: want, checkId });
     }
-    const shown = records.map((r) => `${r.priority} ${norm(r.exchange)}`).join(', ');
-    const ok = records.length > 0 && records.every((r) => norm(r.exchange) === want);
+    const shown = records.map((r) => `${r.priority} ${normalizeName(r.exchange)}`).join(', ');
+    const ok = records.length > 0 && records.every((r) => normalizeName(r.exchange) === want);
     const data = {
       name: owner,
       expected: want,
-      seen: records.map((r) => ({ priority: r.priority, exchange: norm(r.exchange) })),
+      seen: records.map((r) => ({ priority: r.priority, exchange: normalizeName(r.exchange) })),
     };
     if (problem && !problem.missing) {
       checks.push({
