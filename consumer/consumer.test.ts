@@ -4,9 +4,10 @@
  * synthesizes consumer/fixture/main.ts there. Not part of `npm test`: it installs packages (from the
  * npm cache our own `npm ci` warmed, ~10 s) and rebuilds dist/.
  */
-import { existsSync, lstatSync, readFileSync, realpathSync, rmSync, mkdtempSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync, rmSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { documentedApi } from '../__tests__/support/api';
 import { engineCheck } from '../__tests__/support/engine/run-engine';
 import { OURS, PEERS, Packed, REPO, createApp, pack, timed } from './scratch-app';
 
@@ -34,6 +35,7 @@ test('the tarball ships the compiled library, the boot script, README, LICENSE a
   for (const f of [
     'LICENSE',
     'README.md',
+    'CHANGELOG.md',
     'package.json',
     'dist/lib/index.js',
     'dist/lib/index.d.ts',
@@ -50,7 +52,9 @@ test('the tarball ships the compiled library, the boot script, README, LICENSE a
   expect(
     files.filter(
       (f) =>
-        !/^(dist\/lib\/.*\.(js|d\.ts)|lib\/boot\/[^/]+\.sh|docs\/[^/]+\.md|README\.md|LICENSE|package\.json)$/.test(f),
+        !/^(dist\/lib\/.*\.(js|d\.ts)|lib\/boot\/[^/]+\.sh|docs\/[^/]+\.md|README\.md|CHANGELOG\.md|LICENSE|package\.json)$/.test(
+          f,
+        ),
     ),
   ).toEqual([]);
   expect(files.filter((f) => /^(__tests__|bench|consumer)\//.test(f))).toEqual([]);
@@ -67,12 +71,27 @@ test("the install is real and the peers resolve to the app's single copy", () =>
   }
 });
 
-test('the installed package finds its boot script and knows its version', () => {
-  const script = `process.stdout.write(require('${OURS.name}').BOOT_SCRIPT_PATH)`;
-  const bootPath = timed('node', ['-e', script], app).stdout;
-  expect(realpathSync(bootPath)).toBe(
-    realpathSync(join(app, 'node_modules', OURS.name, 'lib', 'boot', 'ghes-email-boot.sh')),
+test('the installed package exports exactly the documented API (docs/api.md), and no deep paths', () => {
+  const api = documentedApi(readFileSync(join(REPO, 'docs', 'api.md'), 'utf8'));
+  const keys = `process.stdout.write(JSON.stringify(Object.keys(require('${OURS.name}')).sort()))`;
+  expect(JSON.parse(timed('node', ['-e', keys], app).stdout)).toEqual(api.values);
+  // Every documented type resolves from the package root under the app's strict settings.
+  writeFileSync(
+    join(app, 'api-types.ts'),
+    `import type { ${api.types.join(', ')} } from '${OURS.name}';\n` +
+      `export type Everything = [${api.types.join(', ')}];\n`,
   );
+  writeFileSync(
+    join(app, 'tsconfig.api.json'),
+    JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: true }, files: ['api-types.ts'] }),
+  );
+  timed(join(app, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.api.json'], app);
+  // Internals are not part of the package: a deep import fails at run time.
+  const deep = `try { require('${OURS.name}/dist/lib/core/problems'); } catch (e) { process.stdout.write(e.code); }`;
+  expect(timed('node', ['-e', deep], app).stdout).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
+});
+
+test('the installed package knows its version', () => {
   const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
   expect(timed(join(app, 'node_modules', '.bin', 'ghes-email'), ['--version'], app).stdout).toBe(`${version}\n`);
 });
@@ -100,6 +119,11 @@ describe('synthesized stacks', () => {
     expect(count(tokens, 'aws_instance')).toBe(1);
     expect(Object.keys(tokens.variable)).toEqual(expect.arrayContaining(['admin_cidrs', 'mail_cidrs']));
     expect(tokens.data.aws_instance).toBeDefined();
+    // The installed package found its boot script: its first function stands in the user data.
+    const script = readFileSync(join(app, 'node_modules', OURS.name, 'lib', 'boot', 'ghes-email-boot.sh'), 'utf8');
+    const firstFunction = /^[a-z_]+\(\) \{$/m.exec(script)![0];
+    for (const instance of Object.values<any>(pair.resource.aws_instance))
+      expect(instance.user_data).toContain(firstFunction);
   });
 
   // The Terraform CLI over each stack (provider resources mapped to terraform_data): strings it cannot

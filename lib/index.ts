@@ -44,7 +44,7 @@ export type { SesRelayOptions } from './smtp/ses-smtp';
 // SPF and DMARC for the no-reply address's domain.
 export { SenderAuthRecords } from './sender-auth/sender-auth-records';
 export type { SenderAuthProps, SenderAuthRecordsProps, SenderSpfProps } from './sender-auth/sender-auth-records-props';
-export type { SpfAll, SpfProps, SpfQualifier } from './records/spf-record';
+export type { SpfAll, SpfProps } from './records/spf-record';
 export type { DmarcPolicy, DmarcProps } from './records/dmarc-record';
 
 // Watching port 25 from the internet.

@@ -47,6 +47,8 @@ const PARTS = [
   'examples',
   'docs',
   'README.md',
+  'CHANGELOG.md',
+  'CONTRIBUTING.md',
   'LICENSE',
   'jest.config.js',
   'jest.consumer.config.js',
