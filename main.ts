@@ -9,7 +9,8 @@ import { ConfigError, loadConfigFile } from './lib/config/config';
 import { GhesEmailStack } from './lib/config/ghes-email-stack';
 import { ValidationError } from './lib/core/problems';
 
-// Run from the source, from dist/main.js or from the bundle in dist/app (tools/run-app.js): the example sits at the repository root.
+// Run from the source, from dist/main.js or from the bundle in dist/app (tools/run-app.js): the example sits at the
+// repository root.
 const EXAMPLE = join('examples', 'ghes-email.config.json');
 const DEFAULT_CONFIG =
   [join(__dirname, EXAMPLE), join(__dirname, '..', EXAMPLE), join(__dirname, '..', '..', EXAMPLE)].find((p) =>

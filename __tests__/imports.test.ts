@@ -1,4 +1,6 @@
-/** The provider's package root loads ~2,200 modules (seconds, hundreds of MB): shipped code imports by deep path only. */
+/**
+ * The provider's package root loads ~2,200 modules (seconds, hundreds of MB): shipped code imports by deep path only.
+ */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 

@@ -110,7 +110,8 @@ describe('401 while waiting for initialization', () => {
       { record: true },
     );
     expect(run.code).toBe(0);
-    // Four 401 polls (doubling, capped at BACKOFF_MAX) then 200; the last sleep is the config run poll (GHES_EMAIL_APPLY_POLL 0.02).
+    // Four 401 polls (doubling, capped at BACKOFF_MAX) then 200; the last sleep is the config run poll
+    // (GHES_EMAIL_APPLY_POLL 0.02).
     expect(sleeps(run)).toEqual([0.01, 0.02, 0.04, 0.04, 0.02]);
   });
 });
@@ -245,7 +246,8 @@ test('a missing secret is not retried: exit 4 at once', async () => {
 test('Secrets Manager AccessDenied that persists past GHES_EMAIL_AWS_TIMEOUT: exit 4 with the same message as before, names the ARN, not the value', async () => {
   r = await rig();
   r.aws.denied.add(SMTP_ARN);
-  // The retries themselves are proven above; this one is about the end (how many fit in 0.5 s is the machine's business).
+  // The retries themselves are proven above; this one is about the end (how many fit in 0.5 s is the machine's
+  // business).
   const run = await runBoot(bootScript().render(), { ...r.env, GHES_EMAIL_AWS_TIMEOUT: '0.5' }, { record: true });
   expect(run.code).toBe(4);
   expect(run.lastLine).toMatch(

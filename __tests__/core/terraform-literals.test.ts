@@ -1,4 +1,7 @@
-/** Literal strings reach Terraform verbatim; tokens stay expressions. The engine tests prove the same with Terraform itself. */
+/**
+ * Literal strings reach Terraform verbatim; tokens stay expressions. The engine tests prove the same with Terraform
+ * itself.
+ */
 import { Construct } from 'constructs';
 import { TerraformOutput, TerraformStack, TerraformVariable, Testing } from 'cdktf';
 import { testApp } from '../support/test-app';
@@ -80,7 +83,8 @@ test('every construct the library exports extends GhesConstruct', () => {
     expect.arrayContaining(['GhesAppliance', 'GhesEmail', 'InboundMailFirewall', 'ReplyDnsRecords']),
   );
   for (const c of constructs) {
-    if (c.prototype instanceof TerraformStack) continue; // GhesEmailStack escapes its own provider and backend (tested below)
+    // GhesEmailStack escapes its own provider and backend (tested below).
+    if (c.prototype instanceof TerraformStack) continue;
     expect([c.name, c === GhesConstruct || c.prototype instanceof GhesConstruct]).toEqual([c.name, true]);
   }
 });

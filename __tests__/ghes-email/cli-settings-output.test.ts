@@ -26,7 +26,10 @@ function smtp(host: string, password: SecretRef): SmtpSettings {
   });
 }
 
-/** Two hostnames in one stack; returns the synthesized cli-settings values, with Terraform's references replaced as apply would. */
+/**
+ * Two hostnames in one stack; returns the synthesized cli-settings values, with Terraform's references replaced as
+ * apply would.
+ */
 function deployedOutputs(rootPassword: SecretRef): Json[] {
   const stack = new TerraformStack(testApp(), 'ghes');
   const appliance = new GhesAppliance(stack, 'appliance', {

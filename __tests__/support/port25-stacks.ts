@@ -61,7 +61,10 @@ export function twoMonitoredHosts(): TerraformStack {
   return stack;
 }
 
-/** Every `provider` meta-argument in a synthesized stack, and the provider configurations it declares (`aws`, `aws.ALIAS`). */
+/**
+ * Every `provider` meta-argument in a synthesized stack, and the provider configurations it declares (`aws`,
+ * `aws.ALIAS`).
+ */
 export function providerUse(synth: string): { declared: string[]; used: Record<string, string> } {
   const json = JSON.parse(synth);
   const declared = Object.entries<Json[]>(json.provider ?? {}).flatMap(([type, configs]) =>

@@ -34,9 +34,14 @@ export interface GhesApplianceProps {
   readonly vpcId: string;
   /** Subnet for the instance (a public subnet for the Elastic IP to be reachable). */
   readonly subnetId: string;
-  /** CIDRs allowed to the admin ports 8443 and 122. Required, no default: these ports must never be open by accident. */
+  /**
+   * CIDRs allowed to the admin ports 8443 and 122. Required, no default: these ports must never be open by accident.
+   */
   readonly adminCidrs: string[];
-  /** Accept 0.0.0.0/0 or ::/0 in adminCidrs, which opens 8443 and 122 to the whole internet; synth then warns. @default false */
+  /**
+   * Accept 0.0.0.0/0 or ::/0 in adminCidrs, which opens 8443 and 122 to the whole internet; synth then warns. @default
+   * false
+   */
   readonly allowPublicAdmin?: boolean;
   /** CIDRs allowed to the user ports 443, 80, 22 and 9418. @default - none: user ports stay closed */
   readonly userCidrs?: string[];
@@ -60,7 +65,10 @@ export interface GhesApplianceProps {
   readonly terminationProtection?: boolean;
   /** Boot script run at first boot (user data). @default - none; GhesEmail sets one with useBootScript */
   readonly bootScript?: IApplianceBootScript;
-  /** Name tag of the instance and its resources, and prefix of its group and IAM names. @default - the hostname of the GhesEmail that uses the appliance, else the construct id */
+  /**
+   * Name tag of the instance and its resources, and prefix of its group and IAM names. @default - the hostname of the
+   * GhesEmail that uses the appliance, else the construct id
+   */
   readonly name?: string;
 }
 

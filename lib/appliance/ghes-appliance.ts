@@ -58,7 +58,8 @@ export class GhesAppliance extends GhesConstruct {
     const p = new Problems(this.node.path);
     validateGhesApplianceProps(p, props);
     p.throwIfAny('Invalid GhesAppliance props');
-    // The props are valid here, so 0.0.0.0/0 or ::/0 in adminCidrs means allowPublicAdmin is true: say so at every synth.
+    // The props are valid here, so 0.0.0.0/0 or ::/0 in adminCidrs means allowPublicAdmin is true: say so at every
+    // synth.
     const open = wholeInternetCidrs(checkCidrList(new Problems(), 'adminCidrs', props.adminCidrs)).map(
       (c) => c.reading.canonical,
     );

@@ -125,7 +125,10 @@ export class BootScript implements IApplianceBootScript {
   }
 }
 
-/** Bytes of user data as EC2 will count them: a Terraform reference (e.g. the SES relay's secret ARN, ~110 bytes) becomes its value only at apply. */
+/**
+ * Bytes of user data as EC2 will count them: a Terraform reference (e.g. the SES relay's secret ARN, ~110 bytes)
+ * becomes its value only at apply.
+ */
 function userDataBytes(userData: string): number {
   return Buffer.byteLength(userData.replace(TOKEN_IN_TEXT, 'x'.repeat(TOKEN_BYTES)), 'utf8');
 }

@@ -20,7 +20,8 @@ export function packageVersion(): string {
     const file = join(dir, 'package.json');
     if (existsSync(file)) {
       const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      // Either flavor (tools/flavor.js). Checking the name keeps a stray package.json (say, one a bundler writes into dist/) from lending us its version.
+      // Either flavor (tools/flavor.js). Checking the name keeps a stray package.json (say, one a bundler writes into
+      // dist/) from lending us its version.
       if ((pkg.name === 'ghes-email' || pkg.name === 'ghes-email-cdktn') && typeof pkg.version === 'string')
         return pkg.version;
     }

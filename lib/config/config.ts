@@ -76,7 +76,10 @@ function isConfigShaped(raw: unknown): boolean {
   return typeof raw === 'object' && raw !== null && 'hostname' in raw && 'smtp' in raw;
 }
 
-/** Every cli-settings value in an outputs document, whatever its nesting (cdktf nests by construct path, terraform wraps in { value }). */
+/**
+ * Every cli-settings value in an outputs document, whatever its nesting (cdktf nests by construct path, terraform wraps
+ * in { value }).
+ */
 function findCliSettings(raw: unknown, found: Record<string, unknown>[] = [], depth = 0): Record<string, unknown>[] {
   if (typeof raw !== 'object' || raw === null || depth > 32) return found;
   if ((raw as Record<string, unknown>).kind === CLI_SETTINGS_KIND) found.push(raw as Record<string, unknown>);
@@ -251,7 +254,8 @@ function issueToProblems(issue: ZodIssue): Problem[] {
         },
       ];
     case 'invalid_union': {
-      // `true` or an object (monitoring.port25): an object is judged by the object branch alone, so a typo'd key is named.
+      // `true` or an object (monitoring.port25): an object is judged by the object branch alone, so a typo'd key is
+      // named.
       const typed = issue.unionErrors.find(
         (e) => !e.issues.some((i) => i.code === 'invalid_type' && i.path.length === issue.path.length),
       );

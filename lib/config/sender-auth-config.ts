@@ -22,7 +22,10 @@ export function validateSenderAuthConfig(p: Problems, c: GhesEmailConfig, kind: 
   validateSenderAuthProps(p.at('senderAuth'), senderAuthOf(sa), c.smtp?.noreplyAddress, hostedZone);
 }
 
-/** SenderAuthRecords props for a validated config; `defaultZoneId` is the zone of the reply records (reused, not looked up twice). */
+/**
+ * SenderAuthRecords props for a validated config; `defaultZoneId` is the zone of the reply records (reused, not looked
+ * up twice).
+ */
 export function senderAuthProps(
   c: GhesEmailConfig,
   noreplyAddress: string,

@@ -15,7 +15,9 @@ export type IpFamily = 'ipv4' | 'ipv6';
 /** A literal read as a CIDR block. */
 export interface CidrReading {
   readonly family: IpFamily;
-  /** The network address and prefix length, canonical (RFC 5952 for IPv6): what to write, and the key for duplicates. */
+  /**
+   * The network address and prefix length, canonical (RFC 5952 for IPv6): what to write, and the key for duplicates.
+   */
   readonly canonical: string;
   /** Why the text is not acceptable as written, e.g. "has host bits set"; empty when it is. */
   readonly flaws: readonly string[];

@@ -16,13 +16,20 @@ export type SecretSource =
 export interface SecretsManagerOptions {
   /** Key to read when the secret string is a JSON object. @default - the whole SecretString is the value */
   readonly jsonKey?: string;
-  /** Customer-managed KMS key that encrypts the secret, as a key ARN (an alias ARN cannot grant access); the instance role gets kms:Decrypt on it, through Secrets Manager only. @default - the AWS-managed key (no KMS permission needed) */
+  /**
+   * Customer-managed KMS key that encrypts the secret, as a key ARN (an alias ARN cannot grant access); the instance
+   * role gets kms:Decrypt on it, through Secrets Manager only. @default - the AWS-managed key (no KMS permission
+   * needed)
+   */
   readonly kmsKeyArn?: string;
 }
 
 /** Options for an SSM Parameter Store SecureString. */
 export interface SsmParameterOptions {
-  /** Customer-managed KMS key that encrypts the parameter, as a key ARN (an alias ARN cannot grant access); kms:Decrypt is granted through SSM only. @default - the AWS-managed key aws/ssm */
+  /**
+   * Customer-managed KMS key that encrypts the parameter, as a key ARN (an alias ARN cannot grant access); kms:Decrypt
+   * is granted through SSM only. @default - the AWS-managed key aws/ssm
+   */
   readonly kmsKeyArn?: string;
 }
 
@@ -146,7 +153,10 @@ export class SecretRef {
     }
   }
 
-  /** The config file's shape of this reference (no value); undefined for a plain-text secret, which the config cannot hold. */
+  /**
+   * The config file's shape of this reference (no value); undefined for a plain-text secret, which the config cannot
+   * hold.
+   */
   toConfig(): SecretRefConfig | undefined {
     const s = this.source;
     if (s.kind === 'secretsmanager')
@@ -164,7 +174,10 @@ export class SecretRef {
     return this.source.kind === 'plaintext' ? { kind: 'plaintext' } : this.source;
   }
 
-  /** What console.log and util.inspect print (Node's inspect.custom symbol, without importing node:util into the typings). */
+  /**
+   * What console.log and util.inspect print (Node's inspect.custom symbol, without importing node:util into the
+   * typings).
+   */
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `SecretRef(${this.describe()})`;
   }

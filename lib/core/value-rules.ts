@@ -74,7 +74,9 @@ export function checkHostOrIp(p: Problems, key: string, value: string | undefine
     );
 }
 
-/** Mailbox check: local@domain, with an RFC 1123 domain. Not RFC 5322 in full, on purpose: GHES needs a plain address. */
+/**
+ * Mailbox check: local@domain, with an RFC 1123 domain. Not RFC 5322 in full, on purpose: GHES needs a plain address.
+ */
 export function checkEmail(p: Problems, key: string | number, value: string | undefined): void {
   if (value === undefined || isToken(value)) return;
   const at = value.lastIndexOf('@');

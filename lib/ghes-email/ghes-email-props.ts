@@ -37,7 +37,10 @@ export interface GhesEmailProps {
   readonly hostname: string;
   /** Route53 hosted zone of the hostname. */
   readonly hostedZone: HostedZoneRef;
-  /** The Management Console email settings, applied at first boot; required with appliance. With `relay: { ses }`, GhesEmail creates the SesRelay and completes them. @default - none: an existing instance keeps its own settings */
+  /**
+   * The Management Console email settings, applied at first boot; required with appliance. With `relay: { ses }`,
+   * GhesEmail creates the SesRelay and completes them. @default - none: an existing instance keeps its own settings
+   */
   readonly smtp?: SmtpSettings;
   /** An appliance built in this stack. @default - none; give this or existingInstance */
   readonly appliance?: GhesAppliance;

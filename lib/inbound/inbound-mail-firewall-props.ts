@@ -11,7 +11,9 @@ export const DEFAULT_INBOUND_MAIL_CIDRS = ['0.0.0.0/0', '::/0'];
 export interface InboundMailFirewallProps {
   /** VPC in which to create the security group. @default - none; give this or securityGroupIds */
   readonly vpcId?: string;
-  /** Add the tcp/25 rules to these existing groups instead of creating one. @default - a new group is created in vpcId */
+  /**
+   * Add the tcp/25 rules to these existing groups instead of creating one. @default - a new group is created in vpcId
+   */
   readonly securityGroupIds?: string[];
   /** IPv4 and IPv6 CIDR blocks allowed to connect to port 25. @default ['0.0.0.0/0', '::/0'] */
   readonly allowedCidrs?: string[];

@@ -19,7 +19,9 @@ export interface ReplyDnsRecordsProps {
   readonly ipv4Address: string;
   /** IPv6 address for AAAA twins of each A record. @default - no AAAA records */
   readonly ipv6Address?: string;
-  /** 'wildcard' adds A *.<hostname>; A reply.<hostname> is made either way (see RFC 4592 note below). @default 'reply' */
+  /**
+   * 'wildcard' adds A *.<hostname>; A reply.<hostname> is made either way (see RFC 4592 note below). @default 'reply'
+   */
   readonly replyRecord?: ReplyRecordKind;
   /** Also create A (and AAAA) for <hostname> itself. @default false */
   readonly hostRecord?: boolean;

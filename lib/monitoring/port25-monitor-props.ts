@@ -10,7 +10,10 @@ import { checkEmail, checkIntRange, checkIpAddress, isToken } from '../core/valu
 
 /** What can be tuned; shared by the construct, GhesEmail's `port25Monitor` and the config's `monitoring.port25`. */
 export interface Port25MonitorOptions {
-  /** Addresses subscribed to the alarm topic (each gets a confirmation mail from AWS first). @default - none: subscribe to the topic ARN output yourself */
+  /**
+   * Addresses subscribed to the alarm topic (each gets a confirmation mail from AWS first). @default - none: subscribe
+   * to the topic ARN output yourself
+   */
   readonly emails?: string[];
   /** Consecutive failed checks before one health checker calls the port down (1-10). @default 3 */
   readonly failureThreshold?: number;
@@ -18,7 +21,10 @@ export interface Port25MonitorOptions {
   readonly requestInterval?: number;
   /** One-minute periods the health check must be unhealthy before the alarm fires (1-1440). @default 2 */
   readonly evaluationPeriods?: number;
-  /** AWS provider for us-east-1, in the account of the stack's default provider. @default - the stack's default AWS provider if its region is us-east-1, else one aliased copy of it per stack */
+  /**
+   * AWS provider for us-east-1, in the account of the stack's default provider. @default - the stack's default AWS
+   * provider if its region is us-east-1, else one aliased copy of it per stack
+   */
   readonly provider?: TerraformProvider;
 }
 
@@ -31,7 +37,10 @@ export interface Port25MonitorProps extends Port25MonitorOptions {
 
 /** GhesEmail's `port25Monitor`: the options, plus the firewall rule for the health checkers. */
 export interface Port25MonitoringProps extends Port25MonitorOptions {
-  /** Add a tcp/25 rule for the Route 53 health checkers' prefix list when inboundMail.allowedCidrs does not admit 0.0.0.0/0. @default true */
+  /**
+   * Add a tcp/25 rule for the Route 53 health checkers' prefix list when inboundMail.allowedCidrs does not admit
+   * 0.0.0.0/0. @default true
+   */
   readonly allowHealthCheckers?: boolean;
 }
 

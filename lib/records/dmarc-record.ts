@@ -11,7 +11,10 @@ export const DMARC_POLICIES = ['none', 'quarantine', 'reject'] as const;
 export type DmarcPolicy = (typeof DMARC_POLICIES)[number];
 
 export interface DmarcProps {
-  /** What receivers do with mail that fails DMARC. 'none' only reports, so a first deploy cannot make mail disappear. @default 'none' */
+  /**
+   * What receivers do with mail that fails DMARC. 'none' only reports, so a first deploy cannot make mail disappear.
+   * @default 'none'
+   */
   readonly policy?: DmarcPolicy;
   /** Where aggregate reports go: addresses, with or without "mailto:". @default - no reports */
   readonly rua?: string[];
@@ -40,7 +43,8 @@ export function validateDmarcProps(p: Problems, props: DmarcProps): void {
   props.rua.forEach((entry, i) => {
     if (isToken(entry)) return;
     const address = /^mailto:/i.test(entry) ? entry.slice(7) : entry;
-    // "," separates URIs and "!" starts a size limit in rua (RFC 7489 §6.4): inside an address they would change the list.
+    // "," separates URIs and "!" starts a size limit in rua (RFC 7489 §6.4): inside an address they would change the
+    // list.
     if (/[,!;\s]/.test(address))
       p.at('rua').add(i, `got ${show(entry)}; expected one address without ",", "!", ";" or spaces`);
     else {

@@ -225,7 +225,9 @@ function parseNetwork(raw: string, base: Omit<SpfTerm, 'value'>, rest: string): 
   return { ...base, value: address, ...(v4 ? { cidr4: n } : { cidr6: n }) };
 }
 
-/** Where a domain-spec's dual-cidr-length starts: the first "/" outside a macro ("%{d/}" may hold one as a delimiter). */
+/**
+ * Where a domain-spec's dual-cidr-length starts: the first "/" outside a macro ("%{d/}" may hold one as a delimiter).
+ */
 function cidrStart(rest: string): number {
   let inMacro = false;
   for (let i = 0; i < rest.length; i++) {
@@ -258,7 +260,8 @@ function parseDualCidr(text: string): { cidr4?: number; cidr6?: number } | strin
  */
 function domainSpecProblem(value: string): string | undefined {
   if (value === '') return 'empty domain';
-  // A macro-string is visible ASCII (RFC 7208 §7.1): a control character or a space is a syntax error, never a name to look up.
+  // A macro-string is visible ASCII (RFC 7208 §7.1): a control character or a space is a syntax error, never a name to
+  // look up.
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
     if (code < 0x21 || code > 0x7e) return `${show(value)} holds a character that is not visible ASCII`;

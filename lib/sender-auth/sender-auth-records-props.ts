@@ -25,7 +25,9 @@ export interface SenderAuthRecordsProps {
   readonly hostedZone: HostedZoneRef;
   /** Publish a DMARC policy at _dmarc.<domain>. @default - no DMARC record */
   readonly dmarc?: DmarcProps;
-  /** Publish an SPF record at <domain> (not for Amazon SES: it uses its own MAIL FROM domain). @default - no SPF record */
+  /**
+   * Publish an SPF record at <domain> (not for Amazon SES: it uses its own MAIL FROM domain). @default - no SPF record
+   */
   readonly spf?: SenderSpfProps;
   /** TTL in seconds of both records. @default 300 */
   readonly ttl?: number;

@@ -39,11 +39,17 @@ import { hostedZoneId } from '../core/hosted-zone-id';
 import { checkEmail, checkHostname, checkIntRange, emailDomain, isToken } from '../core/value-rules';
 
 export interface SesRelayProps extends SesRelayOptions {
-  /** The GHES hostname: reply.<hostname> and noreply.<hostname> keep their MX records, so the MAIL FROM domain may not be one of them. */
+  /**
+   * The GHES hostname: reply.<hostname> and noreply.<hostname> keep their MX records, so the MAIL FROM domain may not
+   * be one of them.
+   */
   readonly hostname: string;
   /** Route53 hosted zone that holds the no-reply address's domain: the DKIM and MAIL FROM records go there. */
   readonly hostedZone: HostedZoneRef;
-  /** The no-reply address GHES sends from: its domain becomes the SES identity, and the IAM user may send as this address only. */
+  /**
+   * The no-reply address GHES sends from: its domain becomes the SES identity, and the IAM user may send as this
+   * address only.
+   */
   readonly noreplyAddress: string;
   /** TTL of the records in seconds. @default 300 */
   readonly ttl?: number;
@@ -109,7 +115,10 @@ export class SesRelay extends GhesConstruct {
   public readonly region: string;
   public readonly identity: Sesv2EmailIdentity;
   public readonly user: IamUser;
-  /** Holds {"username": …, "password": …}: empty until `ghes-email relay-credentials` runs (or Terraform fills it with smtpPasswordInState). */
+  /**
+   * Holds {"username": …, "password": …}: empty until `ghes-email relay-credentials` runs (or Terraform fills it with
+   * smtpPasswordInState).
+   */
   public readonly secret: SecretsmanagerSecret;
   /** The secret as the SMTP settings' credentials. */
   public readonly credentials: SecretRef;
@@ -205,7 +214,10 @@ export class SesRelay extends GhesConstruct {
     });
   }
 
-  /** SMTP settings that relay through this identity: `base`'s own fields plus the relay's address, port 587, STARTTLS, login and credentials. */
+  /**
+   * SMTP settings that relay through this identity: `base`'s own fields plus the relay's address, port 587, STARTTLS,
+   * login and credentials.
+   */
   smtpSettings(base: SesSmtpSettingsProps | SmtpSettings, path = 'SmtpSettings'): SmtpSettings {
     const given = base.noreplyAddress ?? this.noreplyAddress;
     if (given !== this.noreplyAddress) {

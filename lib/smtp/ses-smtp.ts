@@ -10,11 +10,19 @@ import { checkRegion, emailDomain, hostnameProblem, isRegion, isToken } from '..
 
 /** Options of the SES relay, as the config's `smtp.relay.ses` block gives them (plus the region). */
 export interface SesRelayOptions {
-  /** AWS region of the SES identity; must be the AWS provider's region. The relay is email-smtp.<region>.amazonaws.com. */
+  /**
+   * AWS region of the SES identity; must be the AWS provider's region. The relay is email-smtp.<region>.amazonaws.com.
+   */
   readonly region: string;
-  /** Custom MAIL FROM domain, a subdomain of the no-reply address's domain (e.g. "bounce.example.com"), so SPF aligns for DMARC. @default "bounce.<domain of noreplyAddress>" */
+  /**
+   * Custom MAIL FROM domain, a subdomain of the no-reply address's domain (e.g. "bounce.example.com"), so SPF aligns
+   * for DMARC. @default "bounce.<domain of noreplyAddress>"
+   */
   readonly mailFromSubdomain?: string;
-  /** Let Terraform create the access key and write its SMTP password (ses_smtp_password_v4) to the secret: the password is then in Terraform state. @default false: run `ghes-email relay-credentials` after deploy */
+  /**
+   * Let Terraform create the access key and write its SMTP password (ses_smtp_password_v4) to the secret: the password
+   * is then in Terraform state. @default false: run `ghes-email relay-credentials` after deploy
+   */
   readonly smtpPasswordInState?: boolean;
 }
 

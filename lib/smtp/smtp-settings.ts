@@ -37,7 +37,9 @@ export type ExtraSmtpValue = string | number | boolean;
 export interface SmtpSettingsProps {
   /** "Enable email": outbound notifications and inbound reply-by-email. @default true */
   readonly enabled?: boolean;
-  /** "Server address": the SMTP relay's hostname, or its IPv4 or IPv6 address. @default - none; required unless relay */
+  /**
+   * "Server address": the SMTP relay's hostname, or its IPv4 or IPv6 address. @default - none; required unless relay
+   */
   readonly address?: string;
   /** "Port" of the relay. @default 587 */
   readonly port?: number;
@@ -47,11 +49,20 @@ export interface SmtpSettingsProps {
   readonly authentication?: SmtpAuthentication;
   /** SMTP login. @default - none; required unless authentication is 'none' */
   readonly username?: string;
-  /** SMTP password, fetched at boot from its store. @default - none; required unless authentication is 'none' or credentials is given */
+  /**
+   * SMTP password, fetched at boot from its store. @default - none; required unless authentication is 'none' or
+   * credentials is given
+   */
   readonly password?: SecretRef;
-  /** Username and password together: a Secrets Manager JSON secret with the keys "username" and "password", read at boot (instead of username and password). @default - none */
+  /**
+   * Username and password together: a Secrets Manager JSON secret with the keys "username" and "password", read at boot
+   * (instead of username and password). @default - none
+   */
   readonly credentials?: SecretRef;
-  /** Let this library set up the relay (Amazon SES) and fill in address, port, authentication, STARTTLS and credentials. @default - none: the fields above name the relay */
+  /**
+   * Let this library set up the relay (Amazon SES) and fill in address, port, authentication, STARTTLS and credentials.
+   * @default - none: the fields above name the relay
+   */
   readonly relay?: SmtpRelay;
   /** "No-reply email address": From/To of notification mail. */
   readonly noreplyAddress: string;

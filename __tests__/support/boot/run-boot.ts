@@ -62,7 +62,10 @@ function realCommands(): Record<string, string> {
   return resolved;
 }
 
-/** A fresh directory (removed after the test file) with a log path and a state dir (and wrappers if recorded). Reuse it to run the script twice. */
+/**
+ * A fresh directory (removed after the test file) with a log path and a state dir (and wrappers if recorded). Reuse it
+ * to run the script twice.
+ */
 export function workspace(opts: RunOptions = {}): Workspace {
   const dir = tempDir('ghes-email-boot-');
   const tmp = join(dir, 'tmp');

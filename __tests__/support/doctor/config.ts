@@ -1,4 +1,7 @@
-/** Config files for doctor tests, derived from the bundled example (never a real host contacted: tests use --connect-to / a loopback DNS server). */
+/**
+ * Config files for doctor tests, derived from the bundled example (never a real host contacted: tests use --connect-to
+ * / a loopback DNS server).
+ */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Json, exampleConfig } from '../stack';

@@ -25,7 +25,10 @@ export interface RunningDns {
   close(): Promise<void>;
 }
 
-/** A zone's names in lower case, and every name that exists in it: each owner name and its ancestors (empty non-terminals included, RFC 4592 section 2.2.2). */
+/**
+ * A zone's names in lower case, and every name that exists in it: each owner name and its ancestors (empty
+ * non-terminals included, RFC 4592 section 2.2.2).
+ */
 export function zoneNames<R>(zone: Record<string, R>): { names: Map<string, R>; existing: Set<string> } {
   const names = new Map(Object.entries(zone).map(([k, v]) => [k.toLowerCase(), v]));
   const existing = new Set(

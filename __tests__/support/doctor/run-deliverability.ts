@@ -1,4 +1,7 @@
-/** Runs `ghes-email doctor deliverability …` through the real program (lib/cli/main.ts), capturing what it writes and its exit code. */
+/**
+ * Runs `ghes-email doctor deliverability …` through the real program (lib/cli/main.ts), capturing what it writes and
+ * its exit code.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

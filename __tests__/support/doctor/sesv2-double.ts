@@ -121,7 +121,10 @@ export class SesV2Double {
   }
 }
 
-/** Points the SDK's default chain at the double with `creds` (none: no credentials anywhere); returns a restore function. */
+/**
+ * Points the SDK's default chain at the double with `creds` (none: no credentials anywhere); returns a restore
+ * function.
+ */
 export function useSesDoubleForSdk(ses: SesV2Double, creds: RoleCredentials | undefined): () => void {
   return useSdkEndpoints({ SESV2: ses.url }, creds);
 }

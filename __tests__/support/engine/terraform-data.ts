@@ -17,7 +17,10 @@ export type JsonObject = Record<string, unknown>;
 export interface MappedStack {
   /** The stack as Terraform JSON on terraform_data only. */
   readonly json: JsonObject;
-  /** Original address (`aws_instance.x`, `data.aws_ami.y`, `provider.aws`) → mapped address (`terraform_data.aws_instance__x`). */
+  /**
+   * Original address (`aws_instance.x`, `data.aws_ami.y`, `provider.aws`) → mapped address
+   * (`terraform_data.aws_instance__x`).
+   */
   readonly addressMap: Readonly<Record<string, string>>;
 }
 
@@ -32,7 +35,10 @@ const META_ARGUMENTS = new Set([
   'connection',
 ]);
 
-/** The stack with every provider resource, data source and provider configuration as a terraform_data carrying the same attributes. */
+/**
+ * The stack with every provider resource, data source and provider configuration as a terraform_data carrying the same
+ * attributes.
+ */
 export function toTerraformData(stackJson: string | JsonObject): MappedStack {
   const stack = (typeof stackJson === 'string' ? JSON.parse(stackJson) : structuredClone(stackJson)) as JsonObject;
   const declared = new Map<string, string>();

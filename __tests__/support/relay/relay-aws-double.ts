@@ -138,7 +138,9 @@ export class RelayAwsDouble extends RecordingDouble {
   }
 }
 
-/** Points the AWS SDK's default chain at the double (IAM and Secrets Manager) with `creds`; returns a restore function. */
+/**
+ * Points the AWS SDK's default chain at the double (IAM and Secrets Manager) with `creds`; returns a restore function.
+ */
 export function useRelayDoubleForSdk(aws: RelayAwsDouble, creds: RoleCredentials): () => void {
   return useSdkEndpoints({ IAM: aws.url, SECRETS_MANAGER: aws.url }, creds);
 }

@@ -28,7 +28,10 @@ export function installedShellcheckWasm(): string {
 }
 
 export interface LintOptions {
-  /** Read and keep results in this directory; undefined lints every time. @default node_modules/.cache/ghes-email/shellcheck, unless GHES_EMAIL_LINT_CACHE=0 */
+  /**
+   * Read and keep results in this directory; undefined lints every time. @default
+   * node_modules/.cache/ghes-email/shellcheck, unless GHES_EMAIL_LINT_CACHE=0
+   */
   readonly cacheDir?: string;
   /** Runs one lint; the tests of the cache count calls with it. @default a lint.mjs child process */
   readonly lint?: (script: string) => Promise<string[]>;

@@ -17,7 +17,9 @@ export interface ManageApiOptions {
   readonly insecure?: boolean;
   /** Per-request timeout in milliseconds. @default 60000 */
   readonly timeoutMs?: number;
-  /** Other secrets a response may echo (e.g. the SMTP password); the root password is always redacted. @default - none */
+  /**
+   * Other secrets a response may echo (e.g. the SMTP password); the root password is always redacted. @default - none
+   */
   readonly secrets?: readonly string[];
 }
 

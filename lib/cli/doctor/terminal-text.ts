@@ -29,7 +29,10 @@ export function escapeControls(text: string): string {
   return text.replace(CONTROL, visible);
 }
 
-/** For multi-line messages of our own (a config error lists one problem per line): each line escaped, the line breaks kept. */
+/**
+ * For multi-line messages of our own (a config error lists one problem per line): each line escaped, the line breaks
+ * kept.
+ */
 export function escapeLines(text: string): string {
   return text.split('\n').map(escapeControls).join('\n');
 }

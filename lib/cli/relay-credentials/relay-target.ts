@@ -34,7 +34,10 @@ export interface RelayTargetOptions {
 /** Bad usage: exit 2, nothing was touched. */
 export class RelayUsageError extends Error {}
 
-/** Every `ses-relay` output value in an outputs document, whatever its nesting (cdktf nests by stack, terraform wraps in { value }). */
+/**
+ * Every `ses-relay` output value in an outputs document, whatever its nesting (cdktf nests by stack, terraform wraps in
+ * { value }).
+ */
 function findRelays(raw: unknown, found: Record<string, unknown>[] = [], depth = 0): Record<string, unknown>[] {
   if (typeof raw !== 'object' || raw === null || depth > 32) return found;
   if ((raw as Record<string, unknown>).kind === SES_RELAY_KIND) found.push(raw as Record<string, unknown>);

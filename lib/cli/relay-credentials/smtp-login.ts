@@ -17,7 +17,9 @@ export interface SmtpLoginTarget {
   readonly timeoutMs?: number;
 }
 
-/** A refused or failed login; `responseCode` is the SMTP reply code when the server answered (535: credentials refused). */
+/**
+ * A refused or failed login; `responseCode` is the SMTP reply code when the server answered (535: credentials refused).
+ */
 export class SmtpLoginError extends Error {
   constructor(
     message: string,

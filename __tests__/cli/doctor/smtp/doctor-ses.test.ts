@@ -79,7 +79,10 @@ function doctor(config: string, ...extra: string[]): Promise<CliResult> {
   );
 }
 
-/** The same against a closed port: smtp.connect fails at once and the SES lines follow (a full conversation costs ~150 ms). */
+/**
+ * The same against a closed port: smtp.connect fails at once and the SES lines follow (a full conversation costs ~150
+ * ms).
+ */
 function sesOnly(config: string, ...extra: string[]): Promise<CliResult> {
   return runCli(
     [

@@ -28,11 +28,20 @@ export interface DeliverabilityDoctorOptions {
   /** DNS servers as `Resolver.setServers` takes them. @default - the system's resolvers */
   readonly dnsServers: readonly string[];
   readonly dnsTimeoutMs: number;
-  /** DKIM selectors to check (SES: the Easy DKIM tokens). @default - SES: none (says how to list them); others: common selectors probed */
+  /**
+   * DKIM selectors to check (SES: the Easy DKIM tokens). @default - SES: none (says how to list them); others: common
+   * selectors probed
+   */
   readonly dkimSelectors: readonly string[];
-  /** The envelope (MAIL FROM) domain when it is not the From domain, e.g. SES's custom MAIL FROM. @default - with smtp.relay.ses its MAIL FROM domain, else the From domain */
+  /**
+   * The envelope (MAIL FROM) domain when it is not the From domain, e.g. SES's custom MAIL FROM. @default - with
+   * smtp.relay.ses its MAIL FROM domain, else the From domain
+   */
   readonly mailFromDomain?: string;
-  /** Addresses the relay sends from, when they differ from what smtp.address resolves to. @default - smtp.address's addresses */
+  /**
+   * Addresses the relay sends from, when they differ from what smtp.address resolves to. @default - smtp.address's
+   * addresses
+   */
   readonly relayAddresses: readonly string[];
   readonly progress: (line: string) => void;
 }
@@ -48,7 +57,8 @@ export async function runDeliverabilityDoctor(opts: DeliverabilityDoctorOptions)
   });
   const fromDomain = emailDomain(smtp.noreplyAddress);
   const relay = classifyRelay(smtp.address);
-  // The stack's SES relay sets a custom MAIL FROM domain (lib/ses-relay.ts): SPF is checked there unless told otherwise.
+  // The stack's SES relay sets a custom MAIL FROM domain (lib/ses-relay.ts): SPF is checked there unless told
+  // otherwise.
   const ses = smtp.relay?.ses;
   const mailFromDomain = (
     opts.mailFromDomain ?? (ses ? (ses.mailFromSubdomain ?? defaultMailFrom(fromDomain)) : undefined)
@@ -120,7 +130,10 @@ interface CliOptions {
   json?: boolean;
 }
 
-/** Adds `deliverability` under `ghes-email doctor`. Exit codes as the other doctor commands: 0 ok, 1 a check failed, 2 bad usage or config. */
+/**
+ * Adds `deliverability` under `ghes-email doctor`. Exit codes as the other doctor commands: 0 ok, 1 a check failed, 2
+ * bad usage or config.
+ */
 export function registerDeliverability(doctor: Command): void {
   dnsOptions(
     configCommand(

@@ -113,7 +113,8 @@ async function selectorCheck(dns: DeliverabilityDns, input: DkimInput, selector:
       data: { name, target: cname.target },
     };
   }
-  // Through a CNAME, a recursive resolver answers the TXT at the name; an authoritative one only for its own zone, so ask the target too.
+  // Through a CNAME, a recursive resolver answers the TXT at the name; an authoritative one only for its own zone, so
+  // ask the target too.
   let txt = await dns.txt(name);
   if (cname.target && txt.records.length === 0) txt = await dns.txt(cname.target);
   const via = cname.target ? ` → ${cname.target}` : '';
@@ -211,7 +212,10 @@ export function parseDkimKey(text: string): DkimKey {
   return { type, bits, description: `${bits}-bit RSA key${bits < 2048 ? ' (2048 bits recommended, RFC 8301)' : ''}` };
 }
 
-/** Key size of an RSA key given as SubjectPublicKeyInfo (what RFC 6376 specifies) or bare RSAPublicKey (which signers also publish). */
+/**
+ * Key size of an RSA key given as SubjectPublicKeyInfo (what RFC 6376 specifies) or bare RSAPublicKey (which signers
+ * also publish).
+ */
 function rsaBits(der: Buffer): number | undefined {
   for (const type of ['spki', 'pkcs1'] as const) {
     try {

@@ -146,7 +146,8 @@ function alignmentCheck(input: DmarcInput, d: ParsedDmarc, policy: DmarcPolicy):
       : input.spfCovered === false
         ? `SPF does not pass for the relay at ${envelope}`
         : `SPF at ${envelope} not confirmed`;
-  // The keys checked live under <selector>._domainkey.<From domain>: a signature with them has d=<From domain>, aligned in either mode.
+  // The keys checked live under <selector>._domainkey.<From domain>: a signature with them has d=<From domain>, aligned
+  // in either mode.
   const dkimWhy =
     input.dkim === 'found'
       ? `DKIM aligns (a key for ${from} is published)`

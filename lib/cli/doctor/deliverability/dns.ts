@@ -5,7 +5,9 @@
  */
 import { LookupContext, LookupProblem, normalizeName, problemOf } from '../dns-lookup';
 
-/** What one TXT lookup found: each record's strings joined (RFC 7208 §3.3, RFC 6376 §3.6.2.2), or why there are none. */
+/**
+ * What one TXT lookup found: each record's strings joined (RFC 7208 §3.3, RFC 6376 §3.6.2.2), or why there are none.
+ */
 export interface TxtAnswer {
   readonly records: readonly string[];
   readonly problem?: LookupProblem;

@@ -54,7 +54,8 @@ export async function checkSpf(dns: DeliverabilityDns, input: SpfInput): Promise
   const f = await fetchSpf(dns, domain);
   // senderAuth.spf publishes at the From domain; at a separate MAIL FROM domain the relay's own record is what fits.
   const exact = input.configured && !input.mailFromDomain ? input.configured.record : `v=spf1 ${wanted.join(' ')} ~all`;
-  // SES without a custom MAIL FROM never has its mail checked against the From domain's SPF: a missing record is not its failure.
+  // SES without a custom MAIL FROM never has its mail checked against the From domain's SPF: a missing record is not
+  // its failure.
   const sesDefault = relay.kind === 'ses' && !input.mailFromDomain;
   const checks: Check[] = [recordCheck(dns, domain, f, exact, sesDefault)];
   if (input.configured) checks.push(await managedCheck(dns, input.fromDomain, input.configured));

@@ -33,7 +33,9 @@ interface RejectGroup {
 const MAX_GROUPS = 50;
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-/** "554 5.7.1 <a@b>: Relay access denied, [1.2.3.4]" → "554 5.7.1 <…>: Relay access denied, […]": one key per reason. */
+/**
+ * "554 5.7.1 <a@b>: Relay access denied, [1.2.3.4]" → "554 5.7.1 <…>: Relay access denied, […]": one key per reason.
+ */
 export function replyKey(reply: string): string {
   let out = '';
   let close = '';

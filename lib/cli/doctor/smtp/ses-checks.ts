@@ -23,11 +23,16 @@ export interface SesTarget {
   readonly noreplyAddress: string;
   /** GHES's hostname, for the production-access request's website URL. */
   readonly hostname: string;
-  /** With smtp.relay.ses: the MAIL FROM domain the stack set up. @default - the relay was set up by hand: none expected */
+  /**
+   * With smtp.relay.ses: the MAIL FROM domain the stack set up. @default - the relay was set up by hand: none expected
+   */
   readonly expectedMailFrom?: string;
 }
 
-/** The SES target of a config, or undefined when the relay is not SES (`smtp.relay.ses`, or `smtp.address` email-smtp.REGION.amazonaws.com). */
+/**
+ * The SES target of a config, or undefined when the relay is not SES (`smtp.relay.ses`, or `smtp.address`
+ * email-smtp.REGION.amazonaws.com).
+ */
 export function sesTargetOf(loaded: LoadedConfig): SesTarget | undefined {
   const s = loaded.smtp;
   const relay = classifyRelay(s.address);
@@ -291,7 +296,8 @@ function identityChecks(t: SesTarget, result: PromiseSettledResult<GetEmailIdent
       id: 'ses.identity',
       status: 'fail',
       message: `${t.identity} is not verified for sending in ${t.region} (verification ${i.VerificationStatus ?? 'status unknown'}${why}): SES refuses mail from ${t.noreplyAddress}`,
-      // A domain identity is verified through its DKIM records; when the ses.dkim line lists them too, it is named instead of repeating them.
+      // A domain identity is verified through its DKIM records; when the ses.dkim line lists them too, it is named
+      // instead of repeating them.
       fix:
         i.DkimAttributes && i.DkimAttributes.Status !== 'SUCCESS'
           ? 'publish the DKIM records the ses.dkim line names (SES verifies a domain through them); verification can take up to 72 h'
@@ -379,7 +385,8 @@ function mailFromCheck(t: SesTarget, i: GetEmailIdentityCommandOutput): Check {
   if (!domain) {
     return {
       id: 'ses.mail-from',
-      // Without one, SES's own amazonses.com is the envelope sender: mail flows, SPF just cannot align (DKIM still can).
+      // Without one, SES's own amazonses.com is the envelope sender: mail flows, SPF just cannot align (DKIM still
+      // can).
       status: t.expectedMailFrom ? 'warn' : 'info',
       message: `${t.identity} has no custom MAIL FROM domain: the envelope sender is amazonses.com, so SPF does not align for DMARC`,
       fix: t.expectedMailFrom
