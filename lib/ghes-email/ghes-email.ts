@@ -23,7 +23,8 @@ import {
   validateReplyDnsRecordsProps,
 } from '../inbound/reply-dns-records-props';
 import { SesRelay } from '../smtp/ses-relay';
-import { validateSesRelayOptions } from '../smtp/ses-smtp';
+import { checkSesRegion, validateSesRelayOptions } from '../smtp/ses-smtp';
+import { stackRegion } from '../core/stack-region';
 import { SmtpSettings } from '../smtp/smtp-settings';
 import { GHES_EMAIL_RENAMED_PROPS, GhesEmailProps, validateExistingInstance } from './ghes-email-props';
 import { SenderAuthRecords } from '../sender-auth/sender-auth-records';
@@ -73,6 +74,7 @@ export class GhesEmail extends GhesConstruct {
         p: p.at('smtp'),
         key: 'noreplyAddress',
       });
+      checkSesRegion(p.at('smtp').at('relay').at('ses'), ses.region, stackRegion(this));
     }
     // `true` takes every default; the us-east-1 provider is derived from the stack's (us-east-1-provider.ts).
     const port25 = props.monitoring?.port25;

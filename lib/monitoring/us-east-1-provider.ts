@@ -9,23 +9,13 @@ import { TerraformProvider, TerraformStack } from 'cdktf';
 import { IConstruct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { US_EAST_1, literalRegion } from '../core/provider-region';
+import { defaultAwsProvider } from '../core/stack-region';
 
 export { US_EAST_1, literalRegion };
 
 /** Construct id (at stack level) and alias of the provider this library adds when a stack needs one. */
 export const US_EAST_1_PROVIDER_ID = 'ghes-email-aws-us-east-1';
 export const US_EAST_1_PROVIDER_ALIAS = 'ghes-email-us-east-1';
-
-/** The stack's default (unaliased) AWS provider configuration, when there is exactly one. */
-function defaultAwsProvider(stack: TerraformStack): TerraformProvider | undefined {
-  const found = stack.node
-    .findAll()
-    .filter(
-      (c): c is TerraformProvider =>
-        TerraformProvider.isTerraformProvider(c) && c.terraformResourceType === 'aws' && c.alias === undefined,
-    );
-  return found.length === 1 ? found[0] : undefined;
-}
 
 /**
  * The provider for resources that must be in us-east-1, one per stack however

@@ -31,11 +31,13 @@ import {
   defaultMailFrom,
   sesFeedbackMx,
   sesSmtpEndpoint,
+  checkSesRegion,
   validateSesRelayOptions,
 } from './ses-smtp';
 import { SmtpSettings, SmtpSettingsProps } from './smtp-settings';
 import { GhesConstruct } from '../core/terraform-literals';
 import { hostedZoneId } from '../core/hosted-zone-id';
+import { stackRegion } from '../core/stack-region';
 import { checkEmail, checkHostname, checkIntRange, emailDomain, isToken } from '../core/value-rules';
 
 export interface SesRelayProps extends SesRelayOptions {
@@ -128,10 +130,13 @@ export class SesRelay extends GhesConstruct {
   constructor(scope: Construct, id: string, props: SesRelayProps) {
     super(scope, id);
     const p = new Problems(this.node.path);
+    const providerRegion = stackRegion(this);
     validateSesRelayProps(p, props);
+    checkSesRegion(p, props.region, providerRegion);
     p.throwIfAny('Invalid SesRelay props');
 
-    this.region = props.region;
+    const region = props.region ?? providerRegion!;
+    this.region = region;
     this.noreplyAddress = props.noreplyAddress;
     this.domain = emailDomain(props.noreplyAddress);
     this.mailFromDomain = (props.mailFromSubdomain ?? defaultMailFrom(this.domain)).toLowerCase();
@@ -155,12 +160,12 @@ export class SesRelay extends GhesConstruct {
       mailFromDomain: this.mailFromDomain,
       behaviorOnMxFailure: 'USE_DEFAULT_VALUE',
     });
-    record('mail-from-mx', this.mailFromDomain, 'MX', [`10 ${sesFeedbackMx(props.region)}`]);
+    record('mail-from-mx', this.mailFromDomain, 'MX', [`10 ${sesFeedbackMx(region)}`]);
     record('mail-from-spf', this.mailFromDomain, 'TXT', [SES_MAIL_FROM_SPF]);
 
     // Access keys are made outside Terraform (relay-credentials): force_destroy lets a destroy delete them.
     this.user = new IamUser(this, 'smtp-user', {
-      name: sesSmtpUserName(props.region, this.domain),
+      name: sesSmtpUserName(region, this.domain),
       path: '/ghes-email/',
       forceDestroy: true,
     });
@@ -201,11 +206,11 @@ export class SesRelay extends GhesConstruct {
     new TerraformOutput(this, 'ses-relay', {
       value: {
         kind: SES_RELAY_KIND,
-        region: props.region,
+        region,
         domain: this.domain,
         noreplyAddress: props.noreplyAddress,
         mailFromDomain: this.mailFromDomain,
-        smtpEndpoint: sesSmtpEndpoint(props.region),
+        smtpEndpoint: sesSmtpEndpoint(region),
         iamUserName: this.user.name,
         secretArn: this.secret.arn,
         credentials: props.smtpPasswordInState ? 'terraform' : 'relay-credentials',

@@ -11,9 +11,11 @@ import { checkRegion, emailDomain, hostnameProblem, isRegion, isToken } from '..
 /** Options of the SES relay, as the config's `smtp.relay.ses` block gives them (plus the region). */
 export interface SesRelayOptions {
   /**
-   * AWS region of the SES identity; must be the AWS provider's region. The relay is email-smtp.<region>.amazonaws.com.
+   * AWS region of the SES identity; the relay is email-smtp.<region>.amazonaws.com. The identity is made by the
+   * stack's AWS provider, so this must be that provider's region. @default - the AWS provider's region; give it
+   * when that region is not a literal (a variable, say)
    */
-  readonly region: string;
+  readonly region?: string;
   /**
    * Custom MAIL FROM domain, a subdomain of the no-reply address's domain (e.g. "bounce.example.com"), so SPF aligns
    * for DMARC. @default "bounce.<domain of noreplyAddress>"
@@ -66,6 +68,26 @@ export function sesSmtpPassword(secretAccessKey: string, region: string): string
   for (const part of ['11111111', region, 'ses', 'aws4_request', 'SendRawEmail'])
     key = createHmac('sha256', key).update(part, 'utf8').digest();
   return Buffer.concat([Buffer.from([0x04]), key]).toString('base64');
+}
+
+/**
+ * The SES identity's region against the stack's AWS provider, which creates the identity: without a region the
+ * provider's is taken, and a different one would send GHES to a relay where the identity does not exist.
+ * `providerRegion` is undefined when the provider's region is not a literal.
+ */
+export function checkSesRegion(p: Problems, given: string | undefined, providerRegion: string | undefined): void {
+  // A malformed region is checkRegion's to report; a token is Terraform's to resolve.
+  if (given === undefined && providerRegion === undefined) {
+    p.add(
+      'region',
+      "required here: the stack's AWS provider has no literal region to take; give the SES identity's region (the provider's)",
+    );
+  } else if (given !== undefined && providerRegion !== undefined && isRegion(given) && given !== providerRegion) {
+    p.add(
+      'region',
+      `got ${show(given)}, but the stack's AWS provider is in ${show(providerRegion)}: the SES identity would be made there while GHES is told ${sesSmtpEndpoint(given)}. Remove region to take the provider's, or give a provider in ${show(given)}`,
+    );
+  }
 }
 
 /** What the relay's names are checked against. */
@@ -159,7 +181,7 @@ function checkMailFromClash(
 }
 
 /** The config file's `smtp.relay.ses` block. */
-type SesRelayBlock = Omit<SesRelayOptions, 'region'>;
+type SesRelayBlock = SesRelayOptions;
 
 /** What sesRelayFromConfig reads of the config file. */
 export interface SesRelayConfig {
@@ -184,9 +206,11 @@ export function sesRelayFromConfig(p: Problems, c: SesRelayConfig): { ses: SesRe
   unknown(relay, ['ses'], at);
   const ses = (relay.ses ?? {}) as SesRelayBlock;
   if (relay.ses === undefined) at.add('ses', 'required: { "ses": { … } } (Amazon SES is the relay ghes-email sets up)');
-  unknown(ses, ['mailFromSubdomain', 'smtpPasswordInState'], at.at('ses'));
+  unknown(ses, ['region', 'mailFromSubdomain', 'smtpPasswordInState'], at.at('ses'));
   // A bad top-level region is reported at "region"; a stand-in keeps it from being reported twice.
   const region = typeof c.region === 'string' && isRegion(c.region) ? c.region : 'us-east-1';
+  // The stack's provider is in the top-level region: the block may repeat it, not contradict it.
+  if (typeof c.region === 'string' && isRegion(c.region)) checkSesRegion(at.at('ses'), ses.region, c.region);
   const options: SesRelayOptions = {
     mailFromSubdomain: ses.mailFromSubdomain,
     smtpPasswordInState: ses.smtpPasswordInState,

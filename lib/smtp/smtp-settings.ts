@@ -152,10 +152,7 @@ function validateRelayChoice(p: Problems, props: SmtpSettingsProps): void {
         `is filled in by relay.ses (${sesSmtpEndpoint('<region>')}, port ${SES_SMTP_PORT}, STARTTLS, login, credentials from its secret); remove it, or remove relay`,
       );
   }
-  const at = p.at('relay').at('ses');
-  if (relay.ses.region === undefined)
-    at.add('region', "required: the AWS region of the SES identity (the AWS provider's region)");
-  checkRegion(at, 'region', relay.ses.region);
+  checkRegion(p.at('relay').at('ses'), 'region', relay.ses.region);
 }
 
 /** The relay named field by field: address, and credentials unless authentication is "none". */
@@ -224,7 +221,8 @@ export class SmtpSettings {
     this.enabled = props.enabled ?? true;
     const ses = props.relay?.ses;
     this.relay = props.relay;
-    this.address = ses ? sesSmtpEndpoint(ses.region) : props.address!;
+    // Until the relay completes these settings, its address may wait for the provider's region.
+    this.address = ses ? sesSmtpEndpoint(ses.region ?? '<the AWS provider region>') : props.address!;
     this.port = ses ? SES_SMTP_PORT : (props.port ?? 587);
     this.domain = props.domain;
     this.authentication = ses ? 'login' : (props.authentication ?? 'plain');
