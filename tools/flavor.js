@@ -4,7 +4,7 @@
  * writes the CDK Terrain (cdktn) flavor of this repository to build/cdktn: the same
  * files, with module specifiers and package metadata mapped, nothing else. cdktn is
  * the maintained fork of cdktf (archived in Dec 2025); it needs Node >= 22.
- * Tested by __tests__/flavor.test.ts; used by tools/test-flavor.js.
+ * Tested by __tests__/tools/flavor.test.ts; used by tools/test-flavor.js.
  */
 'use strict';
 const {

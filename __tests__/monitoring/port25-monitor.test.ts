@@ -1,4 +1,4 @@
-/** Port-25 monitoring (lib/port25-monitor.ts): the facts that make the alarm mean something. */
+/** Port-25 monitoring (lib/monitoring/port25-monitor.ts): the facts that make the alarm mean something. */
 import '../support/cdktf-matchers';
 import { Testing, TerraformStack, TerraformVariable } from 'cdktf';
 import { testApp } from '../support/test-app';

@@ -88,7 +88,7 @@ export class BootScript implements IApplianceBootScript {
 
   /**
    * The user data: the script with the settings block filled in, comments stripped; packed
-   * (gzip+base64 in a bash stub, lib/user-data-packing.ts) when it would not fit plain.
+   * (gzip+base64 in a bash stub, lib/boot/user-data-packing.ts) when it would not fit plain.
    * Throws when even that is above 16,384 bytes.
    */
   render(): string {

@@ -71,7 +71,7 @@ export const configSchema = z
       .object({ ttl: z.number().optional(), mxPriority: z.number().optional(), hostRecord: z.boolean().optional() })
       .strict()
       .optional(),
-    // SPF/DMARC for the no-reply address's domain (lib/sender-auth-records.ts).
+    // SPF/DMARC for the no-reply address's domain (lib/sender-auth/sender-auth-records.ts).
     senderAuth: z
       .object({
         hostedZone: z
@@ -107,7 +107,7 @@ export const configSchema = z
         password: secretRef.optional(),
         // {username, password} in one Secrets Manager JSON secret (what a deployed SES relay's outputs hold).
         credentials: secretRef.optional(),
-        // Amazon SES set up by ghes-email (lib/ses-relay.ts), instead of address/username/password. Unknown keys
+        // Amazon SES set up by ghes-email (lib/smtp/ses-relay.ts), instead of address/username/password. Unknown keys
         // are reported by sesRelayFromConfig: a typo must not drop the block and make the relay fields look missing.
         relay: z
           .object({
@@ -138,7 +138,7 @@ export const configSchema = z
       })
       .strict()
       .optional(),
-    // Port-25 monitoring (lib/port25-monitor.ts): `true`, or the options.
+    // Port-25 monitoring (lib/monitoring/port25-monitor.ts): `true`, or the options.
     monitoring: z
       .object({
         port25: z

@@ -2,7 +2,7 @@
  * AWS's published SES SMTP password steps
  * (https://docs.aws.amazon.com/ses/latest/dg/smtp-credentials.html#smtp-credentials-convert),
  * computed by the openssl CLI, one HMAC per process: a second implementation
- * that shares no code with lib/ses-smtp.ts (test use only: keys go on argv).
+ * that shares no code with lib/smtp/ses-smtp.ts (test use only: keys go on argv).
  *
  *   kDate     = HmacSha256("11111111", "AWS4" + key)
  *   kRegion   = HmacSha256(region, kDate)

@@ -4,7 +4,7 @@
  * - every regex is anchored at `^`: one attempt per call, so the engine cannot
  *   restart at each position (a search like /from=<([^>]*)>/ rescans to the
  *   end from every `from=<`: quadratic, without a single backtrack to count);
- *   __tests__/doctor-logs-linear.test.ts bounds the backtracks of each attempt;
+ *   __tests__/cli/doctor/logs/doctor-logs-linear.test.ts bounds the backtracks of each attempt;
  * - finding where to apply them is done by hand (indexOf, token scans) that
  *   only move forward, and every call reports what it looked at to an optional
  *   counter, so a test can compare the work for n and 4n.

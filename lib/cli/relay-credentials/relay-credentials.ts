@@ -2,7 +2,7 @@
  * `ghes-email relay-credentials`: SMTP credentials for the SES relay, made
  * outside Terraform so the password never lands in state. Creates an access
  * key for the relay's IAM user, derives the SES SMTP password from it (AWS's
- * documented algorithm, lib/ses-smtp.ts), proves the pair with an SMTP AUTH
+ * documented algorithm, lib/smtp/ses-smtp.ts), proves the pair with an SMTP AUTH
  * LOGIN against the relay, writes {username, password} to the relay's secret,
  * and only then deletes the key it replaces. Any failure before the secret is
  * written deletes the new key again: the relay keeps working with the old one.

@@ -57,7 +57,7 @@ export async function runDeliverabilityDoctor(opts: DeliverabilityDoctorOptions)
   });
   const fromDomain = emailDomain(smtp.noreplyAddress);
   const relay = classifyRelay(smtp.address);
-  // The stack's SES relay sets a custom MAIL FROM domain (lib/ses-relay.ts): SPF is checked there unless told
+  // The stack's SES relay sets a custom MAIL FROM domain (lib/smtp/ses-relay.ts): SPF is checked there unless told
   // otherwise.
   const ses = smtp.relay?.ses;
   const mailFromDomain = (
