@@ -187,3 +187,47 @@ describe('the scanner is linear and never recurses', () => {
     ]);
   });
 });
+
+describe("a deployed stack's ses-relay output", () => {
+  test('is read beside cli-settings for the same no-reply address: MAIL FROM domain and DKIM tokens', () => {
+    const dir = tempDir('ghes-email-outputs-');
+    const settings = {
+      kind: 'ghes-email/cli-settings',
+      region: 'eu-west-1',
+      hostname: 'github.example.com',
+      addresses: { ipv4: '203.0.113.10' },
+      smtp: {
+        address: 'email-smtp.eu-west-1.amazonaws.com',
+        port: 587,
+        authentication: 'login',
+        domain: 'github.example.com',
+        noreplyAddress: 'noreply@github.example.com',
+        support: { type: 'email', address: 'help@example.com' },
+        credentials: { secretsManagerArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:ses-AbCdEf' },
+      },
+    };
+    const relay = (noreplyAddress: string) => ({
+      kind: 'ghes-email/ses-relay',
+      noreplyAddress,
+      mailFromDomain: `bounce.${noreplyAddress.split('@')[1]}`,
+      dkimTokens: ['tok1', 'tok2', 'tok3'],
+    });
+    const outputs = {
+      ghes: {
+        'email_cli-settings_1': settings,
+        'other_ses-relay_2': relay('noreply@other.example.com'),
+        'email_ses-relay_3': relay('noreply@github.example.com'),
+      },
+    };
+    const file = join(dir, 'outputs.json');
+    writeFileSync(file, JSON.stringify(outputs));
+    expect(loadConfigFile(file).sesRelayOutput).toEqual({
+      mailFromDomain: 'bounce.github.example.com',
+      dkimTokens: ['tok1', 'tok2', 'tok3'],
+    });
+    // Before `cdktf deploy` fills them in, or from an older stack: nothing is made up.
+    delete (outputs.ghes as Record<string, unknown>)['email_ses-relay_3'];
+    writeFileSync(file, JSON.stringify(outputs));
+    expect(loadConfigFile(file).sesRelayOutput).toBeUndefined();
+  });
+});

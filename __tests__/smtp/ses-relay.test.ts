@@ -140,6 +140,11 @@ test('outputs: cli-settings holds the credentials reference; ses-relay names the
     iamUserName: expect.stringMatching(ref('aws_iam_user')),
     secretArn: expect.stringMatching(secretArn),
     credentials: 'relay-credentials',
+    dkimTokens: expect.stringMatching(/^\$\{aws_sesv2_email_identity\.[\w-]+\.dkim_signing_attributes\[0\]\.tokens\}$/),
+  });
+  // Who writes the secret's value, for relay-credentials given only the secret's ARN.
+  expect(resources(synth, 'aws_secretsmanager_secret')[0].tags).toEqual({
+    'ghes-email:credentials': 'relay-credentials',
   });
 });
 

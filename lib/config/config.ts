@@ -12,12 +12,13 @@ import { validateExistingInstance } from '../ghes-email/ghes-email-props';
 import { validateGhesApplianceProps } from '../appliance/ghes-appliance-props';
 import { validateMailSources } from '../inbound/inbound-mail-firewall-props';
 import { parseJsonDocument } from '../core/json-document';
+import { outputsOfKind } from '../core/outputs-of-kind';
 import { checkHealthCheckAddress, validatePort25MonitorOptions } from '../monitoring/port25-monitor-props';
 import { Problem, Problems, ValidationError, isWithin, joinPath, show } from '../core/problems';
 import { validateHostedZone } from '../core/hosted-zone';
 import { REPLY_RECORD_KINDS, validateDnsSettings } from '../inbound/reply-dns-records-props';
 import { SecretRef } from '../core/secret-ref';
-import { sesRelayFromConfig } from '../smtp/ses-smtp';
+import { SES_RELAY_KIND, sesRelayFromConfig } from '../smtp/ses-smtp';
 import { validateSenderAuthConfig } from './sender-auth-config';
 import { SmtpSettings, SmtpSettingsProps, validateSmtpSettingsProps } from '../smtp/smtp-settings';
 import { configText } from '../core/utf8-text';
@@ -40,6 +41,15 @@ export interface LoadedConfig {
   readonly managementConsole?: ManagementConsoleProps;
   /** Public addresses DNS should point at, where known (existingInstance, or a deployed stack's outputs). */
   readonly addresses?: { readonly ipv4?: string; readonly ipv6?: string };
+  /** From a deployed stack's outputs: the SES relay's `ses-relay` output for the same no-reply address. */
+  readonly sesRelayOutput?: SesRelayOutput;
+}
+
+/** What the doctor uses of a deployed SES relay's `ses-relay` output (names only, no secrets). */
+export interface SesRelayOutput {
+  readonly mailFromDomain?: string;
+  /** The Easy DKIM selectors: `<token>._domainkey.<domain>`. */
+  readonly dkimTokens?: readonly string[];
 }
 
 /** Help text of the CLI's --config and --hostname, shared by apply and doctor. */
@@ -69,23 +79,27 @@ export function loadConfigFile(path: string, hostname?: string): LoadedConfig {
   if (settings.length === 0) return validateConfig(raw, path, 'config', doc.problems);
   // An outputs document's paths are not config paths: its own problems come alone.
   if (doc.problems.length > 0) throw new ConfigError(doc.problems, path);
-  return parseConfig(pickSettings(settings, hostname, path), path, 'outputs');
+  const loaded = parseConfig(pickSettings(settings, hostname, path), path, 'outputs');
+  const sesRelayOutput = findSesRelayOutput(raw, loaded.smtp.noreplyAddress);
+  return sesRelayOutput ? { ...loaded, sesRelayOutput } : loaded;
+}
+
+/** The `ses-relay` output of the relay that sends as `noreplyAddress`, with its fields' types checked. */
+function findSesRelayOutput(raw: unknown, noreplyAddress: string): SesRelayOutput | undefined {
+  const found = outputsOfKind(raw, SES_RELAY_KIND).find((v) => v.noreplyAddress === noreplyAddress);
+  if (found === undefined) return undefined;
+  const { mailFromDomain, dkimTokens } = found;
+  return {
+    mailFromDomain: typeof mailFromDomain === 'string' ? mailFromDomain : undefined,
+    dkimTokens: Array.isArray(dkimTokens) && dkimTokens.every((t) => typeof t === 'string') ? dkimTokens : undefined,
+  };
 }
 
 function isConfigShaped(raw: unknown): boolean {
   return typeof raw === 'object' && raw !== null && 'hostname' in raw && 'smtp' in raw;
 }
 
-/**
- * Every cli-settings value in an outputs document, whatever its nesting (cdktf nests by construct path, terraform wraps
- * in { value }).
- */
-function findCliSettings(raw: unknown, found: Record<string, unknown>[] = [], depth = 0): Record<string, unknown>[] {
-  if (typeof raw !== 'object' || raw === null || depth > 32) return found;
-  if ((raw as Record<string, unknown>).kind === CLI_SETTINGS_KIND) found.push(raw as Record<string, unknown>);
-  else for (const v of Object.values(raw)) findCliSettings(v, found, depth + 1);
-  return found;
-}
+const findCliSettings = (raw: unknown) => outputsOfKind(raw, CLI_SETTINGS_KIND);
 
 function pickSettings(
   all: Record<string, unknown>[],

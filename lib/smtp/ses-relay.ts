@@ -25,6 +25,7 @@ import {
   SES_DKIM_TARGET_DOMAIN,
   SES_DKIM_TOKEN_COUNT,
   SES_MAIL_FROM_SPF,
+  SES_CREDENTIALS_TAG,
   SES_RELAY_KIND,
   SES_SMTP_PORT,
   SesRelayOptions,
@@ -192,6 +193,8 @@ export class SesRelay extends GhesConstruct {
       // Short and domain-free: the ARN lands in the user data, whose size EC2 caps (BootScript counts it).
       namePrefix: 'ghes-email-ses-smtp-',
       description: `SES SMTP credentials {username, password} of ${this.user.name} for GHES; written by ghes-email relay-credentials`,
+      // Who writes the value: relay-credentials refuses a secret that Terraform manages (smtpPasswordInState).
+      tags: { [SES_CREDENTIALS_TAG]: props.smtpPasswordInState ? 'terraform' : 'relay-credentials' },
     });
     this.credentials = SecretRef.fromSecretsManager(this.secret.arn);
     if (props.smtpPasswordInState) {
@@ -214,6 +217,8 @@ export class SesRelay extends GhesConstruct {
         iamUserName: this.user.name,
         secretArn: this.secret.arn,
         credentials: props.smtpPasswordInState ? 'terraform' : 'relay-credentials',
+        // The Easy DKIM selectors: `doctor deliverability` checks <token>._domainkey.<domain> without being told.
+        dkimTokens: this.identity.dkimSigningAttributes.tokens,
       },
       description: `${this.domain}: SES relay for ghes-email relay-credentials --config (names only, no secrets)`,
     });

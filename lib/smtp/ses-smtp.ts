@@ -47,6 +47,8 @@ export const SES_DKIM_TARGET_DOMAIN = 'dkim.amazonses.com';
 
 /** Marks the SesRelay's `ses-relay` output, so `ghes-email relay-credentials --config outputs.json` finds it. */
 export const SES_RELAY_KIND = 'ghes-email/ses-relay';
+/** Tag of the relay's credentials secret: who writes its value, "terraform" or "relay-credentials". */
+export const SES_CREDENTIALS_TAG = 'ghes-email:credentials';
 
 /** The SES relay's fixed settings: STARTTLS on 587 with AUTH LOGIN. */
 export const SES_SMTP_PORT = 587;

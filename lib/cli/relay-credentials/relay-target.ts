@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Problems, formatProblems } from '../../core/problems';
 import { SecretRef } from '../../core/secret-ref';
 import { SES_RELAY_KIND } from '../../smtp/ses-smtp';
+import { outputsOfKind } from '../../core/outputs-of-kind';
 import { checkRegion } from '../../core/value-rules';
 
 /** The relay's names: nothing here is a secret. */
@@ -34,17 +35,6 @@ export interface RelayTargetOptions {
 /** Bad usage: exit 2, nothing was touched. */
 export class RelayUsageError extends Error {}
 
-/**
- * Every `ses-relay` output value in an outputs document, whatever its nesting (cdktf nests by stack, terraform wraps in
- * { value }).
- */
-function findRelays(raw: unknown, found: Record<string, unknown>[] = [], depth = 0): Record<string, unknown>[] {
-  if (typeof raw !== 'object' || raw === null || depth > 32) return found;
-  if ((raw as Record<string, unknown>).kind === SES_RELAY_KIND) found.push(raw as Record<string, unknown>);
-  else for (const v of Object.values(raw)) findRelays(v, found, depth + 1);
-  return found;
-}
-
 function fromOutputs(path: string, domain: string | undefined): RelayTarget {
   let raw: unknown;
   try {
@@ -52,7 +42,7 @@ function fromOutputs(path: string, domain: string | undefined): RelayTarget {
   } catch (err) {
     throw new RelayUsageError(`--config: cannot read ${path} as JSON: ${(err as Error).message}`);
   }
-  const all = findRelays(raw);
+  const all = outputsOfKind(raw, SES_RELAY_KIND);
   const domains = all.map((r) => String(r.domain));
   const chosen = domain === undefined && all.length === 1 ? all[0] : all.find((r) => r.domain === domain);
   if (!chosen) {
