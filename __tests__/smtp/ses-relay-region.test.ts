@@ -11,6 +11,7 @@ import { problems, problemsOf } from '../support/problems';
 import { sesConfig } from '../support/relay/ses-config';
 import { Json, resources } from '../support/stack';
 import { testApp } from '../support/test-app';
+import { engineCheck, errorLines } from '../support/engine/run-engine';
 
 /** A stack whose AWS provider is in `region`, or in a variable's region for 'token'. */
 const stackIn = (region: string) => {
@@ -82,4 +83,33 @@ test('the config may repeat the top-level region in smtp.relay.ses, not contradi
       message: expect.stringMatching(/got "us-east-1", but the stack's AWS provider is in "eu-west-1"/),
     },
   ]);
+});
+
+describe('a provider region known only at plan, with a literal relay region', () => {
+  const synthWith = () => {
+    const s = stackIn('token');
+    new GhesEmail(s, 'email', emailProps({ region: 'eu-west-1' }));
+    return Testing.synth(s);
+  };
+
+  test('Terraform checks at plan that the two are the same (a precondition on the SES identity)', async () => {
+    const synth = synthWith();
+    const identity = resources(synth, 'aws_sesv2_email_identity')[0];
+    expect(identity.lifecycle.precondition).toEqual([
+      {
+        condition: '${(var.region == "eu-west-1")}',
+        error_message: expect.stringContaining('smtp.relay.ses.region is eu-west-1'),
+      },
+    ]);
+    const same = await engineCheck(synth, { vars: { region: 'eu-west-1' } });
+    expect(errorLines(same)).toEqual([]);
+    const other = await engineCheck(synth, { vars: { region: 'us-east-1' } });
+    expect(errorLines(other).join('\n')).toContain("smtp.relay.ses.region is eu-west-1, but the AWS provider's region");
+  });
+
+  test('a literal provider region needs no precondition: synth already compared them', () => {
+    const s = stackIn('eu-west-1');
+    new GhesEmail(s, 'email', emailProps({ region: 'eu-west-1' }));
+    expect(resources(Testing.synth(s), 'aws_sesv2_email_identity')[0].lifecycle).toBeUndefined();
+  });
 });

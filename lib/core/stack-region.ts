@@ -19,3 +19,10 @@ export function stackRegion(scope: IConstruct): string | undefined {
   const provider = defaultAwsProvider(TerraformStack.of(scope));
   return provider && literalRegion(provider);
 }
+
+/** The default AWS provider's region as configured: a literal, a token (known at plan), or undefined. */
+export function stackRegionExpression(scope: IConstruct): string | undefined {
+  const provider = defaultAwsProvider(TerraformStack.of(scope));
+  const region = (provider as { region?: unknown } | undefined)?.region;
+  return typeof region === 'string' ? region : undefined;
+}

@@ -8,7 +8,7 @@
  * https://docs.aws.amazon.com/ses/latest/dg/send-email-smtp.html
  */
 import { createHash } from 'node:crypto';
-import { Fn, TerraformOutput, Token } from 'cdktf';
+import { Fn, Op, TerraformOutput, TerraformResourceLifecycle, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { IamAccessKey } from '@cdktf/provider-aws/lib/iam-access-key';
 import { IamUser } from '@cdktf/provider-aws/lib/iam-user';
@@ -38,7 +38,7 @@ import {
 import { SmtpSettings, SmtpSettingsProps } from './smtp-settings';
 import { GhesConstruct } from '../core/terraform-literals';
 import { hostedZoneId } from '../core/hosted-zone-id';
-import { stackRegion } from '../core/stack-region';
+import { stackRegion, stackRegionExpression } from '../core/stack-region';
 import { checkEmail, checkHostname, checkIntRange, emailDomain, isToken } from '../core/value-rules';
 
 export interface SesRelayProps extends SesRelayOptions {
@@ -110,6 +110,27 @@ export function sesSmtpUserName(region: string, domain: string): string {
   return isToken(region) ? `${prefix}${name}-${region}` : `${prefix}${name}`;
 }
 
+/**
+ * With the provider's region known only at plan and a literal `region`, Terraform checks at plan that they are the
+ * same: the identity is made in the provider's region, while GHES is told email-smtp.<region>.amazonaws.com.
+ */
+function regionPrecondition(
+  scope: Construct,
+  providerRegion: string | undefined,
+  region: string,
+): TerraformResourceLifecycle | undefined {
+  const expression = providerRegion === undefined ? stackRegionExpression(scope) : undefined;
+  if (expression === undefined || !isToken(expression) || isToken(region)) return undefined;
+  return {
+    precondition: [
+      {
+        condition: Op.eq(expression, region),
+        errorMessage: `ghes-email: smtp.relay.ses.region is ${region}, but the AWS provider's region is another: the SES identity would be made there while GHES is told ${sesSmtpEndpoint(region)}. Make them the same.`,
+      },
+    ],
+  };
+}
+
 export class SesRelay extends GhesConstruct {
   /** The sending domain: the domain of the no-reply address. */
   public readonly domain: string;
@@ -148,7 +169,10 @@ export class SesRelay extends GhesConstruct {
     };
 
     // Easy DKIM is on by default for an SESv2 domain identity; its CNAMEs also verify the domain.
-    this.identity = new Sesv2EmailIdentity(this, 'identity', { emailIdentity: this.domain });
+    this.identity = new Sesv2EmailIdentity(this, 'identity', {
+      emailIdentity: this.domain,
+      lifecycle: regionPrecondition(this, providerRegion, region),
+    });
     const tokens = this.identity.dkimSigningAttributes.tokens;
     for (let i = 0; i < SES_DKIM_TOKEN_COUNT; i++) {
       const token = Token.asString(Fn.element(tokens, i));

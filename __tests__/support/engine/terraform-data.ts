@@ -146,15 +146,20 @@ function mapBlock(attrs: JsonObject, rewriter: ExpressionRewriter): JsonObject {
       block[key] = value; // cdktf metadata: a JSON comment at block level
     else if (key === 'count' || key === 'for_each') block[key] = rewriter.value(value);
     else if (key === 'depends_on') block[key] = rewriter.dependsOn(value);
-    else if (key === 'lifecycle') Object.assign(block, mapLifecycle(value as JsonObject));
+    else if (key === 'lifecycle') Object.assign(block, mapLifecycle(value as JsonObject, rewriter));
     else if (!META_ARGUMENTS.has(key)) input[key] = rewriter.value(value); // attribute names are not templates: kept
   }
   return block;
 }
 
-/** create_before_destroy as is; ignore_changes now points into `input`; the rest is not meaningful here. */
-function mapLifecycle(lifecycle: JsonObject): JsonObject {
+/**
+ * create_before_destroy as is; ignore_changes now points into `input`; preconditions and postconditions are
+ * expressions Terraform evaluates at plan, so they stay, rewritten; the rest is not meaningful here.
+ */
+function mapLifecycle(lifecycle: JsonObject, rewriter: ExpressionRewriter): JsonObject {
   const mapped: JsonObject = {};
+  for (const key of ['precondition', 'postcondition'])
+    if (key in lifecycle) mapped[key] = rewriter.value(lifecycle[key]);
   if ('create_before_destroy' in lifecycle) mapped.create_before_destroy = lifecycle.create_before_destroy;
   const ignore = lifecycle.ignore_changes;
   if (ignore === 'all') mapped.ignore_changes = ignore;
