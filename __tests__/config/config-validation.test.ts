@@ -385,7 +385,15 @@ const cases: Case[] = [
   ],
   ['a required key missing', (c) => delete c.hostname, 'hostname', /required \(string\)/],
   ['a wrong type', (c) => (c.smtp.enabled = 'yes'), 'smtp.enabled', /got a string; expected boolean/],
-  ['an unknown top-level key', (c) => (c.hostnmae = 'x'), 'hostnmae', /unknown key \(a typo\?\)/],
+  ['an unknown top-level key', (c) => (c.hostnmae = 'x'), 'hostnmae', /unknown key \(did you mean "hostname"\?\)/],
+  ['a misspelt smtp key', (c) => (c.smtp.pasword = c.smtp.password), 'smtp.pasword', /did you mean "password"\?/],
+  ['a key like none we know', (c) => (c.smtp.colour = 'x'), 'smtp.colour', /^unknown key \(a typo\?\); see the config/],
+  [
+    'a misspelt key inside monitoring.port25',
+    (c) => (c.monitoring = { port25: { emials: ['a@example.com'] } }),
+    'monitoring.port25.emials',
+    /did you mean "emails"\?/,
+  ],
   ['an unknown nested key', (c) => (c.smtp.prot = 25), 'smtp.prot', /unknown key/],
 ];
 

@@ -118,14 +118,14 @@ test.each<[string, (c: Json) => void, string[]]>([
     (c) => (c.smtp.relay = { ses: { mailFrom: 'x', smtpPasswordInState: 'yes' } }),
     [
       'smtp.relay.ses.smtpPasswordInState: got a string; expected boolean',
-      'smtp.relay.ses.mailFrom: unknown key (a typo?); see the README config reference',
+      'smtp.relay.ses.mailFrom: unknown key (a typo?); see the config reference (docs/config.md)',
     ],
   ],
   [
     'a relay other than ses',
     (c) => (c.smtp.relay = { postfix: {} }),
     [
-      'smtp.relay.postfix: unknown key (a typo?); see the README config reference',
+      'smtp.relay.postfix: unknown key (a typo?); see the config reference (docs/config.md)',
       'smtp.relay.ses: required: { "ses": { … } } (Amazon SES is the relay ghes-email sets up)',
     ],
   ],

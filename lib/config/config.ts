@@ -4,7 +4,16 @@
  * value rules on whatever had the right type, so one run reports every problem.
  */
 import { readFileSync } from 'node:fs';
-import { ZodIssue } from 'zod';
+import {
+  ZodArray,
+  ZodDiscriminatedUnion,
+  ZodIssue,
+  ZodNullable,
+  ZodObject,
+  ZodOptional,
+  ZodTypeAny,
+  ZodUnion,
+} from 'zod';
 import { ManagementConsoleProps, validateManagementConsoleProps } from '../boot/boot-script';
 import { GhesEmailConfig, SecretRefJson, configSchema } from './config-schema';
 import { CLI_SETTINGS_KIND } from '../ghes-email/cli-settings-kind';
@@ -13,6 +22,7 @@ import { validateGhesApplianceProps } from '../appliance/ghes-appliance-props';
 import { validateMailSources } from '../inbound/inbound-mail-firewall-props';
 import { parseJsonDocument } from '../core/json-document';
 import { outputsOfKind } from '../core/outputs-of-kind';
+import { unknownKeyMessage } from '../core/unknown-key';
 import { checkHealthCheckAddress, validatePort25MonitorOptions } from '../monitoring/port25-monitor-props';
 import { Problem, Problems, ValidationError, isWithin, joinPath, show } from '../core/problems';
 import { validateHostedZone } from '../core/hosted-zone';
@@ -255,7 +265,7 @@ function issueToProblems(issue: ZodIssue): Problem[] {
     case 'unrecognized_keys':
       return issue.keys.map((k) => ({
         path: joinPath(path === '(root)' ? '' : path, k),
-        message: 'unknown key (a typo?); see the README config reference',
+        message: unknownKeyMessage(k, knownKeysAt(configSchema, issue.path)),
       }));
     case 'invalid_type':
       return [
@@ -284,6 +294,21 @@ function issueToProblems(issue: ZodIssue): Problem[] {
     default:
       return [{ path, message: issue.message }];
   }
+}
+
+/** The keys the schema knows for the object at `path` (every object branch of a union). */
+function knownKeysAt(schema: ZodTypeAny, path: readonly (string | number)[]): string[] {
+  if (schema instanceof ZodOptional || schema instanceof ZodNullable) return knownKeysAt(schema.unwrap(), path);
+  if (schema instanceof ZodUnion || schema instanceof ZodDiscriminatedUnion) {
+    const options = schema.options as readonly ZodTypeAny[];
+    return [...new Set(options.flatMap((o) => knownKeysAt(o, path)))];
+  }
+  if (schema instanceof ZodArray) return path.length > 0 ? knownKeysAt(schema.element, path.slice(1)) : [];
+  if (!(schema instanceof ZodObject)) return [];
+  const shape = schema.shape as Record<string, ZodTypeAny>;
+  if (path.length === 0) return Object.keys(shape);
+  const next = shape[String(path[0])];
+  return next === undefined ? [] : knownKeysAt(next, path.slice(1));
 }
 
 /** Deletes the value at `path` (so pass 2 does not trip over a wrongly typed value). */

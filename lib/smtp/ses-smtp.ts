@@ -6,6 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { Problems, show } from '../core/problems';
+import { unknownKeyMessage } from '../core/unknown-key';
 import { checkRegion, emailDomain, hostnameProblem, isRegion, isToken } from '../core/value-rules';
 
 /** Options of the SES relay, as the config's `smtp.relay.ses` block gives them (plus the region). */
@@ -202,8 +203,7 @@ export function sesRelayFromConfig(p: Problems, c: SesRelayConfig): { ses: SesRe
   if (typeof relay !== 'object' || relay === null) return undefined;
   const at = p.at('smtp').at('relay');
   const unknown = (obj: object, known: string[], where: Problems) => {
-    for (const key of Object.keys(obj))
-      if (!known.includes(key)) where.add(key, 'unknown key (a typo?); see the README config reference');
+    for (const key of Object.keys(obj)) if (!known.includes(key)) where.add(key, unknownKeyMessage(key, known));
   };
   unknown(relay, ['ses'], at);
   const ses = (relay.ses ?? {}) as SesRelayBlock;
