@@ -298,12 +298,14 @@ function issueToProblems(issue: ZodIssue): Problem[] {
 
 /** The keys the schema knows for the object at `path` (every object branch of a union). */
 function knownKeysAt(schema: ZodTypeAny, path: readonly (string | number)[]): string[] {
-  if (schema instanceof ZodOptional || schema instanceof ZodNullable) return knownKeysAt(schema.unwrap(), path);
+  if (schema instanceof ZodOptional || schema instanceof ZodNullable)
+    return knownKeysAt(schema.unwrap() as ZodTypeAny, path);
   if (schema instanceof ZodUnion || schema instanceof ZodDiscriminatedUnion) {
     const options = schema.options as readonly ZodTypeAny[];
     return [...new Set(options.flatMap((o) => knownKeysAt(o, path)))];
   }
-  if (schema instanceof ZodArray) return path.length > 0 ? knownKeysAt(schema.element, path.slice(1)) : [];
+  if (schema instanceof ZodArray)
+    return path.length > 0 ? knownKeysAt(schema.element as ZodTypeAny, path.slice(1)) : [];
   if (!(schema instanceof ZodObject)) return [];
   const shape = schema.shape as Record<string, ZodTypeAny>;
   if (path.length === 0) return Object.keys(shape);
