@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { registerApply } from './apply/apply';
 import { registerDoctor } from './doctor';
 import { registerRelayCredentials } from './relay-credentials/relay-credentials';
+import { replaceSdkNodeWarning } from './node-support';
 
 /**
  * This package's version, read from its own package.json at run time: this file runs from
@@ -53,6 +54,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  replaceSdkNodeWarning();
   run(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
