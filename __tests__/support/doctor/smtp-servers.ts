@@ -110,7 +110,7 @@ export async function startSmtp(behaviour: Behaviour): Promise<RunningServer> {
 }
 
 /** A plain TCP server on a loopback port; close() also ends the connections still open. */
-async function startTcp(onConnection: (s: Socket) => void = () => undefined): Promise<RunningServer> {
+export async function startTcp(onConnection: (s: Socket) => void = () => undefined): Promise<RunningServer> {
   const sockets = new Set<Socket>();
   const server = createServer((s) => {
     sockets.add(s);

@@ -47,8 +47,10 @@ const PORT_25_NOTE =
 /**
  * Explains a reply. `after` is the command it answered ("AUTH", "MAIL FROM",
  * "RCPT TO", "DATA", "EHLO", "STARTTLS", "greeting"), which changes the cause of 550/554.
+ * `port` is the relay's configured port: EC2's port-25 throttling is named only when it is 25
+ * (unknown: not named).
  */
-export function explainReply(r: SmtpReply, after = ''): Diagnosis {
+export function explainReply(r: SmtpReply, after = '', port?: number): Diagnosis {
   const cmd = after.toUpperCase();
   const t = r.text.toLowerCase();
   if (r.code === 220 && cmd === 'STARTTLS') return { meaning: 'ready to start TLS' };
@@ -126,7 +128,7 @@ export function explainReply(r: SmtpReply, after = ''): Diagnosis {
   if (r.code === 421)
     return {
       meaning: 'service not available: the relay closed the session',
-      fix: `retry later; if it persists, the relay is throttling this client. ${PORT_25_NOTE}`,
+      fix: `retry later; if it persists, the relay is throttling this client${port === 25 ? `. ${PORT_25_NOTE}` : ''}`,
     };
   if (r.code === 450 || r.code === 451 || r.code === 452)
     return {

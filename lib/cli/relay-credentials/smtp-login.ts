@@ -1,9 +1,12 @@
 /**
  * One SMTP AUTH LOGIN, as GHES will do it against the relay: connect on 587,
  * STARTTLS (required), AUTH LOGIN, QUIT. `relay-credentials` proves a new key
- * works with it before the old key is deleted. nodemailer speaks the protocol.
+ * works with it before the old key is deleted. nodemailer speaks the protocol;
+ * the doctor's SmtpSteps makes every step settle.
  */
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { SmtpStepError, SmtpSteps, nodemailerLogger } from '../doctor/smtp/smtp-steps';
+import { CredentialMasker } from '../doctor/transcript';
 
 /** Where to log in. */
 export interface SmtpLoginTarget {
@@ -24,15 +27,26 @@ export class SmtpLoginError extends Error {
   constructor(
     message: string,
     readonly responseCode?: number,
+    /**
+     * What went wrong below SMTP, for callers that decide whether waiting can help: a fault of the peer
+     * ("closed", "timeout", "not-smtp"), or nodemailer's error code ("EDNS", "ECONNECTION", "ETLS", …).
+     * @default - none (a reply, see responseCode)
+     */
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'SmtpLoginError';
   }
 }
 
-/** Resolves when the server accepted the credentials; rejects with SmtpLoginError otherwise. */
+/** Resolves when the server accepted the credentials; rejects with SmtpLoginError otherwise, at every step. */
 export async function smtpLogin(target: SmtpLoginTarget, user: string, pass: string): Promise<void> {
   const timeout = target.timeoutMs ?? 15000;
+  const masker = new CredentialMasker([pass]);
+  const label = target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
+  // SmtpSteps settles each step on error, end, close and timeout alike: nodemailer alone reports a peer that
+  // closes before its greeting with no error, and a promise around its callback would never settle.
+  const steps = new SmtpSteps({ label, timeoutMs: timeout, scrub: (t) => masker.scrub(t) });
   const conn = new SMTPConnection({
     host: target.host,
     port: target.port,
@@ -43,27 +57,24 @@ export async function smtpLogin(target: SmtpLoginTarget, user: string, pass: str
     connectionTimeout: timeout,
     greetingTimeout: timeout,
     socketTimeout: timeout,
-    logger: false,
+    dnsTimeout: timeout,
+    // The log only feeds SmtpSteps (how far the conversation got); it is never printed.
+    transactionLog: true,
+    logger: nodemailerLogger((meta, message) => steps.logged(meta, message)),
   });
-  const failed = (err: unknown): SmtpLoginError => {
-    const e = err as { message?: string; responseCode?: number; code?: string };
-    // nodemailer's messages name the reply ("Invalid login: 535 …"), never the credentials.
-    return new SmtpLoginError(e.message ?? String(err), e.responseCode);
-  };
-  // nodemailer reports socket and TLS failures as 'error' events, at any step: they fail the step under way.
-  let fail: (err: unknown) => void = () => undefined;
-  conn.on('error', (err) => fail(err));
-  const step = (run: (done: () => void, reject: (err: unknown) => void) => void) =>
-    new Promise<void>((resolve, reject) => {
-      fail = reject;
-      run(resolve, reject);
-    });
+  steps.watch(conn);
   try {
-    await step((done) => conn.connect(done));
-    await step((done, reject) => conn.login({ user, pass }, (err) => (err ? reject(err) : done())));
+    await steps.run((done) => conn.connect(() => done()));
+    await steps.run((done) => conn.login({ user, pass }, (err) => done(err)));
+    steps.closing();
     conn.quit();
   } catch (err) {
+    steps.closing();
     conn.close();
-    throw failed(err);
+    const e = err as { message?: string; responseCode?: number; code?: string };
+    // nodemailer's messages name the reply ("Invalid login: 535 …"), never the credentials; SmtpSteps' say what
+    // the peer did ("… closed the connection before its greeting").
+    const code = err instanceof SmtpStepError ? err.fault : e.code;
+    throw new SmtpLoginError(masker.scrub(e.message ?? String(err)), e.responseCode, code);
   }
 }

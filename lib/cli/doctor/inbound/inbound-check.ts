@@ -13,6 +13,7 @@ import { MxTarget, checkDns } from './dns-check';
 import { LookupContext, LookupProblem, addressesOf, serverFix } from '../dns-lookup';
 import { Check, DoctorReport } from '../report';
 import { SmtpSession } from '../smtp/smtp-session';
+import { SmtpStepError } from '../smtp/smtp-steps';
 
 /** Port 25: where other mail servers deliver (RFC 5321); replies come in there. */
 const SMTP_PORT = 25;
@@ -129,11 +130,12 @@ async function probe(
     implicitTls: false,
     ignoreStarttls: true, // stay in clear text: the MAIL FROM test needs it
     timeoutMs: opts.timeoutMs,
+    label: `${target} (${at})`,
     onServerReply: (text, s) => {
       const lastClient = [...s.entries].reverse().find((e) => !('note' in e) && e.dir === 'client');
       if (mailReply && lastClient && !('note' in lastClient) && /^MAIL FROM/i.test(lastClient.text)) {
+        mailReply(text); // settles the probe's step first: closing settles a step still running
         s.close(); // before nodemailer acts on the reply: no RCPT, no DATA
-        mailReply(text);
       }
     },
   });
@@ -142,6 +144,12 @@ async function probe(
   try {
     await session.connect();
   } catch (err) {
+    if (err instanceof SmtpStepError) {
+      // Closed, stalled or not SMTP: the message names the target, the address and what happened.
+      checks.push({ id, status: 'fail', message: err.message, fix: faultFix(address), data: { fault: err.fault } });
+      session.close();
+      return { checks, transcript: session.transcript };
+    }
     const greeted = session.replies.find((r) => r.command === 'greeting');
     const d = explainConnectionError((err as Error).message, { host: address, port, timeoutMs: opts.timeoutMs });
     checks.push({
@@ -179,35 +187,35 @@ async function probe(
 
   if (enforceTls) {
     opts.progress(`doctor inbound: MAIL FROM before STARTTLS on ${at} (should be refused) …`);
-    const text = await new Promise<string | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), opts.timeoutMs);
-      mailReply = (t) => {
-        clearTimeout(timer);
-        resolve(t);
-      };
-      session.conn.send(
-        { from: `ghes-email-doctor@${ehloName}`, to: [`postmaster@reply.${hostname}`] },
-        'never sent',
-        () => undefined,
-      );
-    });
-    const code = text ? Number(text.slice(0, 3)) : undefined;
-    const last = text?.split(/\r?\n/).pop() ?? '';
+    let text: string;
+    try {
+      // A step like any other: it settles when the peer closes, stalls or answers something that is not SMTP.
+      text = await session.step<string>((done) => {
+        mailReply = (t) => done(null, t);
+        const envelope = { from: `ghes-email-doctor@${ehloName}`, to: [`postmaster@reply.${hostname}`] };
+        session.conn.send(envelope, 'never sent', (e) => {
+          if (e) done(e);
+        });
+      });
+    } catch (err) {
+      checks.push(probeFailure(`${id}.enforce-tls`, session, err as Error, address));
+      session.close();
+      return { checks, transcript: session.transcript };
+    }
+    const code = Number(text.slice(0, 3));
+    const last = text.split(/\r?\n/).pop() ?? '';
     // Only a refusal that names TLS proves enforcement (postfix: "530 5.7.0 Must issue a STARTTLS command first");
     // "530 authentication required" would refuse real senders too.
-    const refused = code !== undefined && code >= 400 && /starttls|\btls\b|encrypt/i.test(last);
-    const otherRefusal = code !== undefined && code >= 400 && !refused;
+    const refused = code >= 400 && /starttls|\btls\b|encrypt/i.test(last);
+    const otherRefusal = code >= 400 && !refused;
     checks.push({
       id: `${id}.enforce-tls`,
       status: refused ? 'pass' : 'fail',
-      message:
-        code === undefined
-          ? `${target} (${at}): no reply to MAIL FROM within ${opts.timeoutMs} ms`
-          : refused
-            ? `${target} (${at}) refuses mail before STARTTLS: ${last}`
-            : otherRefusal
-              ? `${target} (${at}) refused MAIL FROM before STARTTLS, but not for TLS: ${last}`
-              : `${target} (${at}) accepted MAIL FROM before STARTTLS (${last}), but smtp.enforceTls is on`,
+      message: refused
+        ? `${target} (${at}) refuses mail before STARTTLS: ${last}`
+        : otherRefusal
+          ? `${target} (${at}) refused MAIL FROM before STARTTLS, but not for TLS: ${last}`
+          : `${target} (${at}) accepted MAIL FROM before STARTTLS (${last}), but smtp.enforceTls is on`,
       fix: refused
         ? undefined
         : otherRefusal
@@ -219,4 +227,21 @@ async function probe(
     await session.quit();
   }
   return { checks, transcript: session.transcript };
+}
+
+/** What to do when port 25 closed, stalled or spoke something that is not SMTP. */
+function faultFix(address: string): string {
+  return `port 25 on the appliance must answer as postfix does: check that email is enabled in the Management Console and that ${address} really is the appliance; a firewall, NAT or load balancer in front of it can also cut or hold the session`;
+}
+
+/** The MAIL FROM probe failed without a reply to read. */
+function probeFailure(id: string, session: SmtpSession, err: Error, address: string): Check {
+  if (err instanceof SmtpStepError)
+    return { id, status: 'fail', message: err.message, fix: faultFix(address), data: { fault: err.fault } };
+  return {
+    id,
+    status: 'fail',
+    message: `${session.options.label}: the MAIL FROM probe failed: ${session.scrub(err.message)}`,
+    fix: faultFix(address),
+  };
 }

@@ -9,7 +9,8 @@ import { rootCertificates as tlsRoots } from 'node:tls';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { loadConfigFile } from '../../../config/config';
 import { SmtpSettings } from '../../../smtp/smtp-settings';
-import { resolveSecret } from '../../secrets/resolve-secret';
+import { SecretRef } from '../../../core/secret-ref';
+import { SecretResolutionError, resolveSecret } from '../../secrets/resolve-secret';
 import { showReply } from '../diagnosis';
 import { Endpoint, UsageError } from '../options';
 import { Check, DoctorReport } from '../report';
@@ -46,28 +47,80 @@ async function readStdin(): Promise<string> {
     .replace(/\r?\n$/, '');
 }
 
-async function password(s: SmtpSettings, opts: SmtpDoctorOptions): Promise<string | undefined> {
+/** What AUTH sends, or what is missing to send it (a failed smtp.auth check says where it is). */
+type Login = { readonly user: string; readonly pass: string } | { readonly missing: 'credentials' | 'username' };
+
+const FROM_OUTPUTS = 'cdktf output --outputs-file outputs.json, then --config outputs.json';
+
+/** The username and password to log in with; undefined with authentication "none". */
+async function loginOf(s: SmtpSettings, opts: SmtpDoctorOptions, region: string): Promise<Login | undefined> {
   if (s.authentication === 'none') return undefined;
+  const hasUser = s.username !== undefined || s.usernameSecret !== undefined;
   if (opts.passwordFromStdin) {
-    const p = await readStdin();
-    if (p === '') throw new UsageError('--password-stdin: stdin was empty; pipe the SMTP password in');
-    return p;
+    // The password replaces its secret; the username stays where the config keeps it, literal or in the secret.
+    const pass = await readStdin();
+    if (pass === '') throw new UsageError('--password-stdin: stdin was empty; pipe the SMTP password in');
+    return hasUser ? { user: await username(s, opts, region), pass } : { missing: 'username' };
   }
-  opts.progress(`doctor smtp: reading the password from ${s.password!.describe()} …`);
-  return resolveSecret(s.password!);
+  if (!s.password || !hasUser) return { missing: 'credentials' };
+  const user = await username(s, opts, region);
+  opts.progress(`doctor smtp: reading the password from ${s.password.describe()} …`);
+  return { user, pass: await nonEmpty(s.password, region) };
+}
+
+/** A secret's value; an empty one is a config-level error (exit 2), as an unreadable one is. */
+async function nonEmpty(ref: SecretRef, region: string): Promise<string> {
+  const value = await resolveSecret(ref, { region });
+  if (value === '') throw new SecretResolutionError(ref, 'the value is empty');
+  return value;
+}
+
+/** smtp.username, or the "username" key of smtp.credentials (the SES relay's secret, as a stack's outputs name it). */
+async function username(s: SmtpSettings, opts: SmtpDoctorOptions, region: string): Promise<string> {
+  if (s.username !== undefined) return s.username;
+  opts.progress(`doctor smtp: reading the username from ${s.usernameSecret!.describe()} …`);
+  return nonEmpty(s.usernameSecret!, region);
+}
+
+/** smtp.auth when there is nothing (or no username) to log in with: where the credentials are, and how to give them. */
+function missingCredentials(s: SmtpSettings, configPath: string, missing: 'credentials' | 'username'): Check {
+  const fail = { id: 'smtp.auth', status: 'fail' } as const;
+  if (s.relay?.ses && missing === 'username')
+    return {
+      ...fail,
+      message: `no SMTP username to log in with: smtp.relay.ses keeps it (an IAM access key id) in the credentials secret the deployed stack created, and ${configPath} does not name that secret`,
+      fix: `run with the deployed stack's outputs (${FROM_OUTPUTS}): the username then comes from the secret they name, and the password from --password-stdin as now`,
+    };
+  if (s.relay?.ses)
+    return {
+      ...fail,
+      message: `no SMTP credentials to log in with: smtp.relay.ses keeps the username and password in the credentials secret the deployed stack created, and ${configPath} does not name that secret`,
+      fix: `run with the deployed stack's outputs (${FROM_OUTPUTS}), which name that secret; with them, --password-stdin takes the password from stdin instead (the username still comes from the secret)`,
+    };
+  if (missing === 'username')
+    return {
+      ...fail,
+      message: `no SMTP username to log in with: ${configPath} has no smtp.username or smtp.credentials`,
+      fix: 'set smtp.username, or smtp.credentials to a secret with the keys "username" and "password"',
+    };
+  return {
+    ...fail,
+    message: `no SMTP credentials to log in with: ${configPath} has no smtp.password or smtp.credentials`,
+    fix: 'set smtp.password (a secret reference) and smtp.username, or smtp.credentials; or pipe the password in with --password-stdin',
+  };
 }
 
 export async function runSmtpDoctor(opts: SmtpDoctorOptions): Promise<DoctorReport> {
   const loaded = loadConfigFile(opts.configPath, opts.hostname);
-  const report = await converse(loaded.smtp, opts);
+  const report = await converse(loaded.smtp, opts, loaded.config.region);
   // After the conversation, whatever it reached: SES's sandbox and identity state explain refusals it cannot see.
   const ses = opts.sesChecks === false ? undefined : sesTargetOf(loaded);
   return ses ? { ...report, checks: [...report.checks, ...(await runSesChecks(ses, opts))] } : report;
 }
 
-async function converse(s: SmtpSettings, opts: SmtpDoctorOptions): Promise<DoctorReport> {
+async function converse(s: SmtpSettings, opts: SmtpDoctorOptions, region: string): Promise<DoctorReport> {
   const ca = opts.caFile ? [...tlsRoots, readCa(opts.caFile)] : undefined;
-  const pass = await password(s, opts);
+  const login = await loginOf(s, opts, region);
   const host = opts.connectTo?.host ?? s.address;
   const port = opts.connectTo?.port ?? s.port;
   // GHES decides implicit TLS from the configured port, so the doctor does too (even with --connect-to).
@@ -83,7 +136,7 @@ async function converse(s: SmtpSettings, opts: SmtpDoctorOptions): Promise<Docto
     shownAs: { host: s.address, port: s.port },
     ca,
     timeoutMs: opts.timeoutMs,
-    secrets: pass ? [pass] : [],
+    secrets: login && 'pass' in login ? [login.pass] : [],
   });
   const where = { host, port, timeoutMs: opts.timeoutMs };
   const report = (): DoctorReport => ({ command: 'smtp', checks, transcript: session.transcript });
@@ -94,13 +147,7 @@ async function converse(s: SmtpSettings, opts: SmtpDoctorOptions): Promise<Docto
   try {
     await session.connect();
   } catch (err) {
-    checks.push(
-      ...(await connectFailure(session, session.scrub((err as Error).message), {
-        ...where,
-        implicitTls,
-        address: s.address,
-      })),
-    );
+    checks.push(...(await connectFailure(session, err as Error, { ...where, implicitTls, address: s.address })));
     session.close();
     return report();
   }
@@ -159,18 +206,20 @@ async function converse(s: SmtpSettings, opts: SmtpDoctorOptions): Promise<Docto
       await session.quit();
       return report();
     }
-    opts.progress(`doctor smtp: AUTH ${mechanism} as ${s.username} …`);
+    if (!login || 'missing' in login) {
+      checks.push(missingCredentials(s, opts.configPath, login && 'missing' in login ? login.missing : 'credentials'));
+      await session.quit();
+      return report();
+    }
+    const { user, pass } = login;
+    opts.progress(`doctor smtp: AUTH ${mechanism} as ${user} …`);
     try {
       await session.step((done) =>
-        session.conn.login({ method: mechanism, credentials: { user: s.username!, pass: pass! } } as never, (e) =>
-          done(e),
-        ),
+        session.conn.login({ method: mechanism, credentials: { user, pass } } as never, (e) => done(e)),
       );
-      checks.push({ id: 'smtp.auth', status: 'pass', message: `AUTH ${mechanism} as ${s.username} accepted` });
+      checks.push({ id: 'smtp.auth', status: 'pass', message: `AUTH ${mechanism} as ${user} accepted` });
     } catch (err) {
-      checks.push(
-        replyFailure('smtp.auth', session, `AUTH ${mechanism} as ${s.username} failed`, (err as Error).message),
-      );
+      checks.push(replyFailure('smtp.auth', session, `AUTH ${mechanism} as ${user} failed`, err as Error));
       await session.quit();
       return report();
     }
@@ -192,12 +241,7 @@ async function converse(s: SmtpSettings, opts: SmtpDoctorOptions): Promise<Docto
       });
     } catch (err) {
       checks.push(
-        replyFailure(
-          'smtp.send',
-          session,
-          `sending from ${s.noreplyAddress} to ${opts.to} failed`,
-          (err as Error).message,
-        ),
+        replyFailure('smtp.send', session, `sending from ${s.noreplyAddress} to ${opts.to} failed`, err as Error),
       );
     }
   }

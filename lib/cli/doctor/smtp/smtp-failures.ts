@@ -1,14 +1,30 @@
-/** `doctor smtp`: what a failed step means, from the relay's last reply or the connection error. */
-import { certificateProblem, explainConnectionError, explainReply, looksLikePlainOnTls, showReply } from '../diagnosis';
+/** `doctor smtp`: what a failed step means: the relay's last reply, what the relay did, or the connection error. */
+import {
+  Diagnosis,
+  PORT_25_NOTE,
+  certificateProblem,
+  explainConnectionError,
+  explainReply,
+  looksLikePlainOnTls,
+  showReply,
+} from '../diagnosis';
 import { probeImplicitTls } from './tls-probe';
 import { Check } from '../report';
 import { SmtpSession } from './smtp-session';
+import { SmtpStepError } from './smtp-steps';
 
-/** A failure after the greeting: explain the relay's last reply. */
-export function replyFailure(id: string, session: SmtpSession, what: string, errorMessage: string): Check {
+/** The port GHES will use (the configured one, whatever --connect-to says): EC2's port-25 throttling depends on it. */
+const configuredPort = (session: SmtpSession) => session.options.shownAs?.port ?? session.options.port;
+
+/** A failure after the greeting: what the relay did, or its last reply, explained. */
+export function replyFailure(id: string, session: SmtpSession, what: string, err: Error): Check {
+  if (err instanceof SmtpStepError) {
+    const d = explainFault(err, configuredPort(session));
+    return { id, status: 'fail', message: `${what}: ${err.message}`, fix: d.fix, data: { fault: err.fault } };
+  }
   const last = session.lastReply;
   if (last && last.reply.code >= 400) {
-    const d = explainReply(last.reply, last.command);
+    const d = explainReply(last.reply, last.command, configuredPort(session));
     return {
       id,
       status: 'fail',
@@ -17,7 +33,7 @@ export function replyFailure(id: string, session: SmtpSession, what: string, err
       data: { reply: last.reply, command: last.command },
     };
   }
-  const d = explainConnectionError(errorMessage, {
+  const d = explainConnectionError(session.scrub(err.message), {
     host: session.options.host,
     port: session.options.port,
     timeoutMs: session.options.timeoutMs,
@@ -25,14 +41,87 @@ export function replyFailure(id: string, session: SmtpSession, what: string, err
   return { id, status: 'fail', message: `${what}: ${d.meaning}`, fix: d.fix };
 }
 
+/**
+ * What the relay did wrong, and what to do: it closed the connection, stalled, or answered something that is not
+ * SMTP (SmtpSteps names which, and when, in the error's message).
+ */
+export function explainFault(e: SmtpStepError, port: number): Diagnosis {
+  const portNote = port === 25 ? `. ${PORT_25_NOTE}` : '';
+  if (e.fault === 'not-smtp')
+    return {
+      meaning: e.message,
+      fix: 'this is not an SMTP service (an SSH or HTTP server answers like this): check smtp.address and smtp.port (relays take submissions on 587 with STARTTLS, or 465 with implicit TLS)',
+    };
+  if (e.fault === 'closed') {
+    if (e.stage === 'greeting')
+      return {
+        meaning: e.message,
+        fix: `the port takes TCP connections but the service behind it hangs up before greeting: the relay refuses this client (an allow list, a connection or rate limit), a load balancer in front of it has no healthy target, or smtp.address and smtp.port do not name the relay's SMTP service${portNote}`,
+      };
+    if (e.stage === 'tls')
+      return {
+        meaning: e.message,
+        fix: "the relay dropped the session during the TLS handshake: check the relay's TLS setup (protocol versions, ciphers) and its logs",
+      };
+    return {
+      meaning: e.message,
+      fix: 'the relay dropped the session without a reply code: check its logs and its client allow list; a firewall or proxy that cuts SMTP sessions does the same',
+    };
+  }
+  if (e.stage === 'connect')
+    return {
+      meaning: e.message,
+      fix: `a firewall drops the traffic or the port is wrong: check outbound rules${portNote}`,
+    };
+  if (e.stage === 'tls')
+    return {
+      meaning: e.message,
+      fix: 'the TLS handshake stalled: a middlebox that intercepts TLS, or an overloaded relay; retry, then check the relay',
+    };
+  return { meaning: e.message, fix: 'the relay or a middlebox stalls the session; retry, then check the relay' };
+}
+
+/** The EHLO the relay accepted, as a passed check. */
+function ehloPassed(session: SmtpSession, lines: readonly string[]): Check {
+  const offered = lines.slice(1).map((l) =>
+    l
+      .replace(/^250[ -]/, '')
+      .trim()
+      .toUpperCase(),
+  );
+  return {
+    id: 'smtp.ehlo',
+    status: 'pass',
+    message: `EHLO ${session.options.name} accepted; the relay offers ${offered.join(', ') || 'no extensions'}`,
+  };
+}
+
+type Where = { host: string; port: number; timeoutMs: number; implicitTls: boolean; address: string };
+
 /** The connection did not get as far as a usable EHLO: say which step broke. */
-export async function connectFailure(
-  session: SmtpSession,
-  message: string,
-  where: { host: string; port: number; timeoutMs: number; implicitTls: boolean; address: string },
-): Promise<Check[]> {
+export async function connectFailure(session: SmtpSession, err: Error, where: Where): Promise<Check[]> {
   const replies = session.replies;
   const greeted = replies.find((r) => r.command === 'greeting' && r.reply.code === 220);
+  const ehlo = replies.find((r) => r.command === 'EHLO' && r.reply.code === 250);
+  const passed: Check[] = [
+    ...(greeted
+      ? [
+          {
+            id: 'smtp.connect',
+            status: 'pass',
+            message: `${where.host}:${where.port} greeted: ${showReply(greeted.reply)}`,
+          } as const,
+        ]
+      : []),
+    ...(ehlo ? [ehloPassed(session, ehlo.lines)] : []),
+  ];
+  if (err instanceof SmtpStepError && !(err.fault === 'timeout' && err.stage === 'greeting')) {
+    // Closed, stalled or not SMTP: the check of the step under way fails, the ones before it passed.
+    const id = !greeted ? 'smtp.connect' : !ehlo ? 'smtp.ehlo' : 'smtp.tls';
+    const d = explainFault(err, configuredPort(session));
+    return [...passed, { id, status: 'fail', message: d.meaning, fix: d.fix, data: { fault: err.fault } }];
+  }
+  const message = session.scrub(err.message);
   const tlsError = /TLS|certificate|SSL|wrong version|packet length/i.test(message);
   if (where.implicitTls && !greeted && tlsError) {
     const cert = certificateProblem(message);
@@ -56,49 +145,12 @@ export async function connectFailure(
       ];
     }
   }
-  if (!greeted) {
-    // nodemailer's idle-socket timeout can fire before its greeting timer: same meaning once TCP is up.
-    if (session.remoteAddress && /^Timeout/.test(message)) message = 'Greeting never received';
-    const d = explainConnectionError(message, where);
-    const checks: Check[] = [
-      { id: 'smtp.connect', status: 'fail', message: d.meaning, fix: d.fix, data: { error: message } },
-    ];
-    if (/Greeting never received/i.test(message) && !where.implicitTls) {
-      const tls = await probeImplicitTls(where.host, where.port, where.timeoutMs, session.options.servername);
-      if (tls) {
-        checks[0] = {
-          id: 'smtp.connect',
-          status: 'fail',
-          message: `${where.host}:${where.port} speaks implicit TLS (SMTPS): it waited for a TLS handshake instead of greeting`,
-          fix: "GHES speaks STARTTLS here: point smtp.port at the relay's STARTTLS port (587), or use 465 for implicit TLS",
-        };
-      }
-    }
-    return checks;
-  }
-  const checks: Check[] = [
-    { id: 'smtp.connect', status: 'pass', message: `${where.host}:${where.port} greeted: ${showReply(greeted.reply)}` },
-  ];
-  // EHLO is answered before STARTTLS: when TLS is what broke, say that EHLO itself worked.
-  const ehlo = replies.find((r) => r.command === 'EHLO' && r.reply.code === 250);
-  if (ehlo) {
-    const offered = ehlo.lines.slice(1).map((l) =>
-      l
-        .replace(/^250[ -]/, '')
-        .trim()
-        .toUpperCase(),
-    );
-    checks.push({
-      id: 'smtp.ehlo',
-      status: 'pass',
-      message: `EHLO ${session.options.name} accepted; the relay offers ${offered.join(', ') || 'no extensions'}`,
-    });
-  }
+  if (!greeted) return greetingFailure(session, err, message, where);
   const last = replies[replies.length - 1];
   if (last.command === 'STARTTLS' && last.reply.code !== 220) {
-    const d = explainReply(last.reply, 'STARTTLS');
+    const d = explainReply(last.reply, 'STARTTLS', configuredPort(session));
     return [
-      ...checks,
+      ...passed,
       {
         id: 'smtp.tls',
         status: 'fail',
@@ -110,7 +162,7 @@ export async function connectFailure(
   if (tlsError) {
     const cert = certificateProblem(message);
     return [
-      ...checks,
+      ...passed,
       {
         id: 'smtp.tls',
         status: 'fail',
@@ -120,9 +172,9 @@ export async function connectFailure(
     ];
   }
   if (last.reply.code >= 400) {
-    const d = explainReply(last.reply, last.command);
+    const d = explainReply(last.reply, last.command, configuredPort(session));
     return [
-      ...checks,
+      ...passed,
       {
         id: last.command === 'EHLO' ? 'smtp.ehlo' : 'smtp.connect',
         status: 'fail',
@@ -132,7 +184,41 @@ export async function connectFailure(
     ];
   }
   const d = explainConnectionError(message, where);
-  return [...checks, { id: ehlo ? 'smtp.connect' : 'smtp.ehlo', status: 'fail', message: d.meaning, fix: d.fix }];
+  return [...passed, { id: ehlo ? 'smtp.tls' : 'smtp.ehlo', status: 'fail', message: d.meaning, fix: d.fix }];
+}
+
+/** No 220 greeting: a refusal in its place (421, 554), no greeting in time (maybe implicit TLS), or no connection. */
+async function greetingFailure(session: SmtpSession, err: Error, message: string, where: Where): Promise<Check[]> {
+  const refusal = session.replies.find((r) => r.command === 'greeting');
+  if (refusal) {
+    const d = explainReply(refusal.reply, 'greeting', configuredPort(session));
+    return [
+      {
+        id: 'smtp.connect',
+        status: 'fail',
+        message: `${where.host}:${where.port} greeted with ${showReply(refusal.reply)} (${d.meaning})`,
+        fix: d.fix,
+        data: { reply: refusal.reply },
+      },
+    ];
+  }
+  const silent = err instanceof SmtpStepError; // the only fault that gets here: no greeting within the timeout
+  const d = silent ? explainConnectionError('Greeting never received', where) : explainConnectionError(message, where);
+  const checks: Check[] = [
+    { id: 'smtp.connect', status: 'fail', message: d.meaning, fix: d.fix, data: { error: message } },
+  ];
+  if (silent && !where.implicitTls) {
+    const tls = await probeImplicitTls(where.host, where.port, where.timeoutMs, session.options.servername);
+    if (tls) {
+      checks[0] = {
+        id: 'smtp.connect',
+        status: 'fail',
+        message: `${where.host}:${where.port} speaks implicit TLS (SMTPS): it waited for a TLS handshake instead of greeting`,
+        fix: "GHES speaks STARTTLS here: point smtp.port at the relay's STARTTLS port (587), or use 465 for implicit TLS",
+      };
+    }
+  }
+  return checks;
 }
 
 function certFix(problem: string, address: string): string {

@@ -1,11 +1,13 @@
 /**
  * A nodemailer SMTPConnection with its transaction log captured as a masked
- * transcript, and its callback steps as promises. nodemailer speaks the
- * protocol; this file only listens. Shared by `doctor smtp` and `doctor inbound`.
+ * transcript, and its callback steps as promises that always settle (SmtpSteps).
+ * nodemailer speaks the protocol; this file only listens. Shared by `doctor smtp`
+ * and `doctor inbound`.
  */
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { SmtpReply, parseReply } from '../diagnosis';
 import { CredentialMasker, TranscriptEntry, formatEntry, repliesWithCommands } from '../transcript';
+import { SmtpSteps, nodemailerLogger } from './smtp-steps';
 
 export interface SessionOptions {
   /** Where to connect (a hostname or IP). */
@@ -29,6 +31,11 @@ export interface SessionOptions {
   readonly ca?: readonly string[];
   /** Connect, greeting and per-reply timeout. */
   readonly timeoutMs: number;
+  /**
+   * Who a failed step's message names ("… closed the connection before its greeting").
+   * @default - host and port, where the connection really goes
+   */
+  readonly label?: string;
   /** Values to mask wherever they show up in the transcript. */
   readonly secrets?: readonly string[];
   /** Called with each server reply as it is logged, before nodemailer acts on it. */
@@ -49,21 +56,23 @@ function openedAt(o: SessionOptions): string {
 export class SmtpSession {
   readonly conn: SMTPConnection;
   private readonly masker: CredentialMasker;
+  private readonly steps: SmtpSteps;
   private readonly log: TranscriptEntry[] = [];
-  private pendingReject?: (err: Error) => void;
   private closedPromise: Promise<void>;
-  /** The first error nodemailer reported outside a step (e.g. while closing). */
-  lastError?: Error;
   remoteAddress?: string;
 
   constructor(readonly options: SessionOptions) {
     this.masker = new CredentialMasker(options.secrets ?? []);
-    const record = (meta: Record<string, unknown> | undefined, message: unknown, ...args: unknown[]) => {
+    this.steps = new SmtpSteps({
+      label: options.label ?? hostPort(options.host, options.port),
+      timeoutMs: options.timeoutMs,
+      scrub: (t) => this.masker.scrub(t),
+    });
+    const record = (meta: Record<string, unknown> | undefined, message: unknown) => {
       const tnx = meta?.tnx;
       const text = typeof message === 'string' ? message : String(message);
       if (tnx === 'server') {
         for (const line of text.split(/\r?\n/)) this.push({ dir: 'server', text: line });
-        options.onServerReply?.(text, this);
       } else if (tnx === 'client') {
         this.push({ dir: 'client', text });
       } else if (tnx === 'network' && typeof meta?.remoteAddress === 'string') {
@@ -73,16 +82,9 @@ export class SmtpSession {
       } else if (tnx === 'smtp' && /upgraded with STARTTLS/.test(text)) {
         this.push({ note: 'TLS connection started' });
       }
-      void args;
-    };
-    const logger = {
-      level: () => undefined,
-      trace: record,
-      debug: record,
-      info: record,
-      warn: record,
-      error: record,
-      fatal: record,
+      // After the transcript has the line (a peer that is not SMTP shows in it), before nodemailer acts on it.
+      this.steps.logged(meta, message);
+      if (tnx === 'server') options.onServerReply?.(text, this);
     };
     this.conn = new SMTPConnection({
       host: options.host,
@@ -95,17 +97,14 @@ export class SmtpSession {
       socketTimeout: options.timeoutMs,
       dnsTimeout: options.timeoutMs,
       transactionLog: true,
-      logger: logger as unknown as SMTPConnection.Options['logger'],
+      logger: nodemailerLogger(record),
       tls: {
         servername: options.servername ?? options.host,
         ca: options.ca ? [...options.ca] : undefined,
         rejectUnauthorized: true,
       },
     });
-    this.conn.on('error', (err: Error) => {
-      if (this.pendingReject) this.pendingReject(err);
-      else this.lastError ??= err;
-    });
+    this.steps.watch(this.conn);
     this.closedPromise = new Promise((resolve) => this.conn.once('end', () => resolve()));
   }
 
@@ -113,16 +112,12 @@ export class SmtpSession {
     this.log.push(this.masker.mask(e));
   }
 
-  /** Runs one nodemailer step; rejects on its callback error or a connection error. */
+  /**
+   * Runs one nodemailer step. It settles on its callback, a connection error, the end of the connection or a
+   * timeout; a peer that closed, stalled or spoke something else rejects it with an SmtpStepError.
+   */
   step<T>(start: (done: (err: Error | null | undefined, value?: T) => void) => void): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.pendingReject = reject;
-      start((err, value) => {
-        this.pendingReject = undefined;
-        if (err) reject(err);
-        else resolve(value as T);
-      });
-    });
+    return this.steps.run<T>(start);
   }
 
   /** Connects, reads the greeting, EHLO, and STARTTLS when offered (unless ignored). */
@@ -132,20 +127,28 @@ export class SmtpSession {
 
   /** Says QUIT and waits for the close, at most the timeout. */
   async quit(): Promise<void> {
-    this.pendingReject = undefined;
+    this.steps.closing();
     try {
       this.conn.quit();
     } catch {
       this.conn.close();
     }
-    await Promise.race([this.closedPromise, new Promise((r) => setTimeout(r, this.options.timeoutMs).unref())]);
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.timeoutMs)));
+    await Promise.race([this.closedPromise, waited]);
+    clearTimeout(timer);
     this.conn.close();
   }
 
   /** Closes without QUIT. */
   close(): void {
-    this.pendingReject = undefined;
+    this.steps.closing();
     this.conn.close();
+  }
+
+  /** The first thing the peer did wrong (closed, stalled, not SMTP), even between steps. */
+  get fault(): Error | undefined {
+    return this.steps.firstFault;
   }
 
   get entries(): readonly TranscriptEntry[] {
