@@ -222,3 +222,17 @@ describe('ghes-email doctor logs (CLI)', () => {
     expect(r.stderr).toMatch(/missing required argument/);
   });
 });
+
+test("a 421 in unicorn.log names EC2's port-25 throttling only when the relay's port is 25", () => {
+  const log = (port: number) =>
+    [
+      `Connection opened: smtp.example.com:${port}`,
+      '-> "220 smtp.example.com ESMTP\\r\\n"',
+      '<- "EHLO example.com\\r\\n"',
+      '-> "421 4.7.0 Try again later, closing connection\\r\\n"',
+    ].join('\n');
+  const fix = (port: number) => parseUnicornLog(log(port))[0].diagnosis?.fix ?? '';
+  expect(fix(25)).toContain('AWS throttles outbound port 25 from EC2');
+  expect(fix(587)).toMatch(/retry later/);
+  expect(fix(587)).not.toContain('port 25');
+});

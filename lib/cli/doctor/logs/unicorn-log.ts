@@ -40,6 +40,12 @@ const MAX_REPLY_LINES = 50;
 const OPENERS = ['Connection opened:', 'opening connection to'];
 
 /** The `host:port` after "Connection opened:" (or Net::SMTP's "opening connection to"). */
+/** The port of a "host:port" endpoint (the last field: an IPv6 host has colons of its own). */
+function endpointPort(endpoint: string | undefined): number | undefined {
+  const port = endpoint === undefined ? NaN : Number(endpoint.slice(endpoint.lastIndexOf(':') + 1));
+  return Number.isInteger(port) ? port : undefined;
+}
+
 function openedEndpoint(raw: string): string | undefined {
   for (const opener of OPENERS) {
     const at = raw.indexOf(opener);
@@ -129,7 +135,7 @@ class Conversation {
       auth: this.auth,
       finalReply,
       finalCommand: last?.command,
-      diagnosis: finalReply ? explainReply(finalReply, last!.command) : undefined,
+      diagnosis: finalReply ? explainReply(finalReply, last!.command, endpointPort(this.endpoint)) : undefined,
       failed: finalReply ? finalReply.code >= 400 : true,
       entries: this.entries,
     };
