@@ -3,22 +3,36 @@
  * outside Terraform so the password never lands in state. Creates an access
  * key for the relay's IAM user, derives the SES SMTP password from it (AWS's
  * documented algorithm, lib/smtp/ses-smtp.ts), proves the pair with an SMTP AUTH
- * LOGIN against the relay, writes {username, password} to the relay's secret,
- * and only then deletes the key it replaces. Any failure before the secret is
- * written deletes the new key again: the relay keeps working with the old one.
- * Exit codes: 0 done, 1 failed (nothing changed, or what is left is said), 2 bad usage.
+ * LOGIN against the relay, and writes {username, password} to the relay's secret.
+ * The key it replaces stays until `--finish-rotation` (after `ghes-email apply`),
+ * so mail never stops; `--delete-old-key` deletes it in the same run. The steps
+ * and what happens on a failure or a signal: rotation.ts.
+ * Exit codes: 0 done; 1 failed, nothing left changed; 2 bad usage or input (an unreadable or refused secret, two
+ * keys already), nothing changed; 3 failed part-way, something left changed (the report says how to finish);
+ * 128 + N stopped by signal N (SIGPIPE, 141, for EPIPE on stdout), after the same report.
  */
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Command, InvalidArgumentError } from 'commander';
-import { SES_SMTP_PORT, sesSmtpEndpoint, sesSmtpPassword } from '../../smtp/ses-smtp';
+import { SES_SMTP_PORT, sesSmtpEndpoint } from '../../smtp/ses-smtp';
+import { escapeLines } from '../doctor/terminal-text';
 import { SecretRedactor } from '../secrets/redact-secrets';
+import { finishRotation } from './finish-rotation';
+import { RelayAws } from './relay-aws';
 import { RelayTarget, RelayTargetOptions, RelayUsageError, relayTarget } from './relay-target';
-import { SmtpLoginError, smtpLogin } from './smtp-login';
+import { Rotation } from './rotation';
+import { ReportContext, shellArg } from './rotation-state';
+import { secretRefusal } from './secret-owner';
+import { smtpLogin } from './smtp-login';
+import { describeStop, stopExitCode, stopName, watchProcessStops } from './stops';
 
 export interface RelayCredentialsOptions extends RelayTargetOptions {
-  /** Keep the replaced key (delete it yourself after `ghes-email apply`). @default false */
+  /** Accepted for older scripts: keeping the replaced key is the default now. */
   readonly keepOldKey?: boolean;
+  /** Delete the replaced key in this run, once the secret names the new one (mail fails until `apply`). */
+  readonly deleteOldKey?: boolean;
+  /** The step after `ghes-email apply`: delete the keys the secret no longer names; creates nothing. */
+  readonly finishRotation?: boolean;
   /** How long SES may take to accept a new key, in seconds. @default 300 */
   readonly verifyTimeoutSeconds?: number;
   /** First wait between login attempts, doubling up to 30 s. @default 2 */
@@ -29,12 +43,16 @@ export interface RelayCredentialsOptions extends RelayTargetOptions {
 export interface RelayCredentialsIo {
   out(text: string): void;
   err(text: string): void;
-  /** @default a client for the relay's region (AWS_ENDPOINT_URL_IAM overrides the endpoint) */
+  /** Used for every IAM call (it must not retry CreateAccessKey). @default clients for the relay's region */
   iam?: IAMClient;
   /** @default a client for the secret's region */
   secretsManager?: SecretsManagerClient;
   /** One SMTP AUTH LOGIN; rejects when refused. @default smtpLogin against email-smtp.<region>.amazonaws.com:587 */
   login?: (target: RelayTarget, user: string, pass: string) => Promise<void>;
+  /** Aborted with a signal's name ('SIGINT', …, 'SIGPIPE') to stop: the run rolls back and reports. */
+  stop?: AbortSignal;
+  /** Aborted by a second signal: the rollback is given up, the report printed at once. */
+  stopNow?: AbortSignal;
 }
 
 const positive = (value: string) => {
@@ -56,31 +74,59 @@ export function registerRelayCredentials(program: Command): void {
     .option('--domain <domain>', 'with several SES relays in the outputs: the sending domain of the one to use')
     .option('--user-name <name>', "instead of --config: the relay's IAM user")
     .option('--secret-arn <arn>', "instead of --config: the relay's credentials secret")
-    .option('--region <region>', "the SES region (default: the relay's, or the secret ARN's)")
-    .option(
-      '--keep-old-key',
-      'do not delete the replaced access key (delete it after ghes-email apply has given GHES the new one)',
-    )
+    .option('--region <region>', "the SES region; must be the relay's (default: the relay's, or the secret ARN's)")
+    .option('--finish-rotation', 'after ghes-email apply: delete the access keys the secret no longer names')
+    .option('--delete-old-key', 'delete the replaced key in this run: mail from GHES fails until ghes-email apply')
+    .option('--keep-old-key', 'the default now (the replaced key stays until --finish-rotation); still accepted')
     .option('--verify-timeout-seconds <n>', 'how long SES may take to accept the new key', positive, 300)
     .action(async (opts: RelayCredentialsOptions) => {
-      process.exitCode = await runRelayCredentials(opts, {
-        out: (t) => process.stdout.write(t),
-        err: (t) => process.stderr.write(t),
-      });
+      // Signals and a closed stdout stop the run with a report instead of killing it with the new key orphaned.
+      const stops = watchProcessStops();
+      try {
+        process.exitCode = await runRelayCredentials(opts, {
+          out: stops.out,
+          err: (t) => process.stderr.write(t),
+          stop: stops.stop,
+          stopNow: stops.stopNow,
+        });
+      } finally {
+        stops.dispose();
+      }
     });
 }
 
-/** An AWS SDK error as one line: its name and message (never a credential: the SDK does not echo them). */
-function awsError(err: unknown): string {
-  const e = err as { name?: string; message?: string };
-  return `${e.name ?? 'Error'}: ${e.message ?? String(err)}`;
+/** How the report names the commands to run next, with the target as this run was given it. */
+function reportContext(opts: RelayCredentialsOptions, target: RelayTarget): ReportContext {
+  const targetArgs =
+    opts.config !== undefined
+      ? `--config ${shellArg(opts.config)}${opts.domain !== undefined ? ` --domain ${shellArg(opts.domain)}` : ''}`
+      : `--user-name ${shellArg(target.iamUserName)} --secret-arn ${shellArg(target.secretArn)}`;
+  return {
+    user: target.iamUserName,
+    secretArn: target.secretArn,
+    apply: `ghes-email apply --config ${opts.config !== undefined ? shellArg(opts.config) : '<outputs.json>'}`,
+    finish: `ghes-email relay-credentials ${targetArgs} --finish-rotation`,
+  };
+}
+
+function usageProblem(opts: RelayCredentialsOptions): string | undefined {
+  if (opts.keepOldKey && opts.deleteOldKey) return '--keep-old-key and --delete-old-key contradict each other';
+  if (opts.finishRotation && opts.deleteOldKey)
+    return '--finish-rotation deletes the old keys and creates nothing; --delete-old-key is for a run that creates one: give one of them';
+  return undefined;
 }
 
 export async function runRelayCredentials(opts: RelayCredentialsOptions, rawIo: RelayCredentialsIo): Promise<number> {
-  // Everything printed passes the redactor, which learns the new secret key and password as they exist.
+  // Everything printed passes the redactor, which learns the new secret key and password as they exist, and has its
+  // control characters escaped (AWS and SMTP error texts are not ours).
   const redactor = new SecretRedactor();
-  const out = (t: string) => rawIo.out(redactor.redact(t));
-  const err = (t: string) => rawIo.err(redactor.redact(t));
+  const out = (t: string) => rawIo.out(escapeLines(redactor.redact(t)));
+  const err = (t: string) => rawIo.err(escapeLines(redactor.redact(t)));
+  const usage = usageProblem(opts);
+  if (usage !== undefined) {
+    err(`${usage}\n`);
+    return 2;
+  }
   let target: RelayTarget;
   try {
     target = relayTarget(opts);
@@ -97,129 +143,29 @@ export async function runRelayCredentials(opts: RelayCredentialsOptions, rawIo: 
     );
     return 2;
   }
-  const user = target.iamUserName;
-  const iamSdk = await import('@aws-sdk/client-iam');
-  const iam = rawIo.iam ?? new iamSdk.IAMClient({ region: target.region });
-  const login = rawIo.login ?? ((t, u, p) => smtpLogin({ host: sesSmtpEndpoint(t.region), port: SES_SMTP_PORT }, u, p));
-
-  let old: string[];
-  try {
-    const listed = await iam.send(new iamSdk.ListAccessKeysCommand({ UserName: user }));
-    old = (listed.AccessKeyMetadata ?? []).map((k) => k.AccessKeyId ?? '').filter((id) => id !== '');
-  } catch (e) {
-    err(`cannot list the access keys of IAM user ${user}: ${awsError(e)}; nothing changed\n`);
-    return 1;
+  const aws = await RelayAws.create(target, rawIo);
+  const refused = await secretRefusal(aws, target, opts.config !== undefined, rawIo.stop);
+  if (rawIo.stop?.aborted) {
+    const name = stopName(rawIo.stop);
+    err(`relay-credentials stopped (${describeStop(name)}) before anything was changed.\n`);
+    return stopExitCode(name);
   }
-  if (old.length >= 2) {
-    // IAM allows two keys per user: rotation needs a free slot.
-    err(
-      `IAM user ${user} already has two access keys (${old.join(', ')}): delete the one GHES does not use (the "username" in ${target.secretArn} is the one in use), then run again; nothing changed\n`,
-    );
-    return 1;
+  if (refused !== undefined) {
+    err(`${refused}\n`);
+    return 2;
   }
-
-  let keyId: string;
-  let password: string;
-  try {
-    const created = (await iam.send(new iamSdk.CreateAccessKeyCommand({ UserName: user }))).AccessKey;
-    if (!created?.AccessKeyId || !created.SecretAccessKey) throw new Error('CreateAccessKey returned no key');
-    keyId = created.AccessKeyId;
-    redactor.add(created.SecretAccessKey);
-    password = sesSmtpPassword(created.SecretAccessKey, target.region);
-    redactor.add(password);
-  } catch (e) {
-    err(`cannot create an access key for IAM user ${user}: ${awsError(e)}; nothing changed\n`);
-    return 1;
-  }
-  out(`Created access key ${keyId} for IAM user ${user}; SMTP password derived for ${target.region}.\n`);
-
-  const rollback = async (why: string): Promise<number> => {
-    try {
-      await iam.send(new iamSdk.DeleteAccessKeyCommand({ UserName: user, AccessKeyId: keyId }));
-      err(`${why}; deleted the new key ${keyId} again, nothing else changed\n`);
-    } catch (e) {
-      err(
-        `${why}; could not delete the new key ${keyId} (${awsError(e)}): delete it with aws iam delete-access-key --user-name ${user} --access-key-id ${keyId}\n`,
-      );
-    }
-    return 1;
+  const ctx = reportContext(opts, target);
+  const io = { out, err, stop: rawIo.stop, stopNow: rawIo.stopNow };
+  if (opts.finishRotation) return finishRotation(aws, target, io, ctx, redactor);
+  const host = sesSmtpEndpoint(target.region);
+  const login = rawIo.login ?? ((_t, u, p) => smtpLogin({ host, port: SES_SMTP_PORT }, u, p));
+  const settings = {
+    host,
+    port: SES_SMTP_PORT,
+    timeoutSeconds: opts.verifyTimeoutSeconds,
+    retrySeconds: opts.retrySeconds,
+    deleteOldKey: opts.deleteOldKey === true,
   };
-
-  const refused = await verifyLogin(opts, target, keyId, password, login, out);
-  if (refused !== undefined)
-    return rollback(
-      `the new key did not authenticate at ${sesSmtpEndpoint(target.region)}:${SES_SMTP_PORT} (${refused})`,
-    );
-
-  try {
-    const smSdk = await import('@aws-sdk/client-secrets-manager');
-    const sm = rawIo.secretsManager ?? new smSdk.SecretsManagerClient({ region: target.secretArn.split(':')[3] });
-    await sm.send(
-      new smSdk.PutSecretValueCommand({
-        SecretId: target.secretArn,
-        SecretString: JSON.stringify({ username: keyId, password }),
-      }),
-    );
-  } catch (e) {
-    return rollback(`cannot write ${target.secretArn}: ${awsError(e)}`);
-  }
-  out(`Wrote {username, password} to ${target.secretArn}.\n`);
-
-  if (old.length === 0) {
-    out('First credentials: a boot script waiting for this secret picks them up within seconds.\n');
-    return 0;
-  }
-  // GHES copied the old credentials into its settings at boot: it needs them until `apply` replaces them.
-  const next = `GHES still uses ${old.join(', ')} until you run: ghes-email apply --config <outputs.json>`;
-  if (opts.keepOldKey) {
-    out(
-      `Kept the old key. ${next}; then delete it: ${old.map((id) => `aws iam delete-access-key --user-name ${user} --access-key-id ${id}`).join('; ')}\n`,
-    );
-    return 0;
-  }
-  for (const id of old) {
-    try {
-      await iam.send(new iamSdk.DeleteAccessKeyCommand({ UserName: user, AccessKeyId: id }));
-      out(`Deleted the old key ${id} (the new one authenticated).\n`);
-    } catch (e) {
-      err(
-        `could not delete the old key ${id}: ${awsError(e)}; delete it with aws iam delete-access-key --user-name ${user} --access-key-id ${id}\n`,
-      );
-      return 1;
-    }
-  }
-  out(
-    `Mail from GHES fails until the appliance has the new credentials: run ghes-email apply --config <outputs.json> now (next time, --keep-old-key lets you apply first).\n`,
-  );
-  return 0;
-}
-
-/**
- * Logs in until SES accepts the new key or the time is up: a new IAM key takes
- * a while to reach SES, so early 535s are expected. Returns the last refusal, or undefined on success.
- */
-async function verifyLogin(
-  opts: RelayCredentialsOptions,
-  target: RelayTarget,
-  user: string,
-  pass: string,
-  login: NonNullable<RelayCredentialsIo['login']>,
-  out: (t: string) => void,
-): Promise<string | undefined> {
-  const deadline = Date.now() + (opts.verifyTimeoutSeconds ?? 300) * 1000;
-  let delay = (opts.retrySeconds ?? 2) * 1000;
-  for (;;) {
-    try {
-      await login(target, user, pass);
-      out(`SMTP AUTH LOGIN with the new credentials: accepted.\n`);
-      return undefined;
-    } catch (e) {
-      const why = e instanceof SmtpLoginError || e instanceof Error ? e.message : String(e);
-      const left = deadline - Date.now();
-      if (left <= 0) return why;
-      out(`waiting for SES to accept the new key: ${why}; ${Math.ceil(left / 1000)}s left\n`);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
-      delay = Math.min(delay * 2, 30_000);
-    }
-  }
+  const rotationIo = { ...io, login: (u: string, p: string) => login(target, u, p) };
+  return new Rotation(aws, target, rotationIo, settings, ctx, redactor).run();
 }

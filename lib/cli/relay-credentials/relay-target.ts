@@ -4,11 +4,11 @@
  * the IAM user and secret named on the command line.
  */
 import { readFileSync } from 'node:fs';
-import { Problems, formatProblems } from '../../core/problems';
+import { Problems, formatProblems, show } from '../../core/problems';
 import { SecretRef } from '../../core/secret-ref';
 import { SES_RELAY_KIND } from '../../smtp/ses-smtp';
 import { outputsOfKind } from '../../core/outputs-of-kind';
-import { checkRegion } from '../../core/value-rules';
+import { checkRegion, isRegion } from '../../core/value-rules';
 
 /** The relay's names: nothing here is a secret. */
 export interface RelayTarget {
@@ -19,6 +19,8 @@ export interface RelayTarget {
   /** Who writes the secret: `terraform` with smtpPasswordInState. */
   readonly credentials?: string;
   readonly domain?: string;
+  /** Where the region comes from, for messages: "the outputs file" or "the region of --secret-arn". */
+  readonly regionSource: string;
 }
 
 export interface RelayTargetOptions {
@@ -63,6 +65,7 @@ function fromOutputs(path: string, domain: string | undefined): RelayTarget {
     region: String(chosen.region),
     credentials: typeof chosen.credentials === 'string' ? chosen.credentials : undefined,
     domain: String(chosen.domain),
+    regionSource: 'the outputs file',
   };
 }
 
@@ -81,9 +84,16 @@ export function relayTarget(opts: RelayTargetOptions): RelayTarget {
           iamUserName: opts.userName ?? '',
           secretArn: opts.secretArn ?? '',
           region: opts.secretArn?.split(':')[3] ?? '',
+          regionSource: 'the region of --secret-arn',
         };
   const t = { ...target, region: opts.region ?? target.region };
   const p = new Problems();
+  // The password is derived for one region and works only there: a different --region would store a dead one.
+  if (opts.region !== undefined && opts.region !== target.region && isRegion(target.region))
+    p.add(
+      '--region',
+      `got ${show(opts.region)}, but the SES relay is in ${target.region} (${target.regionSource}); drop --region, or name the relay of that region`,
+    );
   if (!/^[\w+=,.@-]{1,64}$/.test(t.iamUserName))
     p.add(
       '--user-name',
