@@ -137,3 +137,106 @@ export function parseDmarc(text: string): ParsedDmarc {
 export function ruaDomain(uri: string): string {
   return uri.slice(uri.lastIndexOf('@') + 1).toLowerCase();
 }
+
+/**
+ * A TXT string that was meant as a DMARC record: it starts with "v=DMARC" in any case and spacing. Receivers discard
+ * it unless it is one (isDmarcRecord), so the doctor says why rather than "no record".
+ */
+export function looksLikeDmarc(text: string): boolean {
+  let compact = '';
+  for (let i = 0; i < text.length && compact.length < 7; i++)
+    if (text[i] !== ' ' && text[i] !== '\t') compact += text[i];
+  return compact.toLowerCase() === 'v=dmarc';
+}
+
+/** Why receivers discard a string that looksLikeDmarc but is not a record (RFC 7489 §6.4, §6.6.3). */
+export function whyIgnored(text: string): string {
+  const first = text.split(';', 1)[0];
+  const version = first.slice(first.indexOf('=') + 1).trim();
+  if (version.includes(' ') || version.includes('='))
+    return `its first tag is not "v=DMARC1" followed by ";": the tags are separated by spaces, and receivers read "v=${version}" as the version (RFC 7489 §6.4 separates tags with ";")`;
+  return `it does not start with the tag "v=DMARC1" (exactly that, upper-case), and receivers discard every record that does not (RFC 7489 §6.6.3)`;
+}
+
+/** Tag order of a corrected record: the version and the policy first, then the rest as RFC 7489 §6.3 lists them. */
+const ORDER = ['v', 'p', 'sp', 'pct', 'adkim', 'aspf', 'rua', 'ruf', 'fo', 'rf', 'ri'];
+
+/** Tag name → what a valid value looks like; a tag not listed is kept as written (receivers ignore unknown tags). */
+const VALID: Readonly<Record<string, (v: string) => boolean>> = {
+  p: (v) => (DMARC_POLICIES as readonly string[]).includes(v.toLowerCase()),
+  sp: (v) => (DMARC_POLICIES as readonly string[]).includes(v.toLowerCase()),
+  pct: (v) => /^\d{1,3}$/.test(v) && Number(v) <= 100,
+  adkim: (v) => v === 'r' || v === 's',
+  aspf: (v) => v === 'r' || v === 's',
+  fo: (v) => /^[01ds](:[01ds])*$/.test(v),
+  rf: (v) => v.toLowerCase() === 'afrf',
+  ri: (v) => /^\d{1,10}$/.test(v),
+};
+
+/**
+ * The operator's DMARC record (or several, joined with ";"), corrected and otherwise kept: one record that parses,
+ * with what changed said in words. An invalid p= becomes p=none (what receivers apply to such a record when it has a
+ * report address, §6.6.3), other invalid tags are dropped (their defaults apply), a bare rua address gets its
+ * "mailto:", and a record without a usable rua= gets `mailto:dmarc-reports@<reportDomain>`.
+ */
+export function correctDmarc(text: string, reportDomain: string): { record: string; changes: string[] } {
+  const tags = new Map<string, string>();
+  const changes: string[] = [];
+  const add = (name: string, value: string) => {
+    if (tags.has(name)) changes.push(`dropped the second ${name}=${value}`);
+    else tags.set(name, value);
+  };
+  for (const part of text.split(';')) {
+    const pairs = part.trim().split(/[ \t]+/);
+    // "v=DMARC1 p=reject": tags separated by spaces instead of ";".
+    if (pairs.length > 1 && pairs.every((x) => x.indexOf('=') > 0)) {
+      for (const x of pairs) add(x.slice(0, x.indexOf('=')).toLowerCase(), x.slice(x.indexOf('=') + 1));
+      changes.push(`separated ${pairs.join(' ')} with ";"`);
+      continue;
+    }
+    const eq = part.indexOf('=');
+    if (eq > 0) add(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim());
+    else if (part.trim() !== '') changes.push(`dropped ${show(part.trim())}: not a tag=value pair`);
+  }
+  if (tags.get('v') !== 'DMARC1')
+    changes.push(`wrote the version as v=DMARC1${tags.has('v') ? ` (was v=${tags.get('v')})` : ''}`);
+  tags.set('v', 'DMARC1');
+  for (const [name, valid] of Object.entries(VALID)) {
+    const value = tags.get(name);
+    if (value === undefined || valid(value)) continue;
+    tags.delete(name);
+    changes.push(
+      name === 'p'
+        ? `p=${value} is not a policy, p=none here: at most what receivers apply now; choose quarantine or reject once the reports show every sender aligned`
+        : `dropped ${name}=${value}: not a valid value, the default applies`,
+    );
+  }
+  if (!tags.has('p')) {
+    tags.set('p', 'none');
+    if (!changes.some((c) => c.startsWith('p='))) changes.push('added the required p=none');
+  }
+  for (const name of ['rua', 'ruf']) {
+    const value = tags.get(name);
+    if (value === undefined) continue;
+    const kept: string[] = [];
+    for (const raw of value.split(',')) {
+      const uri = raw.trim();
+      if (uri === '') continue;
+      const bare = uri.split('!')[0];
+      const at = bare.indexOf('@');
+      if (bare.slice(0, 7).toLowerCase() === 'mailto:' && at > 7 && at < bare.length - 1) kept.push(uri);
+      else if (at > 0 && at < bare.length - 1 && !bare.includes(':')) {
+        kept.push(`mailto:${uri}`);
+        changes.push(`wrote ${name}=${uri} as mailto:${uri}`);
+      } else changes.push(`dropped ${name} entry ${show(uri)}: not a mailto: address`);
+    }
+    if (kept.length > 0) tags.set(name, kept.join(','));
+    else tags.delete(name);
+  }
+  if (!tags.has('rua')) {
+    tags.set('rua', `mailto:dmarc-reports@${reportDomain}`);
+    changes.push(`added rua=mailto:dmarc-reports@${reportDomain}: use an address that can receive the daily reports`);
+  }
+  const names = [...ORDER.filter((n) => tags.has(n)), ...[...tags.keys()].filter((n) => !ORDER.includes(n))];
+  return { record: names.map((n) => `${n}=${tags.get(n)}`).join('; '), changes };
+}

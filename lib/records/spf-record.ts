@@ -8,6 +8,9 @@ import * as ipaddr from 'ipaddr.js';
 import { readCidr } from '../core/cidr';
 import { Problems, show } from '../core/problems';
 import { checkHostname, isToken } from '../core/value-rules';
+import { domainSpecProblem, parseMacroString } from './spf-macro';
+
+export { hasMacro } from './spf-macro';
 
 /** `~all` (softfail: suspicious, usually still delivered) or `-all` (fail: receivers may refuse). */
 export const SPF_ALL = ['~all', '-all'] as const;
@@ -177,6 +180,9 @@ function parseTerm(raw: string): SpfTerm | string {
     const value = raw.slice(i + 1);
     if ((name === 'redirect' || name === 'exp') && domainSpecProblem(value))
       return `"${raw}": ${domainSpecProblem(value)}`;
+    // Any other modifier is ignored (RFC 7208 §6), but its value is still a macro-string: a bad one is a syntax error.
+    const macro = parseMacroString(value);
+    if (typeof macro === 'string') return `"${raw}": ${macro}`;
     return { kind: 'modifier', name, qualifier: '+', value, text: raw };
   }
   const qualifier = '+-~?'.includes(raw[0]) ? (raw[0] as SpfQualifier) : '+';
@@ -255,42 +261,6 @@ function parseDualCidr(text: string): { cidr4?: number; cidr6?: number } | strin
 }
 
 /**
- * A domain-spec: a domain name, possibly with macros ("%{i}", RFC 7208 §7).
- * Macros are checked for balanced braces only; the doctor does not expand them.
- */
-function domainSpecProblem(value: string): string | undefined {
-  if (value === '') return 'empty domain';
-  // A macro-string is visible ASCII (RFC 7208 §7.1): a control character or a space is a syntax error, never a name to
-  // look up.
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code < 0x21 || code > 0x7e) return `${show(value)} holds a character that is not visible ASCII`;
-  }
-  if (value.includes('%')) {
-    for (let i = 0; i < value.length; i++) {
-      if (value[i] !== '%') continue;
-      const next = value[i + 1];
-      if (next === '%' || next === '_' || next === '-') i++;
-      else if (next === '{') {
-        const close = value.indexOf('}', i);
-        if (close < 0) return 'unclosed macro "%{"';
-        i = close;
-      } else return 'a "%" that is not a macro';
-    }
-    return undefined;
-  }
-  const labels = value.replace(/\.$/, '').split('.');
-  if (
-    labels.length < 2 ||
-    labels.some((l) => l.length === 0 || l.length > 63) ||
-    !/[A-Za-z]/.test(labels[labels.length - 1])
-  ) {
-    return `${show(value)} is not a domain name`;
-  }
-  return undefined;
-}
-
-/**
  * The record as receivers will read it: the rendered text through the same
  * parser the doctor uses, and its own lookup terms against the limit (the
  * lookups inside each include are only known from DNS: `doctor deliverability`
@@ -312,9 +282,4 @@ export function checkRenderedSpf(p: Problems, record: string): void {
 /** True when the term costs a DNS lookup (RFC 7208 §4.6.4). */
 export function queriesDns(term: SpfTerm): boolean {
   return term.kind === 'mechanism' ? QUERYING.has(term.name) : term.name === 'redirect';
-}
-
-/** True when a domain-spec holds macros, which depend on the message and are not expanded here. */
-export function hasMacro(value: string | undefined): boolean {
-  return value !== undefined && value.includes('%');
 }

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderText } from '../../../lib/cli/doctor/report';
 import { escapeControls } from '../../../lib/cli/doctor/terminal-text';
-import { RELAY_NAME, writeConfig } from '../../support/doctor/config';
+import { startAuthDns } from '../../support/doctor/auth-dns-server';
+import { HOSTNAME, RELAY_NAME, writeConfig } from '../../support/doctor/config';
 import { json, runCli } from '../../support/doctor/run-cli';
 import { RunningServer, startScripted } from '../../support/doctor/smtp-servers';
 
@@ -102,4 +103,20 @@ describe('doctor smtp against a relay with a hostile greeting', () => {
     expect(r.stdout).not.toMatch(RAW_CONTROL);
     expect(r.stderr).not.toMatch(RAW_CONTROL);
   });
+});
+
+test('--json escapes C1 controls (U+009B is CSI), DEL and bidi marks from DNS answers; the parsed text is what DNS gave', async () => {
+  const hostile = 'v=DMARC1; p=none; rua=mailto:a@example.test\u009b2J\u007f\u202e';
+  const dns = await startAuthDns({ [`_dmarc.${HOSTNAME}`]: { TXT: [hostile] } });
+  try {
+    const config = writeConfig(dir, 'c1-json');
+    const r = await runCli(['doctor', 'deliverability', '--config', config, '--dns-server', dns.address, '--json']);
+    expect(r.stdout).not.toMatch(RAW_CONTROL);
+    expect(r.stdout).toContain('\\u009b');
+    const record = json(r).checks.find((c) => c.id === 'dmarc.record')!;
+    // TXT data are bytes; node reads them as Latin-1, so U+009B (UTF-8 c2 9b) arrives as "\u00c2\u009b".
+    expect(record.data!.seen).toContain('\u009b2J\u007f');
+  } finally {
+    await dns.close();
+  }
 });

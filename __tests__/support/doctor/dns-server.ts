@@ -49,9 +49,10 @@ export interface Question {
 
 /**
  * A dns2 server on a UDP port of 127.0.0.1: every question is recorded as "name TYPE", then `answer`
- * fills the authoritative response (aa set) that is sent back. Shared by startDns and startAuthDns.
+ * fills the authoritative response (aa set) that is sent back, unless it returns false: then nothing is sent (a
+ * server that times out for that question). Shared by startDns and startAuthDns.
  */
-export async function serveDns(answer: (q: Question, response: DnsResponse) => void): Promise<RunningDns> {
+export async function serveDns(answer: (q: Question, response: DnsResponse) => boolean | void): Promise<RunningDns> {
   const queries: string[] = [];
   const typeName = Object.fromEntries(Object.entries(Packet.TYPE).map(([k, v]) => [v, k]));
   const server = createServer({
@@ -67,8 +68,7 @@ export async function serveDns(answer: (q: Question, response: DnsResponse) => v
         qtype: q.type,
       };
       queries.push(`${question.name} ${question.type}`);
-      answer(question, response);
-      send(response);
+      if (answer(question, response) !== false) send(response);
     },
   });
   server.on('requestError', () => undefined);

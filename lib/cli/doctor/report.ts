@@ -3,7 +3,7 @@
  * document for machines. Exit code 0 when nothing failed, 1 otherwise
  * (warnings do not fail a run: they name something worth a look).
  */
-import { escapeControls } from './terminal-text';
+import { escapeControls, escapeJsonControls } from './terminal-text';
 
 /** How a check came out. `info` is a finding that is neither good nor bad. */
 export type CheckStatus = 'pass' | 'fail' | 'warn' | 'info';
@@ -75,9 +75,12 @@ export function renderText(report: DoctorReport): string {
   return lines.join('\n') + '\n';
 }
 
-/** The machine report: the checks, the transcript and the summary. */
+/**
+ * The machine report: the checks, the transcript and the summary. The parsed text is exact; the characters a
+ * terminal acts on are written as escapes, like the human report's (a `--json` run is often just printed).
+ */
 export function renderJson(report: DoctorReport): string {
-  return (
+  return escapeJsonControls(
     JSON.stringify(
       {
         command: report.command,
@@ -87,6 +90,6 @@ export function renderJson(report: DoctorReport): string {
       },
       null,
       2,
-    ) + '\n'
+    ) + '\n',
   );
 }

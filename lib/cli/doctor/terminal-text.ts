@@ -30,6 +30,20 @@ export function escapeControls(text: string): string {
 }
 
 /**
+ * The same characters, minus the C0 controls that JSON.stringify escapes itself and the newlines of its own
+ * indentation: JSON leaves DEL, C1 (U+009B is CSI) and the bidi marks raw, and `--json` is read in terminals too.
+ */
+const JSON_RAW = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON text with every character a terminal would act on written as a `\uXXXX` escape. Such characters only occur
+ * inside JSON strings, where the escape means the same character: a parser reads the exact text back.
+ */
+export function escapeJsonControls(json: string): string {
+  return json.replace(JSON_RAW, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
  * For multi-line messages of our own (a config error lists one problem per line): each line escaped, the line breaks
  * kept.
  */

@@ -47,7 +47,7 @@ export interface DeliverabilityDoctorOptions {
 }
 
 export async function runDeliverabilityDoctor(opts: DeliverabilityDoctorOptions): Promise<DoctorReport> {
-  const { config, smtp } = loadConfigFile(opts.configPath, opts.hostname);
+  const { config, smtp, sesRelayOutput } = loadConfigFile(opts.configPath, opts.hostname);
   const resolver = new Resolver({ timeout: opts.dnsTimeoutMs, tries: 1 });
   if (opts.dnsServers.length > 0) resolver.setServers([...opts.dnsServers]);
   const dns = new DeliverabilityDns({
@@ -58,11 +58,17 @@ export async function runDeliverabilityDoctor(opts: DeliverabilityDoctorOptions)
   const fromDomain = emailDomain(smtp.noreplyAddress);
   const relay = classifyRelay(smtp.address);
   // The stack's SES relay sets a custom MAIL FROM domain (lib/smtp/ses-relay.ts): SPF is checked there unless told
-  // otherwise.
+  // otherwise. A deployed stack's outputs name it, and the Easy DKIM tokens (the selectors), in its ses-relay output.
   const ses = smtp.relay?.ses;
+  const given = sesRelayOutput?.mailFromDomain;
+  const outputMailFrom = given !== undefined && !hostnameProblem(given) ? given : undefined;
   const mailFromDomain = (
-    opts.mailFromDomain ?? (ses ? (ses.mailFromSubdomain ?? defaultMailFrom(fromDomain)) : undefined)
+    opts.mailFromDomain ??
+    outputMailFrom ??
+    (ses ? (ses.mailFromSubdomain ?? defaultMailFrom(fromDomain)) : undefined)
   )?.toLowerCase();
+  const fromOutputs = opts.dkimSelectors.length === 0 && (sesRelayOutput?.dkimTokens ?? []).length > 0;
+  const selectors = fromOutputs ? sesRelayOutput!.dkimTokens!.filter(isSelector) : opts.dkimSelectors;
   opts.progress(
     `doctor deliverability: SPF, DKIM and DMARC of ${fromDomain} (relay ${relay.host}) via ${resolver.getServers().join(', ')} (timeout ${opts.dnsTimeoutMs} ms) …`,
   );
@@ -71,6 +77,7 @@ export async function runDeliverabilityDoctor(opts: DeliverabilityDoctorOptions)
   const spf = await checkSpf(dns, {
     fromDomain,
     mailFromDomain: mailFromDomain === fromDomain ? undefined : mailFromDomain,
+    localPart: smtp.noreplyAddress.slice(0, smtp.noreplyAddress.lastIndexOf('@')),
     relay,
     relayAddresses: opts.relayAddresses,
     configured: sa?.spf && {
@@ -78,7 +85,12 @@ export async function runDeliverabilityDoctor(opts: DeliverabilityDoctorOptions)
       otherTxtValues: sa.spf.otherTxtValues ?? [],
     },
   });
-  const dkim = await checkDkim(dns, { domain: fromDomain, relay, selectors: opts.dkimSelectors });
+  const dkim = await checkDkim(dns, {
+    domain: fromDomain,
+    relay,
+    selectors,
+    selectorsFrom: fromOutputs ? "the stack's ses-relay output" : undefined,
+  });
   const dmarc = await checkDmarc(dns, {
     fromDomain,
     mailFromDomain: mailFromDomain === fromDomain ? undefined : mailFromDomain,
@@ -99,9 +111,12 @@ export async function runDeliverabilityDoctor(opts: DeliverabilityDoctorOptions)
 }
 
 /** A DKIM selector: DNS labels (letters, digits, "-", "_"), dot-separated. */
+function isSelector(value: string): boolean {
+  return value.length <= 200 && value.split('.').every((l) => /^[A-Za-z0-9_-]{1,63}$/.test(l));
+}
+
 export function parseSelector(value: string): string {
-  const ok = value.length <= 200 && value.split('.').every((l) => /^[A-Za-z0-9_-]{1,63}$/.test(l));
-  if (!ok)
+  if (!isSelector(value))
     throw new UsageError(
       `--dkim-selector: got "${value}"; expected a selector such as "selector1" or an SES DKIM token`,
     );
@@ -144,13 +159,13 @@ export function registerDeliverability(doctor: Command): void {
   )
     .option(
       '--dkim-selector <selector>',
-      'DKIM selector to check (repeatable); for Amazon SES, each Easy DKIM token',
+      "DKIM selector to check (repeatable); for Amazon SES, each Easy DKIM token (default with a deployed stack's outputs: the tokens of its ses-relay output)",
       collect,
       [] as string[],
     )
     .option(
       '--mail-from-domain <domain>',
-      'the envelope sender (MAIL FROM) domain when it is not the From domain, e.g. the SES custom MAIL FROM subdomain; SPF is checked there',
+      "the envelope sender (MAIL FROM) domain when it is not the From domain, e.g. the SES custom MAIL FROM subdomain; SPF is checked there (default with a deployed stack's outputs: its ses-relay output's)",
     )
     .option(
       '--relay-address <ip>',

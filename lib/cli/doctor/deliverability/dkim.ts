@@ -9,13 +9,21 @@
  */
 import { createPublicKey } from 'node:crypto';
 import { DeliverabilityDns, Relay, clip, txtRecord } from './dns';
-import { serverFix } from '../dns-lookup';
+import { LookupProblem, serverFix } from '../dns-lookup';
 import { Check } from '../report';
 
 export interface DkimInput {
   readonly domain: string;
   readonly relay: Relay;
   readonly selectors: readonly string[];
+  /** Where the selectors came from, when not from --dkim-selector (e.g. "the stack's ses-relay output"). */
+  readonly selectorsFrom?: string;
+}
+
+/** One selector's line, and the lookup problem when the key could not be looked up at all. */
+interface SelectorResult {
+  readonly check: Check;
+  readonly failed?: LookupProblem;
 }
 
 export interface DkimFindings {
@@ -39,7 +47,11 @@ export const COMMON_SELECTORS = [
 
 export async function checkDkim(dns: DeliverabilityDns, input: DkimInput): Promise<DkimFindings> {
   if (input.selectors.length > 0) {
-    const checks = await Promise.all(input.selectors.map((s) => selectorCheck(dns, input, s)));
+    const from = input.selectorsFrom ? ` (selector from ${input.selectorsFrom})` : '';
+    const checks = (await Promise.all(input.selectors.map((s) => selectorCheck(dns, input, s)))).map((r) => ({
+      ...r.check,
+      message: `${r.check.message}${from}`,
+    }));
     return {
       checks,
       signing: checks.some((c) => c.status === 'pass')
@@ -57,14 +69,12 @@ export async function checkDkim(dns: DeliverabilityDns, input: DkimInput): Promi
           id: 'dkim',
           status: 'warn',
           message: `DKIM ${input.domain}: not checked: SES Easy DKIM publishes three CNAMEs <token>._domainkey.${input.domain} whose tokens only SES knows`,
-          fix: `list them with: aws sesv2 get-email-identity --email-identity ${input.domain} --region ${input.relay.region} --query 'DkimAttributes.[Status,Tokens]' and run again with --dkim-selector <token> for each`,
+          fix: `give the outputs of the deployed stack as --config (cdktf output --outputs-file FILE: its ses-relay output lists the tokens), or list them with: aws sesv2 get-email-identity --email-identity ${input.domain} --region ${input.relay.region} --query 'DkimAttributes.[Status,Tokens]' and run again with --dkim-selector <token> for each`,
         },
       ],
     };
   }
-  const probed = await Promise.all(
-    COMMON_SELECTORS.map(async (s) => ({ s, check: await selectorCheck(dns, input, s) })),
-  );
+  const probed = await Promise.all(COMMON_SELECTORS.map(async (s) => ({ s, ...(await selectorCheck(dns, input, s)) })));
   const found = probed
     .filter((p) => p.check.status === 'pass')
     .map((p) => ({
@@ -72,6 +82,22 @@ export async function checkDkim(dns: DeliverabilityDns, input: DkimInput): Promi
       message: `${p.check.message} (a common selector, probed: pass --dkim-selector to check the ones your relay signs with)`,
     }));
   if (found.length > 0) return { checks: found, signing: 'found' };
+  // A selector whose lookup failed was not looked at: "no key there" would be a guess.
+  const failed = probed.filter((p) => p.failed);
+  const answered = probed.filter((p) => !p.failed).map((p) => p.s);
+  const findFix = `read s= in the DKIM-Signature header of a notification GHES delivered (d= must be ${input.domain}) and run again with --dkim-selector <s>; if there is none, turn on DKIM signing for ${input.domain} at the relay and publish the record it gives`;
+  if (failed.length > 0)
+    return {
+      signing: 'unknown',
+      checks: [
+        {
+          id: 'dkim',
+          status: 'warn',
+          message: `DKIM ${input.domain}: ${failed.length === probed.length ? 'the common selectors' : `${failed.length} of the common selectors (${failed.map((p) => p.s).join(', ')})`} could not be looked up: ${failed[0].failed!.text}${answered.length > 0 ? `; no key at the others (${answered.join(', ')})` : ''}`,
+          fix: `${serverFix(failed[0].failed!, dns.ctx)}; or ${findFix}`,
+        },
+      ],
+    };
   return {
     signing: 'unknown',
     checks: [
@@ -79,13 +105,22 @@ export async function checkDkim(dns: DeliverabilityDns, input: DkimInput): Promi
         id: 'dkim',
         status: 'warn',
         message: `DKIM ${input.domain}: no key at the common selectors (${COMMON_SELECTORS.join(', ')}); the selector your relay signs with is not discoverable from DNS`,
-        fix: `read s= in the DKIM-Signature header of a notification GHES delivered (d= must be ${input.domain}) and run again with --dkim-selector <s>; if there is none, turn on DKIM signing for ${input.domain} at the relay and publish the record it gives`,
+        fix: findFix,
       },
     ],
   };
 }
 
-async function selectorCheck(dns: DeliverabilityDns, input: DkimInput, selector: string): Promise<Check> {
+async function selectorCheck(dns: DeliverabilityDns, input: DkimInput, selector: string): Promise<SelectorResult> {
+  const r = await selectorLine(dns, input, selector);
+  return 'check' in r ? r : { check: r };
+}
+
+async function selectorLine(
+  dns: DeliverabilityDns,
+  input: DkimInput,
+  selector: string,
+): Promise<Check | SelectorResult> {
   const name = `${selector}._domainkey.${input.domain}`;
   const id = `dkim.${selector}`;
   const ses = input.relay.kind === 'ses';
@@ -96,10 +131,13 @@ async function selectorCheck(dns: DeliverabilityDns, input: DkimInput, selector:
   const cname = await dns.cname(name);
   if (cname.problem && !cname.problem.missing)
     return {
-      id,
-      status: 'fail',
-      message: `DKIM ${name}: could not be looked up: ${cname.problem.text}`,
-      fix: serverFix(cname.problem, dns.ctx),
+      failed: cname.problem,
+      check: {
+        id,
+        status: 'fail',
+        message: `DKIM ${name}: could not be looked up: ${cname.problem.text}`,
+        fix: serverFix(cname.problem, dns.ctx),
+      },
     };
   if (cname.target && ses) {
     const ok = cname.target === sesTarget;
@@ -109,7 +147,7 @@ async function selectorCheck(dns: DeliverabilityDns, input: DkimInput, selector:
       message: ok
         ? `DKIM ${name} → ${cname.target} (SES Easy DKIM)`
         : `DKIM ${name} → ${cname.target}; expected ${sesTarget} for SES Easy DKIM`,
-      fix: ok ? undefined : missingFix,
+      fix: ok ? undefined : `publish ${name} CNAME ${sesTarget} in place of the CNAME to ${cname.target}`,
       data: { name, target: cname.target },
     };
   }
@@ -118,21 +156,28 @@ async function selectorCheck(dns: DeliverabilityDns, input: DkimInput, selector:
   let txt = await dns.txt(name);
   if (cname.target && txt.records.length === 0) txt = await dns.txt(cname.target);
   const via = cname.target ? ` → ${cname.target}` : '';
+  // Nothing can sit beside a CNAME (RFC 1034 §3.6.2): the key goes at its target, or in place of it.
+  const keyFix = cname.target
+    ? `${name} is a CNAME to ${cname.target}: have the key published there (or point the CNAME at the name your relay gives for selector "${selector}"), or replace the CNAME with the key itself: ${txtRecord(name, 'v=DKIM1; k=rsa; p=<public key from the relay>')}`
+    : missingFix;
   if (txt.records.length === 0) {
     if (txt.problem && !txt.problem.missing) {
       return {
-        id,
-        status: cname.target ? 'warn' : 'fail',
-        message: `DKIM ${name}${via}: the key could not be looked up: ${txt.problem.text}`,
-        fix: serverFix(txt.problem, dns.ctx),
-        data: { name, target: cname.target },
+        failed: txt.problem,
+        check: {
+          id,
+          status: cname.target ? 'warn' : 'fail',
+          message: `DKIM ${name}${via}: the key could not be looked up: ${txt.problem.text}`,
+          fix: serverFix(txt.problem, dns.ctx),
+          data: { name, target: cname.target },
+        },
       };
     }
     return {
       id,
       status: 'fail',
       message: `DKIM ${name}${via}: no DKIM key (${txt.problem?.text ?? 'no TXT record'}): receivers cannot verify signatures with selector "${selector}"`,
-      fix: missingFix,
+      fix: keyFix,
       data: { name, target: cname.target },
     };
   }
@@ -152,7 +197,7 @@ async function selectorCheck(dns: DeliverabilityDns, input: DkimInput, selector:
       id,
       status: 'fail',
       message: `DKIM ${name}${via}: "${shown}": ${key.problem}`,
-      fix: missingFix,
+      fix: keyFix,
       data: { name, seen: txt.records },
     };
   return {

@@ -2,11 +2,22 @@
  * The DMARC lines of `doctor deliverability` (RFC 7489): the record
  * (dmarc.record), what it asks receivers to do (dmarc.policy), whether SPF or
  * DKIM can align with the From domain (dmarc.alignment), and where reports go
- * (dmarc.rua). The record is looked up at `_dmarc.<From domain>`, then at the
- * organizational domain (§6.6.3), approximated without the Public Suffix List.
+ * (dmarc.rua, dmarc-rua.ts). The record is looked up at `_dmarc.<From domain>`, then at the
+ * organizational domain (§6.6.3) from the Public Suffix List. A record receivers discard is quoted with the reason,
+ * and every line that suggests a record for a name suggests the same one: the operator's, corrected.
  */
-import { DmarcPolicy, ParsedDmarc, isDmarcRecord, parseDmarc, ruaDomain } from '../../../records/dmarc-record';
-import { DeliverabilityDns, Relay, clip, orgDomain, txtRecord } from './dns';
+import {
+  DmarcPolicy,
+  ParsedDmarc,
+  correctDmarc,
+  isDmarcRecord,
+  looksLikeDmarc,
+  parseDmarc,
+  whyIgnored,
+} from '../../../records/dmarc-record';
+import { DeliverabilityDns, OrgDomain, Relay, clip, loadOrgDomain } from './dns';
+import { ruaCheck } from './dmarc-rua';
+import { publishTxt } from './fix-records';
 import { serverFix } from '../dns-lookup';
 import { Check } from '../report';
 
@@ -30,9 +41,9 @@ const EFFECT: Readonly<Record<DmarcPolicy, string>> = {
 
 export async function checkDmarc(dns: DeliverabilityDns, input: DmarcInput): Promise<Check[]> {
   const domain = input.fromDomain;
+  const org = await loadOrgDomain();
   const exact = input.configured ?? `v=DMARC1; p=none; rua=mailto:dmarc-reports@${domain}`;
-  const add = `publish ${txtRecord(`_dmarc.${domain}`, exact)}${input.configured ? ' (senderAuth.dmarc creates it on deploy)' : ' (rua: an address that can receive the daily reports)'}`;
-  const found = await lookup(dns, domain);
+  const found = await lookup(dns, domain, org);
   if (found.kind === 'error')
     return [
       {
@@ -42,74 +53,110 @@ export async function checkDmarc(dns: DeliverabilityDns, input: DmarcInput): Pro
         fix: found.fix,
       },
     ];
+  const checks: Check[] = [];
+  if (found.ignored)
+    checks.push(await ignoredCheck(dns, found.ignored, found.kind === 'record' ? found.at : undefined));
   if (found.kind === 'none') {
+    if (found.ignored) return checks;
     const where = found.tried.map((d) => `_dmarc.${d}`).join(' or ');
+    const add = await publishTxt(dns, `_dmarc.${domain}`, exact, undefined);
     return [
       {
         id: 'dmarc.record',
         status: 'fail',
         message: `DMARC ${domain}: no record at ${where}: receivers apply no policy, and Gmail and Yahoo require one from bulk senders`,
-        fix: add,
+        fix: `${add}${input.configured ? ' (senderAuth.dmarc creates it on deploy)' : ' (rua: an address that can receive the daily reports)'}`,
         data: { tried: found.tried },
       },
     ];
   }
+  const name = `_dmarc.${found.at}`;
+  // One suggested record for the name, whichever line needs it: the operator's own, corrected.
+  let fixText: Promise<string> | undefined;
+  const fix = () =>
+    (fixText ??= (async () => {
+      const c = correctDmarc(found.texts.join('; '), found.at);
+      const line = await publishTxt(dns, name, c.record, found.texts.length > 1 ? 'all of them' : 'the current one');
+      const merged = found.texts.length > 1 ? [`merged the ${found.texts.length} records into one`] : [];
+      return `${line}${[...merged, ...c.changes].length ? ` (changes: ${[...merged, ...c.changes].join('; ')})` : ''}`;
+    })());
   if (found.texts.length > 1) {
-    return [
-      {
-        id: 'dmarc.record',
-        status: 'fail',
-        message: `DMARC _dmarc.${found.at}: ${found.texts.length} records: receivers apply none of them (RFC 7489 §6.6.3)`,
-        fix: 'keep exactly one TXT string that starts with "v=DMARC1"',
-        data: { seen: found.texts },
-      },
-    ];
+    checks.push({
+      id: 'dmarc.record',
+      status: 'fail',
+      message: `DMARC ${name}: ${found.texts.length} records (${found.texts.map((x) => `"${clip(x, 120)}"`).join(' | ')}): receivers apply none of them (RFC 7489 §6.6.3)`,
+      fix: `keep one: ${await fix()}`,
+      data: { seen: found.texts },
+    });
+    return checks;
   }
   const text = found.texts[0];
   const d = parseDmarc(text);
   const inherited = found.at !== domain;
-  const checks: Check[] = [];
   const rel = inherited ? ` (inherited from _dmarc.${found.at}: ${domain} has none of its own)` : '';
   // RFC 7489 §6.6.3: without a valid p=, a record with a usable rua= counts as p=none; without one, as no record.
   const usable = d.policy !== undefined || d.rua.length > 0;
-  checks.push({
-    id: 'dmarc.record',
-    status: d.problems.length === 0 ? 'pass' : usable ? 'warn' : 'fail',
-    message: `DMARC _dmarc.${found.at}: "${clip(text)}"${rel}${
-      d.problems.length
-        ? `: ${d.problems
-            .slice(0, 3)
-            .map((x) => clip(x, 200))
-            .join('; ')}`
-        : ''
-    }`,
-    fix: d.problems.length === 0 ? undefined : `correct it, e.g. ${txtRecord(`_dmarc.${found.at}`, exact)}`,
-    data: { name: `_dmarc.${found.at}`, seen: text, tags: Object.fromEntries(d.tags) },
-  });
+  if (!found.ignored)
+    checks.push({
+      id: 'dmarc.record',
+      status: d.problems.length === 0 ? 'pass' : usable ? 'warn' : 'fail',
+      message: `DMARC ${name}: "${clip(text)}"${rel}${
+        d.problems.length
+          ? `: ${d.problems
+              .slice(0, 3)
+              .map((x) => clip(x, 200))
+              .join('; ')}`
+          : ''
+      }`,
+      fix: d.problems.length === 0 ? undefined : await fix(),
+      data: { name, seen: text, tags: Object.fromEntries(d.tags) },
+    });
   const policy: DmarcPolicy = (inherited ? (d.subdomainPolicy ?? d.policy) : d.policy) ?? 'none';
   checks.push(policyCheck(domain, policy, d, inherited));
-  checks.push(alignmentCheck(input, d, policy));
-  checks.push(await ruaCheck(dns, found.at, d, text));
+  checks.push(alignmentCheck(input, d, policy, org));
+  checks.push(await ruaCheck(dns, found.at, d, org, fix));
   return checks;
+}
+
+interface Ignored {
+  readonly at: string;
+  readonly texts: readonly string[];
 }
 
 type Found =
   | { kind: 'error'; text: string; fix: string }
-  | { kind: 'none'; tried: string[] }
-  | { kind: 'record'; at: string; texts: string[] };
+  | { kind: 'none'; tried: string[]; ignored?: Ignored }
+  | { kind: 'record'; at: string; texts: string[]; ignored?: Ignored };
 
-async function lookup(dns: DeliverabilityDns, domain: string): Promise<Found> {
-  const org = orgDomain(domain);
+async function lookup(dns: DeliverabilityDns, domain: string, org: OrgDomain): Promise<Found> {
+  const organizational = org(domain);
   const tried: string[] = [];
-  for (const at of org === domain ? [domain] : [domain, org]) {
+  let ignored: Ignored | undefined;
+  for (const at of organizational === domain ? [domain] : [domain, organizational]) {
     tried.push(at);
     const answer = await dns.txt(`_dmarc.${at}`);
     if (answer.problem && !answer.problem.missing)
       return { kind: 'error', text: answer.problem.text, fix: serverFix(answer.problem, dns.ctx) };
     const texts = answer.records.filter(isDmarcRecord);
-    if (texts.length > 0) return { kind: 'record', at, texts };
+    if (texts.length > 0) return { kind: 'record', at, texts, ignored };
+    const discarded = answer.records.filter(looksLikeDmarc);
+    if (discarded.length > 0) ignored ??= { at, texts: discarded };
   }
-  return { kind: 'none', tried };
+  return { kind: 'none', tried, ignored };
+}
+
+/** A record that was meant as DMARC but that receivers discard: quoted, why, and the record it should be. */
+async function ignoredCheck(dns: DeliverabilityDns, ignored: Ignored, instead: string | undefined): Promise<Check> {
+  const name = `_dmarc.${ignored.at}`;
+  const c = correctDmarc(ignored.texts.join('; '), ignored.at);
+  const line = await publishTxt(dns, name, c.record, ignored.texts.length > 1 ? 'all of them' : 'the current one');
+  return {
+    id: 'dmarc.record',
+    status: 'fail',
+    message: `DMARC ${name}: a record exists, but receivers ignore it: "${clip(ignored.texts[0])}": ${whyIgnored(ignored.texts[0])}${instead ? `; they apply _dmarc.${instead}'s policy instead` : '; so no DMARC policy applies'}`,
+    fix: `${line}${c.changes.length ? ` (changes: ${c.changes.join('; ')})` : ''}`,
+    data: { name, seen: ignored.texts },
+  };
 }
 
 function policyCheck(domain: string, policy: DmarcPolicy, d: ParsedDmarc, inherited: boolean): Check {
@@ -130,12 +177,9 @@ function policyCheck(domain: string, policy: DmarcPolicy, d: ParsedDmarc, inheri
   };
 }
 
-/** Same organizational domain, or the same name when the mode is strict (RFC 7489 §3.1). */
-function aligned(a: string, b: string, mode: 'r' | 's'): boolean {
-  return mode === 's' ? a === b : orgDomain(a) === orgDomain(b);
-}
-
-function alignmentCheck(input: DmarcInput, d: ParsedDmarc, policy: DmarcPolicy): Check {
+function alignmentCheck(input: DmarcInput, d: ParsedDmarc, policy: DmarcPolicy, org: OrgDomain): Check {
+  // Same organizational domain, or the same name when the mode is strict (RFC 7489 §3.1).
+  const aligned = (a: string, b: string, mode: 'r' | 's') => (mode === 's' ? a === b : org(a) === org(b));
   const from = input.fromDomain;
   const envelope = input.mailFromDomain ?? (input.relay.kind === 'ses' ? 'amazonses.com' : from);
   const spfAligns = input.spfCovered === true && aligned(envelope, from, d.aspf);
@@ -166,37 +210,5 @@ function alignmentCheck(input: DmarcInput, d: ParsedDmarc, policy: DmarcPolicy):
         ? `verify ${from} in SES with Easy DKIM and publish its three CNAMEs (the stack's SES relay does), then run again with --dkim-selector for each token`
         : `turn on DKIM signing for ${from} at the relay and publish its key (DKIM survives forwarding; SPF does not), and authorize the relay in SPF of ${envelope}`,
     data: { envelope, aspf: d.aspf, adkim: d.adkim, spf: spfAligns, dkim: input.dkim },
-  };
-}
-
-/** Reports to another organization's domain need its consent record (RFC 7489 §7.1), or receivers drop them. */
-async function ruaCheck(dns: DeliverabilityDns, at: string, d: ParsedDmarc, text: string): Promise<Check> {
-  const name = `_dmarc.${at}`;
-  if (d.rua.length === 0) {
-    // Trailing ";" and spaces trimmed by hand: /[;\s]+$/ backtracks quadratically on a long inner run of them.
-    let end = text.length;
-    while (end > 0 && (text[end - 1] === ';' || text[end - 1] === ' ' || text[end - 1] === '\t')) end--;
-    const withRua = `${text.slice(0, end)}; rua=mailto:dmarc-reports@${at}`;
-    return {
-      id: 'dmarc.rua',
-      status: 'warn',
-      message: `DMARC ${name}: no rua=: nobody receives the aggregate reports, so a stricter policy cannot be tried safely`,
-      fix: `add a report address: ${txtRecord(name, clip(withRua, 400))}`,
-    };
-  }
-  const external = [...new Set(d.rua.map(ruaDomain))].filter((r) => orgDomain(r) !== orgDomain(at));
-  const missing: string[] = [];
-  for (const r of external.slice(0, 5)) {
-    const answer = await dns.txt(`${at}._report._dmarc.${r}`);
-    if (!answer.records.some((x) => x.startsWith('v=DMARC1'))) missing.push(r);
-  }
-  return {
-    id: 'dmarc.rua',
-    status: missing.length ? 'warn' : 'pass',
-    message: `DMARC ${name}: reports go to ${d.rua.map((u) => clip(u, 80)).join(', ')}${missing.length ? `; ${missing.join(', ')} has not agreed to receive reports for ${at}, so receivers drop them (RFC 7489 §7.1)` : ''}`,
-    fix: missing.length
-      ? `the owner of ${missing[0]} publishes ${txtRecord(`${at}._report._dmarc.${missing[0]}`, 'v=DMARC1')}`
-      : undefined,
-    data: { rua: d.rua, unauthorized: missing },
   };
 }

@@ -21,29 +21,52 @@ export const MAX_QUERIES = 200;
 /** Records of one name looked at; more is a broken or hostile zone, not something to read to the end. */
 const MAX_RECORDS = 32;
 
-/** Lookups of one doctor run: a cache (the SPF tree is walked twice) and a budget. */
-export class DeliverabilityDns {
-  private readonly cache = new Map<string, Promise<unknown>>();
-  private queries = 0;
+/** What a run's views share: one cache (the SPF tree is walked more than once) and one query budget. */
+interface Shared {
+  readonly cache: Map<string, Promise<unknown>>;
+  queries: number;
+}
 
-  constructor(public readonly ctx: LookupContext) {}
+/**
+ * Lookups of one doctor run: a cache and a budget. `withTxt` gives a view in which one name's TXT set is replaced,
+ * the rest shared: how a suggested record is checked before it is printed.
+ */
+export class DeliverabilityDns {
+  private readonly shared: Shared;
+
+  constructor(
+    public readonly ctx: LookupContext,
+    shared?: Shared,
+    private readonly overrides: ReadonlyMap<string, TxtAnswer> = new Map(),
+  ) {
+    this.shared = shared ?? { cache: new Map(), queries: 0 };
+  }
 
   /** True once the run's query budget is spent: callers stop and say so. */
   get exhausted(): boolean {
-    return this.queries >= MAX_QUERIES;
+    return this.shared.queries >= MAX_QUERIES;
+  }
+
+  /** This view with `name`'s TXT set replaced by `records` (a record not yet published). */
+  withTxt(name: string, records: readonly string[]): DeliverabilityDns {
+    const overrides = new Map(this.overrides);
+    overrides.set(normalizeName(name), { records: [...records] });
+    return new DeliverabilityDns(this.ctx, this.shared, overrides);
   }
 
   private once<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    let hit = this.cache.get(key) as Promise<T> | undefined;
+    let hit = this.shared.cache.get(key) as Promise<T> | undefined;
     if (!hit) {
-      this.queries++;
+      this.shared.queries++;
       hit = fn();
-      this.cache.set(key, hit);
+      this.shared.cache.set(key, hit);
     }
     return hit;
   }
 
   txt(name: string): Promise<TxtAnswer> {
+    const override = this.overrides.get(normalizeName(name));
+    if (override) return Promise.resolve(override);
     return this.once(`TXT ${name}`, async () => {
       try {
         const chunks = await this.ctx.resolver.resolveTxt(name);
@@ -87,6 +110,17 @@ export class DeliverabilityDns {
       }
     });
   }
+
+  /** The PTR names of an address (its reverse name), lower-case. */
+  ptr(address: string): Promise<{ list: string[]; problem?: LookupProblem }> {
+    return this.once(`PTR ${address}`, async () => {
+      try {
+        return { list: (await this.ctx.resolver.reverse(address)).slice(0, MAX_RECORDS).map(normalizeName) };
+      } catch (err) {
+        return { list: [], problem: problemOf(err, this.ctx) };
+      }
+    });
+  }
 }
 
 /** How GHES's mail leaves: the relay decides which SPF include and which DKIM records apply. */
@@ -125,14 +159,21 @@ export function classifyRelay(address: string): Relay {
   return { kind: 'other', host };
 }
 
+/** Maps a domain to its organizational domain. */
+export type OrgDomain = (domain: string) => string;
+
 /**
- * The organizational domain, approximated as the last two labels. DMARC
- * (RFC 7489 §3.2) uses the Public Suffix List, which this tool does not bundle:
- * under a two-label suffix (example.co.uk) the approximation is one label short,
- * which only matters for relaxed alignment across subdomains.
+ * The organizational domain (RFC 7489 §3.2): one label more than the domain's public suffix, from the Public Suffix
+ * List (ICANN and private sections, as DMARC receivers use it) that `tldts` ships. A public suffix itself, or a name
+ * the list cannot place, is its own organizational domain. Loaded on first use: `tldts` holds the whole list, which
+ * no other CLI command needs.
  */
-export function orgDomain(domain: string): string {
-  return domain.split('.').slice(-2).join('.');
+export async function loadOrgDomain(): Promise<OrgDomain> {
+  const { getDomain } = await import('tldts');
+  return (domain) => {
+    const name = domain.toLowerCase().replace(/\.$/, '');
+    return getDomain(name, { allowPrivateDomains: true }) ?? name;
+  };
 }
 
 /** A TXT record as a fix line shows it, ready for a zone file or the Route53 console. */

@@ -1,10 +1,8 @@
 /**
- * SPF as a receiver sees it (RFC 7208): fetch a domain's record, count the DNS
- * lookups of its whole include tree, and evaluate check_host() for one address.
- * Every budget of the RFC is kept (10 lookup terms, 2 void lookups, 10 MX
- * names), plus the run's own query budget, so a hostile zone cannot keep the
- * doctor busy. Macros (RFC 7208 §7) are not expanded: a term that holds one is
- * reported as not evaluated, never guessed.
+ * check_host() of RFC 7208, as a receiver runs it for one address: every mechanism (all, include, a, mx, ptr, ip4,
+ * ip6, exists) and modifier (redirect, exp; others ignored), macros expanded (§7), the limits of §4.6.4 (10 terms
+ * that query DNS, 2 void lookups, 10 MX names, 10 PTR names), temperror for a lookup that failed and permerror for
+ * what the record gets wrong (§4–§6). Plus the run's own query budget, so a hostile zone cannot keep the doctor busy.
  */
 import * as ipaddr from 'ipaddr.js';
 import {
@@ -12,13 +10,12 @@ import {
   SPF_LOOKUP_LIMIT,
   SpfQualifier,
   SpfTerm,
-  hasMacro,
   isSpfRecord,
   parseSpf,
   queriesDns,
 } from '../../../records/spf-record';
 import { DeliverabilityDns } from './dns';
-import { normalizeName } from '../dns-lookup';
+import { MacroValues, expandDomain, expandMacros, malformedDomain } from './spf-expand';
 import { LookupProblem } from '../dns-lookup';
 
 export type FetchedSpf =
@@ -37,65 +34,6 @@ export async function fetchSpf(dns: DeliverabilityDns, domain: string): Promise<
   return { kind: 'record', text: spf[0], parsed: parseSpf(spf[0]) };
 }
 
-/** The lookup count of a whole include tree: what a receiver spends on an address that matches nothing. */
-export interface Tally {
-  lookups: number;
-  /** Per top-level term, e.g. "include:spf.protection.outlook.com 2". */
-  readonly breakdown: string[];
-  /** Every include/redirect target in the tree, lower-case. */
-  readonly includes: Set<string>;
-  /** Broken includes, loops, syntax errors below the top record: each a permerror when reached. */
-  readonly problems: string[];
-  /** Terms not followed (macros). */
-  readonly notes: Set<string>;
-  /** The walk stopped early: the count is a lower bound. */
-  truncated: boolean;
-}
-
-export async function tallyLookups(dns: DeliverabilityDns, domain: string, record: ParsedSpf): Promise<Tally> {
-  const t: Tally = { lookups: 0, breakdown: [], includes: new Set(), problems: [], notes: new Set(), truncated: false };
-  await walk(dns, record, t, [domain]);
-  return t;
-}
-
-async function walk(dns: DeliverabilityDns, record: ParsedSpf, t: Tally, path: string[]): Promise<void> {
-  const hasAll = record.terms.some((x) => x.kind === 'mechanism' && x.name === 'all');
-  for (const term of record.terms) {
-    if (!queriesDns(term)) continue;
-    // redirect= is ignored when the record has an "all" (RFC 7208 §6.1): it costs nothing then.
-    if (term.name === 'redirect' && hasAll) continue;
-    // Past twice the limit the verdict cannot change; the rest of the tree is not worth the queries.
-    if (t.truncated || t.lookups > 2 * SPF_LOOKUP_LIMIT || dns.exhausted) {
-      t.truncated = true;
-      return;
-    }
-    const before = t.lookups++;
-    if (term.name === 'include' || term.name === 'redirect') await follow(dns, term, t, path);
-    if (path.length === 1) t.breakdown.push(`${term.text} ${t.lookups - before}`);
-  }
-}
-
-async function follow(dns: DeliverabilityDns, term: SpfTerm, t: Tally, path: string[]): Promise<void> {
-  if (hasMacro(term.value)) {
-    t.notes.add(`${term.text} uses macros: not followed`);
-    return;
-  }
-  const target = normalizeName(term.value ?? '');
-  t.includes.add(target);
-  const via = [...path, target].join(' → ');
-  if (path.includes(target)) {
-    t.problems.push(`${via}: a loop (receivers stop at the lookup limit with permerror)`);
-    return;
-  }
-  const f = await fetchSpf(dns, target);
-  if (f.kind === 'record' && f.parsed.problems.length > 0)
-    t.problems.push(`${via}: ${f.parsed.problems[0]} (permerror)`);
-  else if (f.kind === 'none') t.problems.push(`${via}: has no SPF record (permerror, RFC 7208 §5.2)`);
-  else if (f.kind === 'multiple') t.problems.push(`${via}: has ${f.texts.length} SPF records (permerror)`);
-  else if (f.kind === 'error') t.problems.push(`${via}: could not be looked up: ${f.problem.text}`);
-  if (f.kind === 'record') await walk(dns, f.parsed, t, [...path, target]);
-}
-
 export type SpfResult = 'pass' | 'fail' | 'softfail' | 'neutral' | 'none' | 'permerror' | 'temperror';
 
 export interface Evaluation {
@@ -105,36 +43,78 @@ export interface Evaluation {
   readonly notes: readonly string[];
 }
 
-const QUALIFIER: Readonly<Record<SpfQualifier, SpfResult>> = {
+/** Who is asking: the envelope sender and the HELO name the receiver sees (macros %{s}, %{l}, %{o}, %{h}). */
+export interface Sender {
+  readonly sender: string;
+  readonly helo: string;
+}
+
+export const QUALIFIER: Readonly<Record<SpfQualifier, SpfResult>> = {
   '+': 'pass',
   '-': 'fail',
   '~': 'softfail',
   '?': 'neutral',
 };
 
-interface EvalState {
+/** What macros need (the tally of spf-tally.ts expands them too). */
+export interface MacroState {
+  readonly ip: ipaddr.IPv4 | ipaddr.IPv6;
+  readonly sender: Sender;
+  /** The validated names of the address (§5.5), looked up once per evaluation. */
+  validatedNames?: Promise<string[]>;
+}
+
+interface State extends MacroState {
   lookups: number;
   voids: number;
   readonly notes: Set<string>;
 }
 
-/** check_host(ip, domain) of RFC 7208 §4, without macro expansion. */
-export async function checkHost(dns: DeliverabilityDns, address: string, domain: string): Promise<Evaluation> {
-  const state: EvalState = { lookups: 0, voids: 0, notes: new Set() };
-  const { result, by } = await evaluate(dns, ipaddr.parse(address), domain, state, 0);
+/** The address a receiver compares: an IPv4-mapped IPv6 address is its IPv4 address (RFC 7208 §5). */
+export function clientAddress(address: string): ipaddr.IPv4 | ipaddr.IPv6 {
+  return ipaddr.process(address);
+}
+
+/** check_host(ip, domain, sender) of RFC 7208 §4. */
+export async function checkHost(
+  dns: DeliverabilityDns,
+  address: string,
+  domain: string,
+  sender: Sender = { sender: `postmaster@${domain}`, helo: domain },
+): Promise<Evaluation> {
+  const state: State = { lookups: 0, voids: 0, notes: new Set(), ip: clientAddress(address), sender };
+  const { result, by } = await evaluate(dns, domain.toLowerCase(), state, 0, false);
   return { result, by, notes: [...state.notes] };
 }
 
-type Match = boolean | 'temperror' | 'permerror';
+/** The macro values of one evaluation at `domain`. */
+export function macroValues(dns: DeliverabilityDns, s: MacroState, domain: string): MacroValues {
+  return {
+    sender: s.sender.sender,
+    helo: s.sender.helo,
+    ip: s.ip,
+    domain,
+    validated: async () => {
+      const names = await validatedNames(dns, s);
+      // §7.3: the domain itself, else a subdomain of it, else any validated name; "unknown" when there is none.
+      return names.find((n) => n === domain) ?? names.find((n) => n.endsWith(`.${domain}`)) ?? names[0] ?? 'unknown';
+    },
+  };
+}
+
+type Outcome = { result: SpfResult; by: string };
 
 async function evaluate(
   dns: DeliverabilityDns,
-  ip: ipaddr.IPv4 | ipaddr.IPv6,
   domain: string,
-  s: EvalState,
+  s: State,
   depth: number,
-): Promise<{ result: SpfResult; by: string }> {
+  included: boolean,
+): Promise<Outcome> {
   if (dns.exhausted) return { result: 'temperror', by: "the doctor's query budget ran out" };
+  // §4.3: a malformed name has no SPF record ("none"; an include or redirect of it is a permerror).
+  const malformed = malformedDomain(domain);
+  if (malformed) return { result: 'none', by: malformed };
   const f = await fetchSpf(dns, domain);
   if (f.kind === 'error') return { result: 'temperror', by: `${domain}: ${f.problem.text}` };
   if (f.kind === 'none') return { result: 'none', by: `${domain} has no SPF record` };
@@ -144,96 +124,148 @@ async function evaluate(
     result: 'permerror' as const,
     by: `${domain}: ${term.text} is DNS lookup ${s.lookups}, over the limit of ${SPF_LOOKUP_LIMIT} (RFC 7208 §4.6.4)`,
   });
-  for (const term of f.parsed.terms) {
+  const terms = f.parsed.terms;
+  for (const term of terms) {
     if (term.kind === 'modifier') continue;
     if (queriesDns(term) && ++s.lookups > SPF_LOOKUP_LIMIT) return over(term);
-    const [m, inner] = await matches(dns, ip, domain, term, s, depth);
+    const m = await matches(dns, domain, term, s, depth);
     // The chain of includes that decided it, down to the term that matched or failed.
-    const by = `${domain}: ${term.text}${inner ? ` → ${inner}` : ''}`;
-    if (m === 'temperror' || m === 'permerror') return { result: m, by };
-    if (m) return { result: QUALIFIER[term.qualifier], by };
+    const by = `${domain}: ${term.text}${m.detail ? ` ${m.detail}` : ''}`;
+    if (m.match === 'temperror' || m.match === 'permerror') return { result: m.match, by };
+    if (m.match) {
+      const result = QUALIFIER[term.qualifier];
+      if (result === 'fail' && !included) await explain(dns, domain, terms, s);
+      return { result, by };
+    }
   }
-  const redirect = f.parsed.terms.find((x) => x.kind === 'modifier' && x.name === 'redirect');
-  if (!redirect) return { result: 'neutral', by: `${domain}: no mechanism matched and there is no "all"` };
+  // §6.1: redirect= is ignored when the record has an "all" anywhere.
+  const redirect = terms.find((x) => x.kind === 'modifier' && x.name === 'redirect');
+  if (!redirect || terms.some((x) => x.kind === 'mechanism' && x.name === 'all'))
+    return { result: 'neutral', by: `${domain}: no mechanism matched and there is no "all"` };
   if (++s.lookups > SPF_LOOKUP_LIMIT) return over(redirect);
-  if (hasMacro(redirect.value)) {
-    s.notes.add(`${redirect.text} uses macros: not evaluated`);
-    return { result: 'neutral', by: `${domain}: ${redirect.text} (not evaluated)` };
-  }
-  const r =
-    depth >= SPF_LOOKUP_LIMIT ? over(redirect) : await evaluate(dns, ip, normalizeName(redirect.value!), s, depth + 1);
-  return r.result === 'none'
-    ? { result: 'permerror', by: `${domain}: ${redirect.text} names a domain without SPF` }
-    : r;
+  const target = await expandDomain(redirect.value!, macroValues(dns, s, domain));
+  const shown = target === redirect.value!.toLowerCase() ? redirect.text : `${redirect.text} (${target})`;
+  const r = depth >= SPF_LOOKUP_LIMIT ? over(redirect) : await evaluate(dns, target, s, depth + 1, included);
+  if (r.result === 'none')
+    return { result: 'permerror', by: `${domain}: ${shown} names a domain without SPF (RFC 7208 §6.1)` };
+  return { result: r.result, by: `${domain}: ${shown} → ${r.by}` };
 }
 
-/** Whether one mechanism matches, and for an include what decided inside it. */
+type Match = boolean | 'temperror' | 'permerror';
+
+/** Whether one mechanism matches; `detail` says what it expanded to or what decided inside an include. */
 async function matches(
   dns: DeliverabilityDns,
-  ip: ipaddr.IPv4 | ipaddr.IPv6,
   domain: string,
   term: SpfTerm,
-  s: EvalState,
+  s: State,
   depth: number,
-): Promise<[Match, string?]> {
-  if (term.name === 'include' && !hasMacro(term.value)) {
+): Promise<{ match: Match; detail?: string }> {
+  const ip = s.ip;
+  const v4 = ip.kind() === 'ipv4';
+  if (term.name === 'all') return { match: true };
+  if (term.name === 'ip4' || term.name === 'ip6') {
+    if ((term.name === 'ip4') !== v4) return { match: false };
+    return { match: ip.match(ipaddr.parse(term.value!), v4 ? (term.cidr4 ?? 32) : (term.cidr6 ?? 128)) };
+  }
+  const target = await expandDomain(term.value ?? domain, macroValues(dns, s, domain));
+  const expanded = term.value !== undefined && target !== term.value.toLowerCase().replace(/\.$/, '');
+  const shown = expanded ? `(expands to ${target})` : undefined;
+  if (term.name === 'include') {
     const r =
       depth >= SPF_LOOKUP_LIMIT
         ? { result: 'permerror' as const, by: 'includes nested too deep' }
-        : await evaluate(dns, ip, normalizeName(term.value!), s, depth + 1);
-    if (r.result === 'pass') return [true, r.by];
-    if (r.result === 'temperror') return ['temperror', r.by];
-    return r.result === 'permerror' || r.result === 'none' ? ['permerror', r.by] : [false];
+        : await evaluate(dns, target, s, depth + 1, true);
+    const detail = `${shown ? `${shown} ` : ''}→ ${r.by}`;
+    // §5.2: pass matches; fail, softfail, neutral do not; temperror stays; permerror and none are permerror.
+    if (r.result === 'pass') return { match: true, detail };
+    if (r.result === 'temperror') return { match: 'temperror', detail };
+    if (r.result === 'permerror' || r.result === 'none') return { match: 'permerror', detail };
+    return { match: false };
   }
-  return [await simpleMatch(dns, ip, domain, term, s)];
-}
-
-async function simpleMatch(
-  dns: DeliverabilityDns,
-  ip: ipaddr.IPv4 | ipaddr.IPv6,
-  domain: string,
-  term: SpfTerm,
-  s: EvalState,
-): Promise<Match> {
-  const family = ip.kind() === 'ipv4' ? 4 : 6;
-  const prefix = family === 4 ? (term.cidr4 ?? 32) : (term.cidr6 ?? 128);
-  if (term.name === 'all') return true;
-  if (term.name === 'ip4' || term.name === 'ip6') {
-    if ((term.name === 'ip4') !== (family === 4)) return false;
-    return ip.match(ipaddr.parse(term.value!), prefix);
-  }
+  const voided = (): { match: Match; detail?: string } =>
+    ++s.voids > 2
+      ? {
+          match: 'permerror',
+          detail: `${shown ? `${shown} ` : ''}is void lookup ${s.voids}, over the limit of 2 (RFC 7208 §4.6.4)`,
+        }
+      : { match: false };
+  const failed = (p: LookupProblem) => ({
+    match: 'temperror' as const,
+    detail: `${shown ? `${shown} ` : ''}(${p.text})`,
+  });
+  // A name DNS cannot carry (an empty label, one over 63 characters) has no records: a void lookup.
+  if (target.split('.').some((l) => l.length === 0 || l.length > 63)) return voided();
   if (term.name === 'ptr') {
-    s.notes.add(`${term.text}: "ptr" is not evaluated (RFC 7208 §5.5: do not use it)`);
-    return false;
+    const names = await validatedNames(dns, s);
+    if (names.length === 0 && (await dns.ptr(ip.toString())).problem?.missing) return voided();
+    const hit = names.find((n) => n === target || n.endsWith(`.${target}`));
+    return { match: hit !== undefined, detail: hit ? `(${ip.toString()} is ${hit})` : shown };
   }
-  if (hasMacro(term.value)) {
-    s.notes.add(`${term.text} uses macros: not evaluated`);
-    return false;
-  }
-  const name = normalizeName(term.value ?? domain);
-  const voided = (): Match => (++s.voids > 2 ? 'permerror' : false);
   if (term.name === 'exists') {
-    const a = await dns.addresses(name, 4);
-    if (a.problem && !a.problem.missing) return 'temperror';
-    return a.list.length > 0 ? true : voided();
+    // §5.7: always an A lookup, whatever the connection's family.
+    const a = await dns.addresses(target, 4);
+    if (a.problem && !a.problem.missing) return failed(a.problem);
+    return a.list.length > 0 ? { match: true, detail: shown } : voided();
   }
+  const family = v4 ? 4 : 6;
+  const prefix = v4 ? (term.cidr4 ?? 32) : (term.cidr6 ?? 128);
   const hosts: string[] = [];
-  if (term.name === 'a') hosts.push(name);
+  if (term.name === 'a') hosts.push(target);
   else {
-    const mx = await dns.mx(name);
-    if (mx.problem && !mx.problem.missing) return 'temperror';
+    const mx = await dns.mx(target);
+    if (mx.problem && !mx.problem.missing) return failed(mx.problem);
     if (mx.list.length === 0) return voided();
-    if (mx.list.length > 10) return 'permerror';
+    if (mx.list.length > 10)
+      return {
+        match: 'permerror',
+        detail: `(${mx.list.length} MX hosts: more than 10 is a permerror, RFC 7208 §4.6.4)`,
+      };
     hosts.push(...mx.list);
   }
   for (const host of hosts) {
     const a = await dns.addresses(host, family);
-    if (a.problem && !a.problem.missing) return 'temperror';
+    if (a.problem && !a.problem.missing) return failed(a.problem);
     if (term.name === 'a' && a.list.length === 0) return voided();
-    if (
-      a.list.some((x) => ipaddr.isValid(x) && ipaddr.parse(x).kind() === ip.kind() && ip.match(ipaddr.parse(x), prefix))
-    )
-      return true;
+    const hit = a.list.find((x) => ipaddr.isValid(x) && sameFamilyMatch(ip, ipaddr.parse(x), prefix));
+    if (hit) return { match: true, detail: shown };
   }
-  return false;
+  return { match: false };
+}
+
+function sameFamilyMatch(ip: ipaddr.IPv4 | ipaddr.IPv6, other: ipaddr.IPv4 | ipaddr.IPv6, prefix: number): boolean {
+  return ip.kind() === other.kind() && ip.match(other, prefix);
+}
+
+/**
+ * The validated names of the address (§5.5): its PTR names (the first 10), each kept when one of its addresses is
+ * the address itself. A failed lookup validates nothing; it is not an error.
+ */
+function validatedNames(dns: DeliverabilityDns, s: MacroState): Promise<string[]> {
+  s.validatedNames ??= (async () => {
+    const ptr = await dns.ptr(s.ip.toString());
+    const family = s.ip.kind() === 'ipv4' ? 4 : 6;
+    const out: string[] = [];
+    for (const name of ptr.list.slice(0, 10)) {
+      const a = await dns.addresses(name, family);
+      if (a.list.some((x) => ipaddr.isValid(x) && ipaddr.parse(x).toNormalizedString() === s.ip.toNormalizedString()))
+        out.push(name);
+    }
+    return out;
+  })();
+  return s.validatedNames;
+}
+
+/** §6.2: on fail, the exp= text of the record that failed, expanded; any problem with it is ignored. */
+async function explain(dns: DeliverabilityDns, domain: string, terms: readonly SpfTerm[], s: State): Promise<void> {
+  const exp = terms.find((x) => x.kind === 'modifier' && x.name === 'exp');
+  if (!exp || dns.exhausted) return;
+  try {
+    const values = macroValues(dns, s, domain);
+    const answer = await dns.txt(await expandDomain(exp.value!, values));
+    if (answer.records.length !== 1) return;
+    s.notes.add(`the domain's explanation (exp=): "${await expandMacros(answer.records[0], values, true)}"`);
+  } catch {
+    // A syntax error in the explanation: as if there were no exp= (§6.2).
+  }
 }

@@ -1,14 +1,19 @@
 /**
  * The SPF lines of `doctor deliverability`: the record of the envelope domain
  * (spf.record), its lookup count against the limit of 10 (spf.lookups), the
- * includes it depends on (spf.includes), whether the relay is authorized
+ * includes it depends on (spf.includes), "ptr" (spf.ptr), whether the relay is authorized
  * (spf.relay), and, with senderAuth.spf in the config, whether the TXT set at
- * the domain is the one this stack publishes (spf.managed).
+ * the domain is the one this stack publishes (spf.managed). Every failing line names the same one record for the
+ * domain (spf-repair.ts), checked before it is printed.
  */
 import { isIP } from 'node:net';
 import { SPF_LOOKUP_LIMIT } from '../../../records/spf-record';
-import { DeliverabilityDns, Relay, SES_INCLUDE, clip, txtRecord } from './dns';
-import { FetchedSpf, checkHost, fetchSpf, tallyLookups } from './spf-eval';
+import { DeliverabilityDns, Relay, SES_INCLUDE, clip } from './dns';
+import { publishTxt } from './fix-records';
+import { Evaluation, FetchedSpf, MacroState, Sender, checkHost, clientAddress, fetchSpf } from './spf-eval';
+import { ConfiguredSpf, managedCheck } from './spf-managed';
+import { insertBeforeAll, repairSpf } from './spf-repair';
+import { Tally, tallyLookups } from './spf-tally';
 import { serverFix } from '../dns-lookup';
 import { Check } from '../report';
 
@@ -17,11 +22,13 @@ export interface SpfInput {
   readonly fromDomain: string;
   /** The envelope (MAIL FROM) domain, when it differs: SES's custom MAIL FROM subdomain. @default - the From domain */
   readonly mailFromDomain?: string;
+  /** The local part the envelope sender has (macros %{s}, %{l}). @default 'noreply' */
+  readonly localPart?: string;
   readonly relay: Relay;
   /** Addresses the relay sends from, when they are not those smtp.address resolves to. @default - smtp.address's */
   readonly relayAddresses: readonly string[];
   /** The record senderAuth.spf publishes, and the other TXT values that go with it. @default - none configured */
-  readonly configured?: { readonly record: string; readonly otherTxtValues: readonly string[] };
+  readonly configured?: ConfiguredSpf;
 }
 
 export interface SpfFindings {
@@ -40,10 +47,8 @@ function relayMechanisms(relay: Relay, addresses: readonly string[]): string[] {
 
 /** The record with `mechanisms` inserted before its "all" or "redirect=" (after them they would never be reached). */
 export function mergeSpf(record: string, mechanisms: readonly string[]): string {
-  const terms = record.split(' ').filter((t) => t !== '');
-  const end = terms.findIndex((t) => /^[-~?+]?all$/i.test(t) || t.toLowerCase().startsWith('redirect='));
-  terms.splice(end < 0 ? terms.length : end, 0, ...mechanisms);
-  return terms.join(' ');
+  const [version, ...terms] = record.split(' ').filter((t) => t !== '');
+  return [version, ...insertBeforeAll(terms, mechanisms)].join(' ');
 }
 
 export async function checkSpf(dns: DeliverabilityDns, input: SpfInput): Promise<SpfFindings> {
@@ -51,47 +56,98 @@ export async function checkSpf(dns: DeliverabilityDns, input: SpfInput): Promise
   const relay = input.relay;
   const addresses = await relayAddresses(dns, relay, input.relayAddresses);
   const wanted = relayMechanisms(relay, addresses.list);
+  const sender: Sender = { sender: `${input.localPart ?? 'noreply'}@${domain}`, helo: relay.host };
+  const macro: MacroState | undefined = addresses.list[0]
+    ? { ip: clientAddress(addresses.list[0]), sender }
+    : undefined;
   const f = await fetchSpf(dns, domain);
   // senderAuth.spf publishes at the From domain; at a separate MAIL FROM domain the relay's own record is what fits.
   const exact = input.configured && !input.mailFromDomain ? input.configured.record : `v=spf1 ${wanted.join(' ')} ~all`;
   // SES without a custom MAIL FROM never has its mail checked against the From domain's SPF: a missing record is not
   // its failure.
   const sesDefault = relay.kind === 'ses' && !input.mailFromDomain;
-  const checks: Check[] = [recordCheck(dns, domain, f, exact, sesDefault)];
+  const explicit = relay.kind === 'other' || input.relayAddresses.length > 0;
+  const authorizes = async (view: DeliverabilityDns, t: Tally): Promise<boolean> => {
+    if (sesDefault) return true;
+    if (!explicit) return t.includes.has(wanted[0].slice('include:'.length));
+    if (addresses.list.length === 0) return true;
+    const results = await Promise.all(addresses.list.map((a) => checkHost(view, a, domain, sender)));
+    return results.every((r) => r.result === 'pass');
+  };
+  let fixText: Promise<string> | undefined;
+  // One suggested record for the domain, whichever line needs it.
+  const fix = () =>
+    (fixText ??= (async () => {
+      const texts = f.kind === 'record' ? [f.text] : f.kind === 'multiple' ? f.texts : [];
+      const r = await repairSpf(dns, { domain, texts, base: exact, wanted, authorizes, macro });
+      const record = r.record ?? (texts.length === 0 ? exact : undefined);
+      if (!record) return r.unresolved!;
+      const replacing =
+        texts.length > 1 ? 'the SPF records there now' : texts.length ? 'the current SPF record' : undefined;
+      const line = await publishTxt(dns, domain, record, replacing);
+      return `${line}${r.changes.length ? ` (changes: ${r.changes.join('; ')})` : ''}`;
+    })());
+
+  const checks: Check[] = [await recordCheck(dns, domain, f, sesDefault, fix)];
   if (input.configured) checks.push(await managedCheck(dns, input.fromDomain, input.configured));
   if (f.kind !== 'record' || f.parsed.problems.length > 0) return { checks };
 
-  const t = await tallyLookups(dns, domain, f.parsed);
+  const t = await tallyLookups(dns, domain, f.parsed, macro);
   const over = t.lookups > SPF_LOOKUP_LIMIT;
   const count = `${t.truncated ? 'at least ' : ''}${t.lookups}`;
   checks.push({
     id: 'spf.lookups',
     status: over ? 'fail' : 'pass',
     message: `SPF ${domain}: ${count} DNS lookup${t.lookups === 1 ? '' : 's'} of the ${SPF_LOOKUP_LIMIT} allowed (${t.breakdown.join(', ') || 'none'})${over ? ': receivers stop with permerror, as if there were no SPF' : ''}${t.notes.size ? `; ${[...t.notes].join('; ')}` : ''}`,
-    fix: over
-      ? `drop includes of services that no longer send for ${domain}, or replace an include with the ip4:/ip6: ranges it lists (they cost no lookup)`
-      : undefined,
-    data: { domain, lookups: t.lookups, truncated: t.truncated, breakdown: t.breakdown },
+    fix: over ? await fix() : undefined,
+    data: { domain, lookups: t.lookups, voids: t.voids, truncated: t.truncated, breakdown: t.breakdown },
   });
-  if (t.problems.length > 0) {
+  if (t.problems.length + t.failures.length > 0) checks.push(await includesCheck(dns, domain, t, fix));
+  if (t.usesPtr)
     checks.push({
-      id: 'spf.includes',
-      status: 'fail',
-      message: `SPF ${domain}: ${t.problems
-        .slice(0, 3)
-        .map((x) => clip(x, 200))
-        .join('; ')}${t.problems.length > 3 ? ` (and ${t.problems.length - 3} more)` : ''}`,
-      fix: 'remove or correct the include: a broken include makes the whole evaluation a permerror for receivers that reach it',
-      data: { problems: t.problems },
+      id: 'spf.ptr',
+      status: 'warn',
+      message: `SPF ${domain}: uses "ptr": it is evaluated here as receivers do, but RFC 7208 §5.5 says not to use it (slow, it depends on the reverse zone of whoever connects, and some receivers skip it)`,
+      fix: 'replace "ptr" with ip4:/ip6: ranges or a: terms for the hosts it was meant to cover',
     });
-  }
-  const relayCheck = await coverage(dns, domain, input, f.text, wanted, addresses, t.includes);
+  const relayCheck = await coverage(dns, domain, input, wanted, addresses, t, sender, fix);
   checks.push(relayCheck.check);
   return { checks, relayCovered: relayCheck.covered };
 }
 
-function recordCheck(dns: DeliverabilityDns, domain: string, f: FetchedSpf, exact: string, sesDefault: boolean): Check {
-  const add = `publish ${txtRecord(domain, exact)}`;
+/** The advice for a lookup that failed is the same whatever the code (REFUSED aside, which the record line shows). */
+const LOOKUP_FAILED = { missing: false, code: 'ESERVFAIL', text: '' } as const;
+
+async function includesCheck(
+  dns: DeliverabilityDns,
+  domain: string,
+  t: Tally,
+  fix: () => Promise<string>,
+): Promise<Check> {
+  const all = [...t.problems, ...t.failures];
+  const broken = t.problems.length > 0;
+  return {
+    id: 'spf.includes',
+    status: broken ? 'fail' : 'warn',
+    message: `SPF ${domain}: ${all
+      .slice(0, 3)
+      .map((x) => clip(x, 300))
+      .join('; ')}${all.length > 3 ? ` (and ${all.length - 3} more)` : ''}`,
+    // A lookup that failed says nothing about the record: receivers retry a temperror later.
+    fix: broken
+      ? await fix()
+      : `${serverFix(LOOKUP_FAILED, dns.ctx)}; receivers that meet the same failure return temperror and retry later`,
+    data: { problems: t.problems, failures: t.failures },
+  };
+}
+
+async function recordCheck(
+  dns: DeliverabilityDns,
+  domain: string,
+  f: FetchedSpf,
+  sesDefault: boolean,
+  fix: () => Promise<string>,
+): Promise<Check> {
   switch (f.kind) {
     case 'error':
       return {
@@ -105,15 +161,15 @@ function recordCheck(dns: DeliverabilityDns, domain: string, f: FetchedSpf, exac
         id: 'spf.record',
         status: sesDefault ? 'warn' : 'fail',
         message: `SPF ${domain}: no SPF record (${f.problem?.text ?? 'no TXT string starts with "v=spf1"'})${sesDefault ? ': SES mail is checked against its own MAIL FROM domain, but other mail claiming to be from ' + domain + ' cannot be told apart' : `: receivers cannot tell the relay is allowed to send for ${domain}`}`,
-        fix: add,
-        data: { domain, expected: exact },
+        fix: await fix(),
+        data: { domain },
       };
     case 'multiple':
       return {
         id: 'spf.record',
         status: 'fail',
         message: `SPF ${domain}: ${f.texts.length} SPF records (${f.texts.map((x) => clip(x, 120)).join(' | ')}): receivers treat that as permerror and ignore all of them (RFC 7208 §3.2)`,
-        fix: `merge them into one TXT string that starts with "v=spf1" and delete the others`,
+        fix: `keep one: ${await fix()}`,
         data: { domain, seen: f.texts },
       };
     default:
@@ -125,7 +181,7 @@ function recordCheck(dns: DeliverabilityDns, domain: string, f: FetchedSpf, exac
             .slice(0, 3)
             .map((x) => clip(x, 200))
             .join('; ')} (receivers treat it as permerror)`,
-          fix: `correct the record, e.g. ${txtRecord(domain, exact)}`,
+          fix: await fix(),
           data: { domain, seen: f.text },
         };
       }
@@ -161,15 +217,15 @@ async function coverage(
   dns: DeliverabilityDns,
   domain: string,
   input: SpfInput,
-  record: string,
   wanted: string[],
   addresses: { list: string[]; note?: string },
-  includes: Set<string>,
+  t: Tally,
+  sender: Sender,
+  fix: () => Promise<string>,
 ): Promise<{ check: Check; covered?: boolean }> {
   const relay = input.relay;
-  const fix = `add ${wanted.join(' ')}: ${txtRecord(domain, record.length > 400 ? `${clip(record, 80)} with ${wanted.join(' ')} before "all"` : mergeSpf(record, wanted))}`;
   if (relay.kind === 'ses' && !input.mailFromDomain) {
-    const has = includes.has(SES_INCLUDE);
+    const has = t.includes.has(SES_INCLUDE);
     return {
       covered: undefined,
       check: {
@@ -185,7 +241,7 @@ async function coverage(
   }
   if (relay.kind !== 'other' && input.relayAddresses.length === 0) {
     const include = relay.kind === 'ses' ? SES_INCLUDE : relay.include;
-    const has = includes.has(include);
+    const has = t.includes.has(include);
     const who = relay.kind === 'ses' ? 'Amazon SES' : relay.provider;
     return {
       covered: has,
@@ -195,7 +251,7 @@ async function coverage(
         message: has
           ? `SPF ${domain} authorizes ${who} (${relay.host}) through include:${include}`
           : `SPF ${domain} does not include ${include}: mail ${who} (${relay.host}) sends for ${domain} fails SPF`,
-        fix: has ? undefined : fix,
+        fix: has ? undefined : await fix(),
         data: { relay: relay.host, include },
       },
     };
@@ -211,8 +267,8 @@ async function coverage(
       },
     };
   }
-  const results = await Promise.all(
-    addresses.list.map(async (a) => ({ address: a, ...(await checkHost(dns, a, domain)) })),
+  const results: (Evaluation & { address: string })[] = await Promise.all(
+    addresses.list.map(async (a) => ({ address: a, ...(await checkHost(dns, a, domain, sender)) })),
   );
   const bad = results.filter((r) => r.result !== 'pass');
   const notes = [...new Set(results.flatMap((r) => r.notes))];
@@ -229,52 +285,9 @@ async function coverage(
         bad.length === 0
           ? undefined
           : unsure
-            ? 'the lookups failed; run again, or ask another server with --dns-server'
-            : fix,
-      data: { relay: relay.host, results },
+            ? 'the lookups failed (a temperror: receivers retry later); run again, or ask another server with --dns-server'
+            : await fix(),
+      data: { relay: relay.host, results, wanted },
     },
-  };
-}
-
-/** With senderAuth.spf: the TXT set at the domain must be ours, or deploy fails (one TXT set per name in Route53). */
-async function managedCheck(
-  dns: DeliverabilityDns,
-  domain: string,
-  configured: NonNullable<SpfInput['configured']>,
-): Promise<Check> {
-  const answer = await dns.txt(domain);
-  const want = [configured.record, ...configured.otherTxtValues];
-  const seen = answer.records;
-  const data = { domain, expected: want, seen };
-  if (answer.problem && !answer.problem.missing)
-    return {
-      id: 'spf.managed',
-      status: 'warn',
-      message: `TXT ${domain}: could not be looked up: ${answer.problem.text}`,
-      fix: serverFix(answer.problem, dns.ctx),
-      data,
-    };
-  if (seen.length === 0)
-    return {
-      id: 'spf.managed',
-      status: 'info',
-      message: `TXT ${domain}: none yet; cdktf deploy publishes senderAuth.spf's record`,
-      data,
-    };
-  const same = seen.length === want.length && want.every((w) => seen.includes(w));
-  if (same)
-    return {
-      id: 'spf.managed',
-      status: 'pass',
-      message: `TXT ${domain} is exactly what senderAuth.spf publishes`,
-      data,
-    };
-  const others = seen.filter((s) => !want.includes(s)).map((s) => clip(s, 120));
-  return {
-    id: 'spf.managed',
-    status: 'warn',
-    message: `TXT ${domain} holds values senderAuth.spf does not publish: ${others.join(' | ')}. Route53 keeps one TXT set per name: if this stack does not manage it yet, cdktf deploy fails ("already exists") and never overwrites it`,
-    fix: 'merge: copy the other SPF mechanisms into senderAuth.spf (include/ip4/ip6) and other TXT values into senderAuth.spf.otherTxtValues, then delete the existing record set before deploying (or import it); or leave senderAuth.spf out and add the relay to the existing record yourself',
-    data,
   };
 }
