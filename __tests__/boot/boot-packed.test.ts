@@ -83,7 +83,7 @@ test('too large even packed: one clear problem with both sizes', () => {
   expect((err as ValidationError).problems).toEqual([
     {
       path: 'BootScript.userData',
-      message: expect.stringMatching(/^is \d+ bytes \(\d+ bytes even gzip-compressed\); EC2 accepts at most 16384/),
+      message: expect.stringMatching(/^is \d+ bytes plain and \d+ packed \(gzip\+base64\); EC2 accepts at most 16384/),
     },
   ]);
 });

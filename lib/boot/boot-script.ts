@@ -11,6 +11,14 @@ import { Problems, ValidationError } from '../core/problems';
 import { SecretRef } from '../core/secret-ref';
 import { SmtpSettings } from '../smtp/smtp-settings';
 import { packUserData } from './user-data-packing';
+import {
+  MAX_USER_DATA_BYTES,
+  SizePart,
+  holdsReference,
+  linePart,
+  tooLargeMessage,
+  userDataBytes,
+} from './user-data-size';
 import { checkIntRange } from '../core/value-rules';
 
 export interface ManagementConsoleProps {
@@ -31,11 +39,7 @@ export interface BootScriptProps {
   readonly managementConsole: ManagementConsoleProps;
 }
 
-/** EC2 accepts at most 16 KB of user data (before base64). */
-export const MAX_USER_DATA_BYTES = 16384;
-/** What the size check counts for each Terraform reference in the user data: room for a Secrets Manager ARN. */
-export const TOKEN_BYTES = 128;
-const TOKEN_IN_TEXT = /\$\{TfToken\[[a-zA-Z0-9:._-]+\]\}/g;
+export { MAX_USER_DATA_BYTES, TOKEN_BYTES } from './user-data-size';
 
 const BEGIN = '# @@GHES_EMAIL_SETTINGS_BEGIN@@';
 const END = '# @@GHES_EMAIL_SETTINGS_END@@';
@@ -89,26 +93,20 @@ export class BootScript implements IApplianceBootScript {
   /**
    * The user data: the script with the settings block filled in, comments stripped; packed
    * (gzip+base64 in a bash stub, lib/boot/user-data-packing.ts) when it would not fit plain.
-   * Throws when even that is above 16,384 bytes.
+   * Throws when even that is above 16,384 bytes, naming what the bytes are.
    */
   render(): string {
     const script = this.script();
     const plain = userDataBytes(script);
     if (plain <= MAX_USER_DATA_BYTES) return script;
-    // A Terraform reference inside would be compressed before Terraform could resolve it: such a script stays plain.
-    const packed = script.includes('${TfToken[') ? undefined : packUserData(script);
-    if (packed !== undefined && userDataBytes(packed) <= MAX_USER_DATA_BYTES) return packed;
-    const tried =
-      packed !== undefined
-        ? ` (${userDataBytes(packed)} bytes even gzip-compressed)`
-        : ' (not compressible: it holds a Terraform reference)';
+    // A Terraform reference (in the settings only) is resolved at apply, after packing: such settings stay plain.
+    const settings = settingsLines(this.props);
+    const settingsPlain = holdsReference(script);
+    const packed = packUserData(script, settingsPlain ? joinSettings(settings) : '');
+    if (userDataBytes(packed) <= MAX_USER_DATA_BYTES) return packed;
+    const parts = sizeParts(this.props, settings, plain);
     throw new ValidationError(
-      [
-        {
-          path: 'BootScript.userData',
-          message: `is ${plain} bytes${tried}; EC2 accepts at most ${MAX_USER_DATA_BYTES}. Shorten the smtp settings (extraSettings) or the boot script`,
-        },
-      ],
+      [{ path: 'BootScript.userData', message: tooLargeMessage(plain, userDataBytes(packed), settingsPlain, parts) }],
       'Boot script too large',
     );
   }
@@ -125,30 +123,69 @@ export class BootScript implements IApplianceBootScript {
   }
 }
 
-/**
- * Bytes of user data as EC2 will count them: a Terraform reference (e.g. the SES relay's secret ARN, ~110 bytes)
- * becomes its value only at apply.
- */
-function userDataBytes(userData: string): number {
-  return Buffer.byteLength(userData.replace(TOKEN_IN_TEXT, 'x'.repeat(TOKEN_BYTES)), 'utf8');
+/** The settings block's lines, by variable name, in their order. */
+type SettingsLines = Readonly<
+  Record<
+    | 'SMTP_JSON'
+    | 'ENFORCE_TLS'
+    | 'INITIALIZE'
+    | 'WAIT_INIT_MIN'
+    | 'ROOT_PW_REF'
+    | 'SMTP_PW_REF'
+    | 'LICENSE_REF'
+    | 'SETTINGS_SHA',
+    string
+  >
+>;
+
+function settingsLines(props: BootScriptProps): SettingsLines {
+  const mc = props.managementConsole;
+  const smtp = props.smtp;
+  const lines = {
+    SMTP_JSON: `SMTP_JSON=${shellQuote(JSON.stringify(smtp.toManagePayload()))}`,
+    ENFORCE_TLS: `ENFORCE_TLS=${smtp.enforceTls}`,
+    INITIALIZE: `INITIALIZE=${mc.initialize === true}`,
+    WAIT_INIT_MIN: `WAIT_INIT_MIN=${mc.waitForInitMinutes ?? 240}`,
+    ROOT_PW_REF: `ROOT_PW_REF=${secretArray(mc.password)}`,
+    SMTP_PW_REF: `SMTP_PW_REF=${secretArray(smtp.needsPassword ? smtp.password : undefined, smtp.usernameSecret)}`,
+    LICENSE_REF: `LICENSE_REF=${secretArray(mc.initialize ? mc.license : undefined)}`,
+  };
+  // Names the settings in the log and in the "already applied" marker.
+  const sha = createHash('sha256').update(Object.values(lines).join('\n')).digest('hex').slice(0, 16);
+  return { ...lines, SETTINGS_SHA: `SETTINGS_SHA=${sha}` };
 }
+
+const joinSettings = (lines: SettingsLines): string => Object.values(lines).join('\n');
 
 /** The settings block: bash assignments, one per setting, each value single-quoted. */
 export function renderSettings(props: BootScriptProps): string {
-  const mc = props.managementConsole;
+  return joinSettings(settingsLines(props));
+}
+
+/**
+ * What the plain user data's bytes are, adding up to `plain`: the boot script itself, then each settings line the
+ * config decides, extraSettings apart from the rest of the smtp payload they are part of.
+ */
+function sizeParts(props: BootScriptProps, lines: SettingsLines, plain: number): SizePart[] {
   const smtp = props.smtp;
-  const lines = [
-    `SMTP_JSON=${shellQuote(JSON.stringify(smtp.toManagePayload()))}`,
-    `ENFORCE_TLS=${smtp.enforceTls}`,
-    `INITIALIZE=${mc.initialize === true}`,
-    `WAIT_INIT_MIN=${mc.waitForInitMinutes ?? 240}`,
-    `ROOT_PW_REF=${secretArray(mc.password)}`,
-    `SMTP_PW_REF=${secretArray(smtp.needsPassword ? smtp.password : undefined, smtp.usernameSecret)}`,
-    `LICENSE_REF=${secretArray(mc.initialize ? mc.license : undefined)}`,
+  const extra = new Set(Object.keys(smtp.extraSettings));
+  const base = Object.fromEntries(Object.entries(smtp.toManagePayload()).filter(([k]) => !extra.has(k)));
+  const smtpPart = linePart('smtp settings', `SMTP_JSON=${shellQuote(JSON.stringify(base))}`);
+  const parts: SizePart[] = [smtpPart];
+  if (extra.size > 0)
+    parts.push({ what: 'extraSettings', bytes: linePart('', lines.SMTP_JSON).bytes - smtpPart.bytes, yours: true });
+  parts.push(linePart('managementConsole.password reference', lines.ROOT_PW_REF));
+  if (lines.SMTP_PW_REF !== 'SMTP_PW_REF=()')
+    parts.push(linePart(`smtp.${smtp.credentials ? 'credentials' : 'password'} reference`, lines.SMTP_PW_REF));
+  if (lines.LICENSE_REF !== 'LICENSE_REF=()')
+    parts.push(linePart('managementConsole.license reference', lines.LICENSE_REF));
+  const settings = Object.values(lines).reduce((n, l) => n + linePart('', l).bytes, 0);
+  const listed = parts.reduce((n, p) => n + p.bytes, 0);
+  return [
+    { what: 'the boot script', bytes: plain - settings, yours: false },
+    ...parts,
+    { what: 'other settings', bytes: settings - listed, yours: false },
   ];
-  // Names the settings in the log and in the "already applied" marker.
-  const sha = createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
-  return [...lines, `SETTINGS_SHA=${sha}`].join('\n');
 }
 
 /**
@@ -178,11 +215,9 @@ export function stripComments(script: string): string {
   const [first, ...rest] = script.split('\n');
   const kept = rest.map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
   return (
-    [
-      first,
-      '# ghes-email boot script; commented source: lib/boot/ghes-email-boot.sh in the ghes-email package',
-      ...kept,
-    ].join('\n') + '\n'
+    [first, '# ghes-email boot script; commented source: lib/boot/ghes-email-boot.sh in the package', ...kept].join(
+      '\n',
+    ) + '\n'
   );
 }
 

@@ -12,7 +12,8 @@
 # Exit codes: 0 done (or already done), 1 unexpected error, 2 script not
 # rendered, 3 instance metadata service, 4 reading a secret, 5 Manage API not
 # reachable, 6 Manage API authentication / initialization, 7 settings
-# rejected, 8 config run failed, 9 config run did not finish in time.
+# rejected, 8 config run failed, 9 config run did not finish in time; 10 is the
+# packed user data's stub (lib/boot/user-data-packing.ts), which ran nothing.
 #
 # Environment overrides (tests, VPC endpoints); times in seconds, decimals ok:
 #   GHES_EMAIL_LOG            /var/log/ghes-email-boot.log (mode 0600)
@@ -63,7 +64,7 @@ FAILED=''
 log() {
   local line REPLY
   redact "$*"
-  printf -v line '%(%Y-%m-%dT%H:%M:%SZ)T ghes-email-boot: %s' -1 "$REPLY"
+  printf -v line '%(%FT%TZ)T ghes-email-boot: %s' -1 "$REPLY"
   printf '%s\n' "$line" >>"$LOG"
   printf '%s\n' "$line" >&2
 }
@@ -126,41 +127,48 @@ deadline_in() {
 
 # JSON string value of the first "KEY": "..." in TEXT, decoded into REPLY.
 json_get() {
-  local q='"' bs=\\ s=$2 out='' c cp lo
-  [[ $s =~ ${q}"$1"${q}[[:space:]]*:[[:space:]]*${q} ]] || return 1
-  s=${s#*"${BASH_REMATCH[0]}"}
+  [[ $2 =~ \""$1"\"[[:space:]]*:[[:space:]]*\" ]] || return 1
+  json_str "${2#*"${BASH_REMATCH[0]}"}"
+}
+
+# json_str S [all]: S (a JSON string after its opening quote) decoded up to its
+# closing quote into REPLY; 1 without one, or for a bad escape or \u0000. With
+# all, for redact: the whole of S, each escape written the way json_escape
+# writes its character (\u003C as <, \/ as /, \n as \u000a, \u0022 as \"): any
+# escaped form of a secret then reads as its JSON form.
+json_str() {
+  local bs=\\ s=$1 a=${2:-} out='' c cp lo st=\"\\
+  [[ -z $a ]] || st=$bs
   while :; do
-    c=${s%%["$q$bs"]*}
+    c=${s%%["$st"]*}
     out+=$c
     s=${s:${#c}}
-    [[ -n $s ]] || return 1
-    if [[ ${s:0:1} == "$q" ]]; then
-      REPLY=$out
-      return 0
-    fi
+    REPLY=$out
+    [[ -n $s ]] || { [[ -n $a ]]; return; }
+    [[ ${s:0:1} != \" ]] || return 0
     c=${s:1:1}
     s=${s:2}
     case $c in
-      n) out+=$'\n' ;;
-      t) out+=$'\t' ;;
-      r) out+=$'\r' ;;
-      b) out+=$'\b' ;;
-      f) out+=$'\f' ;;
+      [nrtbf]) printf -v c %b "\\$c" ;;
       u)
-        [[ ${s:0:4} =~ ^[0-9a-fA-F]{4}$ ]] || return 1
-        cp=$((16#${s:0:4}))
-        s=${s:4}
-        if ((cp >= 0xD800 && cp < 0xDC00)) && [[ ${s:0:2} == "${bs}u" && ${s:2:4} =~ ^[0-9a-fA-F]{4}$ ]]; then
-          lo=$((16#${s:2:4}))
-          s=${s:6}
-          cp=$((0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)))
+        if [[ ${s:0:4} =~ ^[0-9a-fA-F]{4}$ && ${s:0:4} != 0000 ]]; then
+          cp=$((16#${s:0:4}))
+          s=${s:4}
+          if ((cp >= 0xD800 && cp < 0xDC00)) && [[ ${s:0:2} == "${bs}u" && ${s:2:4} =~ ^[0-9a-fA-F]{4}$ ]]; then
+            lo=$((16#${s:2:4}))
+            s=${s:6}
+            cp=$((0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)))
+          fi
+          utf8 "$cp"
+          c=$REPLY
+        else
+          [[ -n $a ]] || return 1
+          c=$bs$c
         fi
-        ((cp != 0)) || return 2
-        utf8 "$cp"
-        out+=$REPLY
         ;;
-      *) out+=$c ;;
     esac
+    [[ -z $a || $c != [[:cntrl:]\"\\] ]] || { json_escape "$c"; c=$REPLY; }
+    out+=$c
   done
 }
 
@@ -179,16 +187,14 @@ utf8() {
 
 # JSON-escapes $1 into REPLY (without quotes). Bytes >= 0x80 pass through as UTF-8.
 json_escape() {
-  local s=$1 i ch rep
+  local s=$1 i c r
   s=${s//\\/\\\\}
   s=${s//\"/\\\"}
   for ((i = 1; i < 32; i++)); do
-    printf -v ch '%02x' "$i"
-    printf -v ch '%b' "\\x$ch"
-    if [[ $s == *"$ch"* ]]; then
-      printf -v rep '\\u%04x' "$i"
-      s=${s//"$ch"/"$rep"}
-    fi
+    printf -v c '\\x%02x' "$i"
+    printf -v c %b "$c"
+    printf -v r '\\u%04x' "$i"
+    s=${s//"$c"/"$r"}
   done
   REPLY=$s
 }
@@ -197,23 +203,43 @@ json_true() {
   [[ $2 =~ \"$1\"[[:space:]]*:[[:space:]]*true ]]
 }
 
-# add_secret V: V raw, JSON-escaped, in base64 (B64; also without padding) and
-# URL-encoded, for redact: a server that echoes a request shows the basic-auth
-# header in base64, a form or query string shows a value URL-encoded.
+# add_secret V: V raw, JSON-escaped, in base64 (B64; also without padding),
+# base64url and URL-encoded, for redact: a server that echoes a request shows
+# the basic-auth header in base64, a form or query string shows a value URL-encoded.
 add_secret() {
   B64=$(printf '%s' "$1" | openssl base64 -A)
+  local u=${B64%%=*}
+  u=${u//+/-}
   json_escape "$1"
-  SECRETS+=("$1" "$REPLY" "$B64" "${B64%%=*}")
+  SECRETS+=("$1" "$REPLY" "$B64" "${B64%%=*}" "${u//\//_}")
   enc "$1"
   SECRETS+=("$REPLY")
 }
 
-# Replaces every form of every fetched secret in $1 with <redacted>.
+# brief N: BODY redacted, at most N characters of it, into REPLY. Only its
+# first 4 KB is read (json_str copies the rest of the text at each escape): a
+# secret under 2 KB cut at 4 KB starts past 2 KB, past what is kept even where
+# escapes are decoded (6 characters to 1 at most).
+brief() {
+  redact "${BODY:0:4096}"
+  REPLY=${REPLY:0:$1}
+}
+
+# Replaces every form of every fetched secret in $1 with <redacted>. Text with
+# escapes is read again as json_str all writes it, where Go's HTML-safe \u003c,
+# PHP's \/ or any \uXXXX reads as the JSON form; that reading is kept only if it
+# finds a secret (the same scheme as lib/cli/secrets/redact-secrets.ts).
 redact() {
-  local s=$1 v
+  local s=$1 v c
   for v in "${SECRETS[@]}"; do
-    [[ -n $v ]] && s=${s//"$v"/<redacted>}
+    [[ -z $v ]] || s=${s//"$v"/<redacted>}
   done
+  if [[ -z ${2:-} && $s == *\\* ]]; then
+    json_str "$s" all
+    c=$REPLY
+    redact "$c" again
+    [[ $REPLY == "$c" ]] || s=$REPLY
+  fi
   REPLY=$s
 }
 
@@ -279,17 +305,17 @@ imds_login() {
   imds "$deadline" GET /latest/meta-data/placement/region "$TMP/h-imds"
   REGION=$BODY
   [[ $REGION =~ ^[a-z0-9-]+$ ]] || die 3 "metadata service: bad region; $AGAIN"
-  imds "$deadline" GET /latest/meta-data/iam/security-credentials/ "$TMP/h-imds"
+  local creds=/latest/meta-data/iam/security-credentials/ k
+  imds "$deadline" GET "$creds" "$TMP/h-imds"
   role=${BODY%%$'\n'*}
   local nocred="no role credentials in instance metadata; attach the instance profile ghes-email creates, $AGAIN"
   [[ -n $role ]] || die 3 "$nocred"
-  imds "$deadline" GET "/latest/meta-data/iam/security-credentials/$role" "$TMP/h-imds"
-  json_get AccessKeyId "$BODY" || die 3 "$nocred"
-  AK=$REPLY
-  json_get SecretAccessKey "$BODY" || die 3 "$nocred"
-  SK=$REPLY
-  json_get Token "$BODY" || die 3 "$nocred"
-  ST=$REPLY
+  imds "$deadline" GET "$creds$role" "$TMP/h-imds"
+  # AK, SK and ST from the JSON keys AccessKeyId, SecretAccessKey and Token.
+  for k in AK=AccessKeyId SK=SecretAccessKey ST=Token; do
+    json_get "${k#*=}" "$BODY" || die 3 "$nocred"
+    printf -v "${k%=*}" %s "$REPLY"
+  done
   add_secret "$SK"
   add_secret "$ST"
   # New credentials: aws_call derives its signing key again.
@@ -305,7 +331,7 @@ imds_login() {
 # awaited until GHES_EMAIL_SECRET_WAIT: the SES relay's secret stays empty
 # until someone runs `ghes-email relay-credentials`, maybe after deploy.
 aws_call() {
-  local service=$1 region=$2 url=$3 target=$4 body=$5 host date day scope creq sts k deadline w
+  local service=$1 region=$2 url=$3 target=$4 body=$5 host date day scope hd creq sts k deadline w
   local ct=application/x-amz-json-1.1 sh='content-type;host;x-amz-date;x-amz-security-token;x-amz-target'
   host=${url#*://}
   host=${host%%/*}
@@ -317,7 +343,9 @@ aws_call() {
     printf -v date '%(%Y%m%dT%H%M%SZ)T' -1
     day=${date:0:8}
     scope="$day/$region/$service/aws4_request"
-    printf -v creq 'POST\n/\n\ncontent-type:%s\nhost:%s\nx-amz-date:%s\nx-amz-security-token:%s\nx-amz-target:%s\n\n%s\n%s' "$ct" "$host" "$date" "$ST" "$target" "$sh" "$(printf '%s' "$body" | sha256_hex)"
+    # The signed headers, as SigV4 canonicalizes them and as curl sends them (-H @file).
+    printf -v hd 'content-type:%s\nhost:%s\nx-amz-date:%s\nx-amz-security-token:%s\nx-amz-target:%s\n' "$ct" "$host" "$date" "$ST" "$target"
+    creq="POST"$'\n/\n\n'"$hd"$'\n'"$sh"$'\n'"$(printf '%s' "$body" | sha256_hex)"
     sts="AWS4-HMAC-SHA256"$'\n'"$date"$'\n'"$scope"$'\n'"$(printf '%s' "$creq" | sha256_hex)"
     # The signing key depends only on the day, region and service: derive it once per scope.
     if [[ $SIGN_SCOPE != "$scope" ]]; then
@@ -327,8 +355,7 @@ aws_call() {
       SIGN_KEY=$REPLY SIGN_SCOPE=$scope
     fi
     hmac "$SIGN_KEY" "$sts"
-    printf '%s\n' "Host: $host" "Content-Type: $ct" "X-Amz-Date: $date" "X-Amz-Security-Token: $ST" "X-Amz-Target: $target" \
-      "Authorization: AWS4-HMAC-SHA256 Credential=$AK/$scope, SignedHeaders=$sh, Signature=$REPLY" >"$TMP/h-aws"
+    printf '%sauthorization:AWS4-HMAC-SHA256 Credential=%s, SignedHeaders=%s, Signature=%s\n' "$hd" "$AK/$scope" "$sh" "$REPLY" >"$TMP/h-aws"
     printf '%s' "$body" >"$TMP/req"
     http -X POST -H @"$TMP/h-aws" --data-binary @"$TMP/req" ${GHES_EMAIL_CA_BUNDLE:+--cacert "$GHES_EMAIL_CA_BUNDLE"} "$url/"
     # Only error answers: a secret's value may contain any text.
@@ -338,67 +365,65 @@ aws_call() {
   done
 }
 
-endpoint() {
-  local override=$1 service=$2 region=$3 suffix=amazonaws.com
-  [[ $region == cn-* ]] && suffix=amazonaws.com.cn
-  REPLY=${override:-https://$service.$region.$suffix}
-}
-
 # fetch NAME KIND ID [JSON_KEY [USER_KEY]]: the secret's value into REPLY (or
 # FILE for binary); USER_KEY, a second key of the same JSON secret, into SMTP_USER.
 fetch() {
-  local name=$1 kind=$2 id=$3 key=${4:-} region err url k
-  case $kind in
-    plaintext)
-      REPLY=$id
-      return 0
-      ;;
-    secretsmanager)
+  local name=$1 kind=$2 id=$3 key=${4:-} region=${REGION:-} err k url body target
+  FILE=''
+  REPLY=$id
+  if [[ $kind != plaintext ]]; then
+    json_escape "$id"
+    case $kind in
+      secretsmanager)
+        url=${GHES_EMAIL_SECRETSMANAGER_ENDPOINT:-}
+        target=secretsmanager.GetSecretValue body="{\"SecretId\":\"$REPLY\"}"
+        ;;
+      ssm)
+        url=${GHES_EMAIL_SSM_ENDPOINT:-}
+        target=AmazonSSM.GetParameter body="{\"Name\":\"$REPLY\",\"WithDecryption\":true}"
+        ;;
+      *) die 2 "bad secret kind '$kind'" ;;
+    esac
+    # The signing region is the ARN's (a Secrets Manager secret is always an ARN); an SSM name uses the instance's.
+    if [[ $id == arn:* ]]; then
       region=${id#arn:*:*:}
       region=${region%%:*}
-      endpoint "${GHES_EMAIL_SECRETSMANAGER_ENDPOINT:-}" secretsmanager "$region"
-      url=$REPLY
-      json_escape "$id"
-      aws_call secretsmanager "$region" "$url" secretsmanager.GetSecretValue "{\"SecretId\":\"$REPLY\"}" "$name"
-      ;;
-    ssm)
-      region=$REGION
-      if [[ $id == arn:* ]]; then
-        region=${id#arn:*:*:}
-        region=${region%%:*}
-      fi
-      endpoint "${GHES_EMAIL_SSM_ENDPOINT:-}" ssm "$region"
-      url=$REPLY
-      json_escape "$id"
-      aws_call ssm "$region" "$url" AmazonSSM.GetParameter "{\"Name\":\"$REPLY\",\"WithDecryption\":true}" "$name"
-      ;;
-    *) die 2 "bad secret kind '$kind'" ;;
-  esac
-  local noval="the $name in $id has no value or a NUL character; fix the secret, $AGAIN"
-  if [[ $CODE != 200 ]]; then
-    err=$(tail_err)
+    fi
+    k=amazonaws.com
+    [[ $region != cn-* ]] || k+=.cn
+    aws_call "$kind" "$region" "${url:-https://$kind.$region.$k}" "$target" "$body" "$name"
+    local noval="the $name in $id has no value or a NUL character; fix the secret, $AGAIN"
+    if [[ $CODE != 200 ]]; then
+      err=$(tail_err)
+      ref_desc "$kind" "$id" "$key"
+      local where=$REPLY
+      json_get Message "$BODY" || json_get message "$BODY" || REPLY=''
+      die 4 "cannot read the $name from $where: $err${REPLY:+ ($REPLY)}; check the secret exists and the instance role may read it (and kms:Decrypt), $AGAIN"
+    fi
+    if [[ $kind == ssm ]]; then
+      json_get Value "$BODY" || die 4 "$noval"
+    elif json_get SecretString "$BODY"; then
+      BODY=$REPLY
+      for k in ${5:+"$5"} ${key:+"$key"}; do
+        json_get "$k" "$BODY" || die 4 "$id: no string key \"$k\" in the JSON secret; fix the secret or jsonKey, $AGAIN"
+        [[ $k != "${5:-}" ]] || SMTP_USER=$REPLY
+      done
+    elif json_get SecretBinary "$BODY"; then
+      # Only the license is a file; a password read as binary would reach GHES empty.
+      [[ $name == license ]] || die 4 "the $name in $id is a binary secret (SecretBinary); store it as text (SecretString), $AGAIN"
+      FILE=$TMP/$name.bin
+      printf '%s' "$REPLY" | openssl base64 -d -A >"$FILE" || die 4 "$noval"
+      REPLY=''
+    else
+      die 4 "$noval"
+    fi
+    BODY=''
+  fi
+  # A password stored empty (or as binary, above) would reach GHES as no password at all.
+  if [[ -z $REPLY$FILE ]]; then
     ref_desc "$kind" "$id" "$key"
-    local where=$REPLY
-    json_get Message "$BODY" || json_get message "$BODY" || REPLY=''
-    die 4 "cannot read the $name from $where: $err${REPLY:+ ($REPLY)}; check the secret exists and the instance role may read it (and kms:Decrypt), $AGAIN"
+    die 4 "the $name in $REPLY is empty; fix the secret, $AGAIN"
   fi
-  FILE=''
-  if [[ $kind == ssm ]]; then
-    json_get Value "$BODY" || die 4 "$noval"
-  elif json_get SecretString "$BODY"; then
-    BODY=$REPLY
-    for k in ${5:+"$5"} ${key:+"$key"}; do
-      json_get "$k" "$BODY" || die 4 "$id: no string key \"$k\" in the JSON secret; fix the secret or jsonKey, $AGAIN"
-      [[ $k != "${5:-}" ]] || SMTP_USER=$REPLY
-    done
-  elif json_get SecretBinary "$BODY"; then
-    FILE=$TMP/$name.bin
-    printf '%s' "$REPLY" | openssl base64 -d -A >"$FILE" || die 4 "$noval"
-    REPLY=''
-  else
-    die 4 "$noval"
-  fi
-  BODY=''
 }
 
 # ref_desc KIND ID [KEY]: where a secret lives, safe to log (never a literal).
@@ -411,10 +436,8 @@ ref_desc() {
 }
 
 fetch_secrets() {
-  local kinds=" ${ROOT_PW_REF[0]:-} ${SMTP_PW_REF[0]:-} ${LICENSE_REF[0]:-} "
-  if [[ $kinds == *" secretsmanager "* || $kinds == *" ssm "* ]]; then
-    imds_login
-  fi
+  # The metadata service only for a secret in AWS: a kind that starts with s (secretsmanager, ssm; not plaintext).
+  [[ " ${ROOT_PW_REF[0]:-} ${SMTP_PW_REF[0]:-} ${LICENSE_REF[0]:-}" != *" s"* ]] || imds_login
   log "2/6 fetching secrets"
   fetch "root site administrator password" "${ROOT_PW_REF[@]}"
   ROOT_PW=$REPLY
@@ -422,7 +445,6 @@ fetch_secrets() {
   ROOT_REF=$REPLY
   WRONG="the root password in $ROOT_REF is wrong"
   FIXPW="put the right password in $ROOT_REF, $AGAIN"
-  [[ -n $ROOT_PW ]] || die 4 "the root password in $ROOT_REF is empty; $AGAIN"
   add_secret "$ROOT_PW"
   add_secret "api_key:$ROOT_PW"
   printf 'Authorization: Basic %s\n' "$B64" >"$TMP/h-auth"
@@ -495,10 +517,7 @@ wait_initialized() {
           printf '%s' "$ROOT_PW" >"$TMP/init-pw"
           manage POST /manage/v1/config/init -F "license=@$LICENSE;type=application/octet-stream" -F "password=<$TMP/init-pw"
           rm -f "$TMP/init-pw"
-          if [[ $CODE != 202 && $CODE != 200 ]]; then
-            redact "$BODY"
-            die 6 "$WRONG (HTTP 401; config/init: HTTP $CODE ${REPLY:0:200}); $FIXPW"
-          fi
+          [[ $CODE == 20[02] ]] || { brief 200; die 6 "$WRONG (HTTP 401; config/init: HTTP $CODE $REPLY); $FIXPW"; }
           log "config/init accepted (HTTP $CODE)"
         elif [[ $INITIALIZE == true ]]; then
           log "HTTP 401 after config/init; waiting"
@@ -513,8 +532,8 @@ wait_initialized() {
         fi
         ;;
       *)
-        redact "$BODY"
-        die 1 "GET config/settings: HTTP $CODE ${REPLY:0:200}; $AGAIN"
+        brief 200
+        die 1 "GET config/settings: HTTP $CODE $REPLY; $AGAIN"
         ;;
     esac
     backoff "$deadline" || die 6 "still HTTP 401: the appliance was not initialized in time, or $WRONG; initialize it or $FIXPW"
@@ -534,13 +553,8 @@ put_settings() {
   printf '{"smtp":%s}' "$json" >"$TMP/settings.json"
   manage PUT /manage/v1/config/settings -H 'Content-Type: application/json' --data-binary @"$TMP/settings.json"
   rm -f "$TMP/settings.json"
-  if [[ $CODE == 401 ]]; then
-    die 6 "$WRONG (HTTP 401); $FIXPW"
-  fi
-  if [[ $CODE != 204 && $CODE != 200 ]]; then
-    redact "$BODY"
-    die 7 "settings rejected: HTTP $CODE ${REPLY:0:300}; fix smtp in the config, $DAY2"
-  fi
+  [[ $CODE != 401 ]] || die 6 "$WRONG (HTTP 401); $FIXPW"
+  [[ $CODE == 20[04] ]] || { brief 300; die 7 "settings rejected: HTTP $CODE $REPLY; fix smtp in the config, $DAY2"; }
   log "settings staged (HTTP $CODE)"
 }
 

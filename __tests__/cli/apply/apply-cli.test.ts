@@ -2,91 +2,28 @@
  * `ghes-email apply` against the same Manage API double as the boot script,
  * with secrets resolved through the real AWS SDK from the Secrets Manager double.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { runApply, ApplyIo, ApplyOptions } from '../../../lib/cli/apply/apply';
+import { ApplyIo, runApply } from '../../../lib/cli/apply/apply';
 import { run } from '../../../lib/cli/main';
-import { AwsDouble, canary, RoleCredentials, useAwsDoubleForSdk } from '../../support/boot/aws-doubles';
-import { ManageDouble, ManageFaults } from '../../support/boot/manage-double';
+import { AwsDouble, canary } from '../../support/boot/aws-doubles';
 import { ROOT_ARN, SMTP_ARN, SMTP_PARAM } from '../../support/boot/rig';
 import { basicAuth, leakForms, percentEncode } from '../../support/boot/secret-forms';
-import { testCert, TestCert } from '../../support/boot/tls';
-import { exampleConfig } from '../../support/stack';
-import { tempDir } from '../../support/temp-dir';
+import { Captured, applyHarness, capture, configFile } from './apply-harness';
 
-const creds: RoleCredentials = {
-  accessKeyId: 'AKIDOPERATOR',
-  secretAccessKey: canary('operator-key'),
-  sessionToken: canary('operator-token'),
-};
-let restoreEnv: () => void = () => undefined;
-let cert: TestCert;
+const h = applyHarness();
+const { creds, appliance, opts } = h;
 let aws: AwsDouble;
-let manage: ManageDouble | undefined;
 let rootPassword: string;
 let smtpPassword: string;
 
-beforeAll(async () => {
-  cert = await testCert();
-  aws = await new AwsDouble(undefined, creds).start();
-  // The SDK's own region is neither the config's (us-east-1) nor a secret's, so a test sees which one signed.
-  restoreEnv = useAwsDoubleForSdk(aws, creds, { AWS_REGION: 'ap-south-1', AWS_ENDPOINT_URL_SSM: aws.url });
-});
-afterAll(async () => {
-  restoreEnv();
-  await aws.stop();
+beforeAll(() => {
+  aws = h.aws();
 });
 beforeEach(() => {
-  aws.signatures.length = 0;
   rootPassword = canary('root');
   // URL-special characters, so that the URL-encoded form differs from the raw one.
   smtpPassword = `${canary('smtp')} "q" \\ \n é 😀 &=+/%`;
-  aws.secrets.set(ROOT_ARN, { string: rootPassword });
-  aws.secrets.set(SMTP_ARN, { string: JSON.stringify({ password: smtpPassword }) });
+  h.store({ root: rootPassword, smtp: smtpPassword });
 });
-afterEach(async () => {
-  await manage?.stop();
-  manage = undefined;
-});
-
-async function appliance(faults: ManageFaults = {}): Promise<ManageDouble> {
-  manage = await new ManageDouble(cert, {
-    rootPassword,
-    faults,
-    smtp: { enabled: false, address: 'old.example.com', port: '25', password: 'old' },
-  }).start();
-  return manage;
-}
-
-function configFile(mutate: (c: Record<string, any>) => void = () => undefined): string {
-  const c = exampleConfig();
-  c.smtp.password = { secretsManagerArn: SMTP_ARN, jsonKey: 'password' };
-  c.managementConsole.password = { secretsManagerArn: ROOT_ARN };
-  mutate(c);
-  const file = join(tempDir('ghes-email-apply-'), 'config.json');
-  writeFileSync(file, JSON.stringify(c));
-  return file;
-}
-
-interface Captured {
-  io: ApplyIo;
-  out: () => string;
-  err: () => string;
-}
-
-function capture(extra: Partial<ApplyIo> = {}): Captured {
-  let out = '';
-  let err = '';
-  return {
-    io: { out: (t) => void (out += t), err: (t) => void (err += t), readStdin: async () => '', ...extra },
-    out: () => out,
-    err: () => err,
-  };
-}
-
-function opts(o: Partial<ApplyOptions> = {}): ApplyOptions {
-  return { config: configFile(), manageUrl: manage!.url, caFile: cert.caFile, yes: true, pollSeconds: 0.01, ...o };
-}
 
 /** No secret in stdout or stderr, raw, in base64 (also as `api_key:<root password>`) or URL-encoded. */
 function expectNoSecret(c: Captured): void {
@@ -185,17 +122,21 @@ test('--password-stdin: the root password comes from stdin (one trailing newline
   expect(m.puts).toHaveLength(1);
 });
 
-test('an unreadable secret: exit 1, names the reference, not a value', async () => {
-  await appliance();
+test('an unreadable secret: exit 2 (bad input, as in doctor), names the reference, not a value', async () => {
+  const m = await appliance();
   aws.denied.add(SMTP_ARN);
   const c = capture();
-  expect(await runApply(opts(), c.io)).toBe(1);
+  try {
+    expect(await runApply(opts(), c.io)).toBe(2);
+  } finally {
+    aws.denied.delete(SMTP_ARN);
+  }
   expect(c.err()).toMatch(
     new RegExp(
-      `^ghes-email apply failed: cannot read Secrets Manager secret ${SMTP_ARN} \\(JSON key "password"\\): AccessDeniedException`,
+      `^ghes-email apply: cannot read Secrets Manager secret ${SMTP_ARN} \\(JSON key "password"\\): AccessDeniedException`,
     ),
   );
-  aws.denied.delete(SMTP_ARN);
+  expect(m.requests).toEqual([]);
   expectNoSecret(c);
 });
 

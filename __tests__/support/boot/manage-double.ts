@@ -25,6 +25,11 @@ export interface ManageFaults {
   echoAuthorization?: boolean;
   /** Answer PUT config/settings with this status and body. */
   rejectSettings?: { status: number; body: string };
+  /**
+   * Answer PUT config/settings with this status and a body that echoes what it got, serialized by `encode` (the
+   * smtp password and the Authorization header first, so that a cut at 300 characters keeps them).
+   */
+  echoSettings?: { status: number; encode: (value: unknown) => string };
 }
 
 export interface InitCall {
@@ -182,6 +187,12 @@ export class ManageDouble {
           return json(400, { message: 'invalid JSON' });
         }
         if (!parsed.smtp || Object.keys(parsed).length !== 1) return json(400, { message: 'expected only smtp' });
+        if (this.faults.echoSettings) {
+          const { status, encode } = this.faults.echoSettings;
+          res.writeHead(status, { 'Content-Type': 'application/json' });
+          const echo = { password: parsed.smtp.password, authorization: req.headers.authorization, smtp: parsed.smtp };
+          return void res.end(encode({ message: 'invalid smtp settings', echo }));
+        }
         this.puts.push(parsed as { smtp: SmtpObject });
         this.smtp = { ...this.smtp, ...parsed.smtp };
         return json(204);

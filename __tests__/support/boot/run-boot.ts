@@ -6,12 +6,23 @@
  * reads are recorded.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../temp-dir';
 
 /** Every external command the boot script may start. */
 export const WRAPPED = ['curl', 'openssl', 'sleep', 'mktemp', 'rm', 'mkdir', 'chmod', 'dirname', 'tail', 'cat'];
+/** Every command a run may need: bash itself, what the packed user data's stub starts, and the script's. */
+const COMMANDS = ['bash', 'base64', 'gzip', ...WRAPPED];
 
 export const NOT_RECORDED = 'this run was not recorded: pass { record: true } to runBoot';
 
@@ -39,12 +50,19 @@ export interface BootRun {
 export interface RunOptions {
   /** Record every process's argv and environment (run.argv, run.childEnv, everything(run)). @default false */
   readonly record?: boolean;
+  /**
+   * Commands the appliance lacks: PATH is then one directory holding links to the others (bash, base64, gzip and the
+   * script's commands), so that `command -v gzip` fails as it would on a machine without gzip. @default none
+   */
+  readonly without?: readonly string[];
 }
 
 export interface Workspace {
   readonly dir: string;
   /** The wrapper directory, if runs in this workspace are recorded. */
   readonly bin: string | undefined;
+  /** The only directory on PATH (after the wrappers) when the workspace was made with `without`. */
+  readonly path: string | undefined;
   readonly log: string;
   readonly state: string;
   readonly tmp: string;
@@ -54,10 +72,10 @@ let resolved: Record<string, string> | undefined;
 /** Where each wrapped command really is: looked up once per test file (one bash, not one per command per workspace). */
 function realCommands(): Record<string, string> {
   resolved ??= Object.fromEntries(
-    execFileSync('bash', ['-c', WRAPPED.map((cmd) => `command -v ${cmd}`).join('; ')], { encoding: 'utf8' })
+    execFileSync('bash', ['-c', COMMANDS.map((cmd) => `command -v ${cmd}`).join('; ')], { encoding: 'utf8' })
       .trim()
       .split('\n')
-      .map((path, i) => [WRAPPED[i], path]),
+      .map((path, i) => [COMMANDS[i], path]),
   );
   return resolved;
 }
@@ -70,11 +88,17 @@ export function workspace(opts: RunOptions = {}): Workspace {
   const dir = tempDir('ghes-email-boot-');
   const tmp = join(dir, 'tmp');
   mkdirSync(tmp);
+  const without = new Set(opts.without ?? []);
+  const path = without.size > 0 ? join(dir, 'path') : undefined;
+  if (path !== undefined) {
+    mkdirSync(path);
+    for (const cmd of COMMANDS) if (!without.has(cmd)) symlinkSync(realCommands()[cmd], join(path, cmd));
+  }
   const bin = opts.record ? join(dir, 'bin') : undefined;
   if (bin !== undefined) {
     mkdirSync(bin);
     const reals = realCommands();
-    for (const cmd of WRAPPED) {
+    for (const cmd of WRAPPED.filter((c) => !without.has(c))) {
       // Builtins only in the wrapper, so it starts no process of its own.
       writeFileSync(
         join(bin, cmd),
@@ -83,7 +107,7 @@ export function workspace(opts: RunOptions = {}): Workspace {
       chmodSync(join(bin, cmd), 0o755);
     }
   }
-  return { dir, bin, tmp, log: join(dir, 'log', 'ghes-email-boot.log'), state: join(dir, 'state') };
+  return { dir, bin, path, tmp, log: join(dir, 'log', 'ghes-email-boot.log'), state: join(dir, 'state') };
 }
 
 /** Short timing knobs for tests. */
@@ -112,9 +136,10 @@ export async function runBoot(
   const script = join(ws.dir, 'user-data.sh');
   writeFileSync(script, userData);
   if (ws.bin !== undefined) for (const f of ['argv', 'env']) writeFileSync(join(ws.dir, f), '');
+  const path = ws.path ?? process.env.PATH ?? '';
   const child = spawn('bash', [script], {
     env: {
-      PATH: ws.bin === undefined ? (process.env.PATH ?? '') : `${ws.bin}:${process.env.PATH ?? ''}`,
+      PATH: ws.bin === undefined ? path : `${ws.bin}:${path}`,
       HOME: ws.dir,
       TMPDIR: ws.tmp,
       ...(ws.bin === undefined ? {} : { GHES_TEST_DIR: ws.dir }),

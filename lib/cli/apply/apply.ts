@@ -3,7 +3,8 @@
  * only at first boot, so this reads the same config, resolves the secrets with
  * the operator's AWS credentials, shows a diff of the smtp fields, and on
  * confirmation PUTs them and follows the config run.
- * Exit codes: 0 applied (or nothing to change), 1 apply failed or declined, 2 bad usage or config.
+ * Exit codes: 0 applied (or nothing to change), 1 apply failed or declined, 2 bad usage or input (the config, an
+ * unreadable or binary secret, an empty root password): nothing was sent to the appliance.
  */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
@@ -13,7 +14,7 @@ import { SecretRef } from '../../core/secret-ref';
 import { diffSmtp, formatDiff } from './settings-diff';
 import { ManageApi, ManageApiConnectionError, ManageApiError } from './manage-api';
 import { SecretRedactor } from '../secrets/redact-secrets';
-import { resolveSecret } from '../secrets/resolve-secret';
+import { resolveSecret, SecretResolutionError } from '../secrets/resolve-secret';
 
 export interface ApplyOptions {
   readonly config: string;
@@ -27,6 +28,9 @@ export interface ApplyOptions {
   readonly pollSeconds?: number;
   readonly timeoutMinutes?: number;
 }
+
+/** Input apply cannot use (exit 2), other than the config and the options. */
+class InputError extends Error {}
 
 /** Where apply reads and writes; tests pass their own. */
 export interface ApplyIo {
@@ -190,17 +194,27 @@ export async function runApply(opts: ApplyOptions, rawIo: ApplyIo): Promise<numb
 
   // The config region only for SSM parameters given by name; an ARN's own region wins (see resolveSecret).
   const resolve = io.resolve ?? ((ref: SecretRef, region: string) => resolveSecret(ref, { region }));
+  let password: string;
+  let smtpPassword: string | undefined;
+  let smtpUser: string | undefined;
   try {
-    const password = opts.passwordStdin
+    password = opts.passwordStdin
       ? (await io.readStdin()).replace(/\r?\n$/, '')
       : await resolve(managementConsole!.password, config.region);
-    if (password === '') throw new Error('the root site administrator password is empty');
+    if (password === '') throw new InputError('the root site administrator password is empty');
     redactor.add(password).add(`api_key:${password}`);
-    const smtpPassword = smtp.needsPassword ? await resolve(smtp.password!, config.region) : undefined;
+    smtpPassword = smtp.needsPassword ? await resolve(smtp.password!, config.region) : undefined;
     if (smtpPassword !== undefined) redactor.add(smtpPassword);
     // With credentials, the username is a key of the same secret (not a secret itself, so not redacted).
-    const smtpUser = smtp.usernameSecret ? await resolve(smtp.usernameSecret, config.region) : undefined;
+    smtpUser = smtp.usernameSecret ? await resolve(smtp.usernameSecret, config.region) : undefined;
+  } catch (err) {
+    // A secret that cannot be read is bad input, as in doctor: exit 2, nothing sent to the appliance.
+    const input = err instanceof SecretResolutionError || err instanceof InputError;
+    io.err(`ghes-email apply${input ? '' : ' failed'}: ${(err as Error).message}\n`);
+    return input ? 2 : 1;
+  }
 
+  try {
     const api = new ManageApi({
       baseUrl,
       password,

@@ -3,6 +3,14 @@
  * the basic-auth header in base64 (`Basic YXBpX2tleTo…` is `api_key:<root password>`),
  * a form or query string shows a value URL-encoded, JSON shows it escaped: each
  * of these forms is replaced, not just the raw value.
+ *
+ * JSON may escape any character, in either hex case (`\u003c` for `<` is how Go's
+ * encoding/json and Rails write HTML-safe JSON; PHP writes `\/`; some encoders
+ * escape everything): too many forms to list. So a text with escapes in it is
+ * also read with each escape rewritten the way JSON.stringify writes that
+ * character (canonicalJson), where every escaped form of a secret reads as its
+ * one JSON form. The same scheme is in the boot script's redact
+ * (lib/boot/ghes-email-boot.sh).
  */
 
 const REDACTED = '<redacted>';
@@ -17,9 +25,6 @@ export function secretForms(secret: string): string[] {
   const forms = [
     secret,
     json,
-    // JSON encoders that escape every non-ASCII character, or the slash.
-    json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
-    json.replace(/\//g, '\\/'),
     b64,
     b64.replace(/=+$/, ''),
     Buffer.from(secret, 'utf8').toString('base64url'),
@@ -31,6 +36,27 @@ export function secretForms(secret: string): string[] {
     uri.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase()),
   ];
   return [...new Set(forms.filter((f) => f !== ''))].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * One JSON escape: a surrogate pair, any \uXXXX, or a short escape; `\\` is matched as a unit, so the `u0041` in
+ * `\\u0041` stays text. Fixed-length alternatives with no nested quantifier: linear in the text.
+ */
+const JSON_ESCAPE =
+  /\\u([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})|\\(["\\/bfnrt])/g;
+const SHORT: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+/** Each JSON escape in `text` as JSON.stringify would write its character: `\u003C` and `\/` become `<` and `/`. */
+export function canonicalJson(text: string): string {
+  return text.replace(JSON_ESCAPE, (_m, hi?: string, lo?: string, unit?: string, short?: string) => {
+    const ch =
+      hi !== undefined && lo !== undefined
+        ? String.fromCharCode(parseInt(hi, 16), parseInt(lo, 16))
+        : unit !== undefined
+          ? String.fromCharCode(parseInt(unit, 16))
+          : SHORT[short!];
+    return JSON.stringify(ch).slice(1, -1);
+  });
 }
 
 /** Collects secrets as they become known and redacts every form of each from text. */
@@ -48,7 +74,19 @@ export class SecretRedactor {
     return this;
   }
 
+  /**
+   * `text` with every form of every secret replaced. Text with JSON escapes is also read canonically (see above); if
+   * that finds a secret the raw reading missed, the canonical text is returned, redacted.
+   */
   redact(text: string): string {
+    const out = this.replaceForms(text);
+    if (!out.includes('\\')) return out;
+    const canonical = canonicalJson(out);
+    const again = this.replaceForms(canonical);
+    return again === canonical ? out : again;
+  }
+
+  private replaceForms(text: string): string {
     let out = text;
     for (const f of this.forms) out = out.split(f).join(REDACTED);
     return out;

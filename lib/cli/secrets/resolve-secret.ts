@@ -34,8 +34,17 @@ function regionOf(arn: string): string | undefined {
   return arn.startsWith('arn:') ? arn.split(':')[3] || undefined : undefined;
 }
 
-/** The secret's value as a string (a binary secret is returned as its bytes, base64-encoded). */
+/**
+ * The secret's value as a string. A binary secret (SecretBinary) or an empty value is refused with a
+ * SecretResolutionError: every secret read here is a password or a username, which is never either.
+ */
 export async function resolveSecret(ref: SecretRef, options: ResolveSecretOptions = {}): Promise<string> {
+  const value = await read(ref, options);
+  if (value === '') throw new SecretResolutionError(ref, 'the value is empty');
+  return value;
+}
+
+async function read(ref: SecretRef, options: ResolveSecretOptions): Promise<string> {
   const s = ref.source;
   try {
     if (s.kind === 'plaintext') return ref.unsafeValue();
@@ -44,7 +53,9 @@ export async function resolveSecret(ref: SecretRef, options: ResolveSecretOption
       const client = options.secretsManager ?? new SecretsManagerClient({ region: regionOf(s.arn) ?? options.region });
       const out = await client.send(new GetSecretValueCommand({ SecretId: s.arn }));
       if (out.SecretString === undefined) {
-        if (out.SecretBinary) return Buffer.from(out.SecretBinary).toString('base64');
+        // Passwords are text: the bytes' base64 would reach GHES as the password. Never quotes the content.
+        if (out.SecretBinary)
+          throw new SecretResolutionError(ref, 'it is a binary secret (SecretBinary); expected text (SecretString)');
         throw new Error('the secret has no value');
       }
       if (s.jsonKey === undefined) return out.SecretString;
