@@ -11,7 +11,7 @@ import { exampleConfig, resources, synthConfig, literalValue } from '../support/
 
 function exampleUserData(): string {
   const loaded = parseConfig(exampleConfig());
-  return new BootScript({ smtp: loaded.smtp, managementConsole: loaded.managementConsole! }).render();
+  return new BootScript({ smtp: loaded.smtp!, managementConsole: loaded.managementConsole! }).render();
 }
 
 test('the example config renders to a pinned number of bytes, under the EC2 limit', () => {

@@ -426,7 +426,7 @@ test('existing instance rules', () => {
 });
 
 test('the example config and the existing-instance variant are valid', () => {
-  expect(parseConfig(exampleConfig()).smtp.port).toBe(587);
+  expect(parseConfig(exampleConfig()).smtp!.port).toBe(587);
   expect(parseConfig(existingInstanceConfig()).config.existingInstance?.ipv4Address).toBe('203.0.113.10');
 });
 
@@ -446,7 +446,7 @@ test('smtp.address may be an IPv4 or IPv6 literal, as GHES accepts', () => {
   for (const address of ['192.0.2.25', '2001:db8::25']) {
     const c = exampleConfig();
     c.smtp.address = address;
-    expect(parseConfig(c).smtp.toManagePayload().address).toBe(address);
+    expect(parseConfig(c).smtp!.toManagePayload().address).toBe(address);
   }
 });
 

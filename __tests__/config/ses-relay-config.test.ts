@@ -34,7 +34,7 @@ const mutate = (f: (c: Json) => void): Json => {
 };
 
 test('a valid relay config: SES address, port 587, login, STARTTLS, no credentials until the stack builds the relay', () => {
-  const { smtp } = parseConfig(sesConfig());
+  const smtp = parseConfig(sesConfig()).smtp!;
   expect(smtp).toMatchObject({
     address: 'email-smtp.eu-west-1.amazonaws.com',
     port: 587,
@@ -44,7 +44,7 @@ test('a valid relay config: SES address, port 587, login, STARTTLS, no credentia
   });
   expect([smtp.password, smtp.credentials, smtp.needsPassword]).toEqual([undefined, undefined, false]);
   // toConfig gives the config's own shape back (the region stays top-level).
-  expect(parseConfig({ ...sesConfig(), smtp: smtp.toConfig() }).smtp.relay).toEqual({ ses: { region: 'eu-west-1' } });
+  expect(parseConfig({ ...sesConfig(), smtp: smtp.toConfig() }).smtp!.relay).toEqual({ ses: { region: 'eu-west-1' } });
 });
 
 test.each<[string, (c: Json) => void, string[]]>([
@@ -177,7 +177,7 @@ describe('apply with the outputs of a deployed SES stack', () => {
 
   /** cli-settings as Terraform outputs it after deploy: the secret reference resolved to its ARN. */
   function outputsFile(): string {
-    const smtp = parseConfig(sesConfig()).smtp.toConfig();
+    const smtp = parseConfig(sesConfig()).smtp!.toConfig();
     const cliSettings = {
       kind: 'ghes-email/cli-settings',
       region: 'eu-west-1',
@@ -201,7 +201,7 @@ describe('apply with the outputs of a deployed SES stack', () => {
   }
 
   test('the outputs parse: username and password references into the one secret', () => {
-    const { smtp } = loadConfigFile(outputsFile());
+    const smtp = loadConfigFile(outputsFile()).smtp!;
     expect([smtp.usernameSecret!.source, smtp.password!.source]).toEqual([
       { kind: 'secretsmanager', arn: SMTP_ARN, jsonKey: 'username', kmsKeyArn: undefined },
       { kind: 'secretsmanager', arn: SMTP_ARN, jsonKey: 'password', kmsKeyArn: undefined },

@@ -80,13 +80,13 @@ test('an outputs file from cdktf (nested by construct path) loads like a config 
   const loaded = loadConfigFile(path);
   expect(loaded.config).toMatchObject({ region: 'eu-west-1', hostname: 'github.example.com', dns: { mxPriority: 20 } });
   expect(loaded.addresses).toEqual({ ipv4: '198.51.100.20' });
-  expect(loaded.smtp.toManagePayload()).toMatchObject({
+  expect(loaded.smtp!.toManagePayload()).toMatchObject({
     address: 'email-smtp.eu-west-1.amazonaws.com',
     port: '2587',
     authentication: 'login',
     openssl_verify_mode: 'peer',
   });
-  expect(loaded.smtp.password?.describe()).toBe('SSM parameter /ghes/smtp');
+  expect(loaded.smtp!.password?.describe()).toBe('SSM parameter /ghes/smtp');
   expect(loaded.managementConsole?.password.describe()).toContain('secret:root-AbCdEf');
   expect(loaded.managementConsole?.waitForInitMinutes).toBe(30);
 });
@@ -97,7 +97,7 @@ test('terraform output -json ({ name: { value } }) with several hostnames: --hos
     'tf-outputs.json',
     Object.fromEntries(values.map((v, i) => [`out_${i}`, { sensitive: false, type: 'object', value: v }])),
   );
-  expect(loadConfigFile(path, 'ghe-eu.example.com').smtp.password?.describe()).toContain(
+  expect(loadConfigFile(path, 'ghe-eu.example.com').smtp!.password?.describe()).toContain(
     'eu-smtp-AbCdEf (JSON key "password")',
   );
   expect(loadConfigFile(path, 'ghe-eu.example.com').addresses).toEqual({ ipv4: '203.0.113.7' });

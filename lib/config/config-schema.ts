@@ -128,7 +128,9 @@ export const configSchema = z
         enableStarttlsAuto: z.boolean().optional(),
         extraSettings: z.record(z.union([z.string(), z.number(), z.boolean()])).optional(),
       })
-      .strict(),
+      .strict()
+      // Optional with an existing instance: the firewall and the DNS records only (the instance keeps its settings).
+      .optional(),
     managementConsole: z
       .object({
         password: secretRef,

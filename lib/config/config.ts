@@ -47,7 +47,8 @@ export class ConfigError extends ValidationError {
 /** A validated config with its secret references and SMTP settings resolved to objects. */
 export interface LoadedConfig {
   readonly config: GhesEmailConfig;
-  readonly smtp: SmtpSettings;
+  /** The SMTP settings; absent for a firewall-and-DNS-only deployment (an existing instance, no `smtp`). */
+  readonly smtp?: SmtpSettings;
   readonly managementConsole?: ManagementConsoleProps;
   /** Public addresses DNS should point at, where known (existingInstance, or a deployed stack's outputs). */
   readonly addresses?: { readonly ipv4?: string; readonly ipv6?: string };
@@ -60,6 +61,16 @@ export interface SesRelayOutput {
   readonly mailFromDomain?: string;
   /** The Easy DKIM selectors: `<token>._domainkey.<domain>`. */
   readonly dkimTokens?: readonly string[];
+}
+
+/**
+ * The SMTP settings a command needs, or a ConfigError (exit 2) saying that this deployment has none: the firewall
+ * and DNS records only, which `doctor inbound` checks.
+ */
+export function smtpOf(loaded: LoadedConfig, source: string, command: string): SmtpSettings {
+  if (loaded.smtp) return loaded.smtp;
+  const message = `${command} needs the SMTP settings, and there are none: a firewall-and-DNS-only deployment (existing instance without smtp); doctor inbound checks that`;
+  throw new ConfigError([{ path: 'smtp', message }], source);
 }
 
 /** Help text of the CLI's --config and --hostname, shared by apply and doctor. */
@@ -90,7 +101,7 @@ export function loadConfigFile(path: string, hostname?: string): LoadedConfig {
   // An outputs document's paths are not config paths: its own problems come alone.
   if (doc.problems.length > 0) throw new ConfigError(doc.problems, path);
   const loaded = parseConfig(pickSettings(settings, hostname, path), path, 'outputs');
-  const sesRelayOutput = findSesRelayOutput(raw, loaded.smtp.noreplyAddress);
+  const sesRelayOutput = loaded.smtp && findSesRelayOutput(raw, loaded.smtp.noreplyAddress);
   return sesRelayOutput ? { ...loaded, sesRelayOutput } : loaded;
 }
 
@@ -167,7 +178,7 @@ function validateConfig(
   const ei = config.existingInstance;
   return {
     config,
-    smtp: new SmtpSettings(result.smtpProps!, 'smtp'),
+    smtp: result.smtpProps && new SmtpSettings(result.smtpProps, 'smtp'),
     managementConsole: result.managementConsole,
     addresses: addresses ?? (ei ? { ipv4: ei.ipv4Address, ipv6: ei.ipv6Address } : undefined),
   };
@@ -238,6 +249,12 @@ function checkValues(
       'managementConsole',
       'required with "appliance": { "password": { "secretsManagerArn": … } } (the root site administrator password the boot script uses)',
     );
+  }
+  if (kind === 'config' && c.appliance && c.smtp === undefined) {
+    p.add('smtp', 'required with "appliance": the email settings its boot script applies');
+  }
+  if (c.senderAuth !== undefined && c.smtp === undefined) {
+    p.add('senderAuth', 'needs "smtp": the records go at the domain of smtp.noreplyAddress');
   }
   return { smtpProps, managementConsole };
 }

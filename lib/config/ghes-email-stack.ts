@@ -53,7 +53,7 @@ export class GhesEmailStack extends TerraformStack {
     // SPF/DMARC for the no-reply address's domain, in the reply records' zone unless senderAuth.hostedZone says
     // otherwise. Made here rather than through GhesEmail's `senderAuth`, which would put them under "email/":
     // their Terraform addresses predate that prop, and a new address would make deploy replace the records.
-    const senderAuth = senderAuthProps(c, loaded.smtp.noreplyAddress, this.email.dns.zoneId);
+    const senderAuth = loaded.smtp && senderAuthProps(c, loaded.smtp.noreplyAddress, this.email.dns.zoneId);
     if (senderAuth) this.senderAuth = new SenderAuthRecords(this, 'sender-auth', senderAuth);
   }
 }

@@ -16,7 +16,8 @@ export { CLI_SETTINGS_KIND };
 
 export interface CliSettingsOutputProps {
   readonly hostname: string;
-  readonly smtp: SmtpSettings;
+  /** @default - none: a firewall-and-DNS-only deployment (doctor inbound still has what it needs) */
+  readonly smtp?: SmtpSettings;
   readonly managementConsole?: ManagementConsoleProps;
   readonly replyRecord?: string;
   readonly ttl?: number;
@@ -42,7 +43,7 @@ export function cliSettingsOutput(scope: Construct, props: CliSettingsOutputProp
       ...(props.mxPriority !== undefined ? { mxPriority: props.mxPriority } : {}),
     },
     addresses: { ipv4: props.ipv4Address, ...(props.ipv6Address !== undefined ? { ipv6: props.ipv6Address } : {}) },
-    smtp: props.smtp.toConfig(),
+    ...(props.smtp ? { smtp: props.smtp.toConfig() } : {}),
     // A plain-text password (unsafePlainText) has no reference to write: apply then asks for --password-stdin.
     ...(password
       ? {

@@ -137,9 +137,7 @@ export class GhesEmail extends GhesConstruct {
 
     const records = this.dnsProps(props);
     this.dns = new ReplyDnsRecords(this, 'reply-dns', records);
-    if (this.smtp) {
-      cliSettingsOutput(this, { ...records, smtp: this.smtp, managementConsole: props.managementConsole });
-    }
+    cliSettingsOutput(this, { ...records, smtp: this.smtp, managementConsole: props.managementConsole });
     if (props.senderAuth && this.smtp) {
       const records = senderAuthRecordsProps(
         props.senderAuth,

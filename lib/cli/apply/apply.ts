@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Command, InvalidArgumentError } from 'commander';
-import { CONFIG_HELP, ConfigError, HOSTNAME_HELP, loadConfigFile } from '../../config/config';
+import { CONFIG_HELP, ConfigError, HOSTNAME_HELP, loadConfigFile, smtpOf } from '../../config/config';
+import type { SmtpSettings } from '../../smtp/smtp-settings';
 import { SecretRef } from '../../core/secret-ref';
 import { diffSmtp, formatDiff } from './settings-diff';
 import { ManageApi, ManageApiConnectionError, ManageApiError } from './manage-api';
@@ -162,7 +163,14 @@ export async function runApply(opts: ApplyOptions, rawIo: ApplyIo): Promise<numb
     }
     throw err;
   }
-  const { config, smtp, managementConsole } = loaded;
+  const { config, managementConsole } = loaded;
+  let smtp: SmtpSettings;
+  try {
+    smtp = smtpOf(loaded, opts.config, 'ghes-email apply');
+  } catch (err) {
+    io.err(`${(err as Error).message}\n`);
+    return 2;
+  }
   if (smtp.relay) {
     // The relay's credentials secret exists only in the deployed stack: its outputs name it.
     io.err(

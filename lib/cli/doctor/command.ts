@@ -50,13 +50,17 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<DoctorRe
 /** commander's collector for a repeatable option. */
 export const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-/** A doctor command that reads a config file or a stack's outputs: `-c/--config` and `--hostname`. */
-export function configCommand(doctor: Command, name: string, description: string): Command {
-  return doctor
-    .command(name)
-    .description(description)
-    .requiredOption('-c, --config <file>', CONFIG_HELP)
-    .option('--hostname <name>', HOSTNAME_HELP);
+/**
+ * A doctor command that reads a config file or a stack's outputs: `-c/--config` and `--hostname`. With
+ * `optionalConfig`, flags may stand in for the file, and `--hostname` without it is the GHES hostname.
+ */
+export function configCommand(doctor: Command, name: string, description: string, optionalConfig = false): Command {
+  const command = doctor.command(name).description(description);
+  if (!optionalConfig)
+    return command.requiredOption('-c, --config <file>', CONFIG_HELP).option('--hostname <name>', HOSTNAME_HELP);
+  return command
+    .option('-c, --config <file>', `${CONFIG_HELP}; or name the records with the flags below`)
+    .option('--hostname <name>', `${HOSTNAME_HELP}; without --config: the GHES hostname`);
 }
 
 /** `--dns-server`, repeatable, and `--dns-timeout`. */

@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { action, configCommand, dnsOptions, progress } from './command';
 import { runInboundDoctor } from './inbound/inbound-check';
+import { InboundFlags, inboundTargetOf, inboundTargetOptions } from './inbound/inbound-options';
 import { checkLogs } from './logs/logs-check';
 import { DEFAULT_LIMITS, sizeFlag } from './logs/logs-run';
 import { UsageError, parseDnsServer, parseEndpoint, parseInboundConnectTo, parseSize, parseTimeout } from './options';
@@ -72,11 +73,14 @@ export function registerDoctor(program: Command): void {
       ),
     );
 
-  dnsOptions(
-    configCommand(
-      doctor,
-      'inbound',
-      'check reply-by-email: reply.<hostname> A/AAAA, the two MX records, and port 25 on each MX target',
+  inboundTargetOptions(
+    dnsOptions(
+      configCommand(
+        doctor,
+        'inbound',
+        'check reply-by-email: reply.<hostname> A/AAAA, the two MX records, and port 25 on each MX target',
+        true,
+      ),
     ),
   )
     .option('--timeout <ms>', TIMEOUT_HELP, '10000')
@@ -87,17 +91,18 @@ export function registerDoctor(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(
       action(
-        async (opts: {
-          config: string;
-          hostname?: string;
-          dnsServer: string[];
-          timeout: string;
-          dnsTimeout: string;
-          connectTo?: string;
-          json?: boolean;
-        }) =>
+        async (
+          opts: InboundFlags & {
+            dnsServer: string[];
+            timeout: string;
+            dnsTimeout: string;
+            connectTo?: string;
+            json?: boolean;
+          },
+        ) =>
           runInboundDoctor({
             configPath: opts.config,
+            target: inboundTargetOf(opts),
             hostname: opts.hostname,
             dnsServers: opts.dnsServer.map((s) => parseDnsServer(s)),
             timeoutMs: parseTimeout(opts.timeout, '--timeout'),

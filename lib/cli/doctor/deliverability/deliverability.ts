@@ -8,7 +8,7 @@
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { Command } from 'commander';
-import { loadConfigFile } from '../../../config/config';
+import { loadConfigFile, smtpOf } from '../../../config/config';
 import { renderDmarc } from '../../../records/dmarc-record';
 import { defaultMailFrom } from '../../../smtp/ses-smtp';
 import { renderSpf } from '../../../records/spf-record';
@@ -47,7 +47,9 @@ export interface DeliverabilityDoctorOptions {
 }
 
 export async function runDeliverabilityDoctor(opts: DeliverabilityDoctorOptions): Promise<DoctorReport> {
-  const { config, smtp, sesRelayOutput } = loadConfigFile(opts.configPath, opts.hostname);
+  const loaded = loadConfigFile(opts.configPath, opts.hostname);
+  const { config, sesRelayOutput } = loaded;
+  const smtp = smtpOf(loaded, opts.configPath, 'doctor deliverability');
   const resolver = new Resolver({ timeout: opts.dnsTimeoutMs, tries: 1 });
   if (opts.dnsServers.length > 0) resolver.setServers([...opts.dnsServers]);
   const dns = new DeliverabilityDns({

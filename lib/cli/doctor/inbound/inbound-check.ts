@@ -7,7 +7,7 @@
  * message is ever queued on the appliance.
  */
 import { Resolver } from 'node:dns/promises';
-import { loadConfigFile } from '../../../config/config';
+import { LoadedConfig, loadConfigFile } from '../../../config/config';
 import { explainConnectionError, showReply } from '../diagnosis';
 import { MxTarget, checkDns } from './dns-check';
 import { LookupContext, LookupProblem, addressesOf, serverFix } from '../dns-lookup';
@@ -18,8 +18,22 @@ import { SmtpStepError } from '../smtp/smtp-steps';
 /** Port 25: where other mail servers deliver (RFC 5321); replies come in there. */
 const SMTP_PORT = 25;
 
+/** What `doctor inbound` checks, when there is no config file: the flags name it. */
+export interface InboundTarget {
+  readonly hostname: string;
+  readonly replyRecord: 'reply' | 'wildcard';
+  readonly ipv4?: string;
+  readonly ipv6?: string;
+  readonly mxPriority: number;
+  /** "Enforce TLS auth" is expected on: MAIL FROM before STARTTLS must be refused. */
+  readonly enforceTls: boolean;
+}
+
 export interface InboundDoctorOptions {
-  readonly configPath: string;
+  /** A config file or a deployed stack's outputs; or else `target`. */
+  readonly configPath?: string;
+  /** The hostname, reply record and addresses, given as flags instead of a config file. */
+  readonly target?: InboundTarget;
   /** Picks one GhesEmail's settings from an outputs file that holds several. @default - the only one */
   readonly hostname?: string;
   /** DNS servers as `Resolver.setServers` takes them. @default - the system's resolvers */
@@ -35,41 +49,58 @@ export interface InboundDoctorOptions {
   readonly progress: (line: string) => void;
 }
 
+/** The target a config file or a deployed stack's outputs describe (its smtp settings, when it has them). */
+function targetOf(loaded: LoadedConfig): InboundTarget & { readonly ehloName?: string } {
+  const { config, smtp, addresses } = loaded;
+  return {
+    hostname: config.hostname,
+    replyRecord: config.replyRecord === 'wildcard' ? 'wildcard' : 'reply',
+    ipv4: addresses?.ipv4,
+    ipv6: addresses?.ipv6,
+    mxPriority: config.dns?.mxPriority ?? 10,
+    enforceTls: smtp?.enforceTls ?? false,
+    ehloName: smtp?.domain,
+  };
+}
+
 export async function runInboundDoctor(opts: InboundDoctorOptions): Promise<DoctorReport> {
-  const { config, smtp, addresses } = loadConfigFile(opts.configPath, opts.hostname);
+  const target: InboundTarget & { readonly ehloName?: string } =
+    opts.target ?? targetOf(loadConfigFile(opts.configPath!, opts.hostname));
   const resolver = new Resolver({ timeout: opts.dnsTimeoutMs, tries: 1 });
   if (opts.dnsServers.length > 0) resolver.setServers([...opts.dnsServers]);
   const ctx: LookupContext = { resolver, timeoutMs: opts.dnsTimeoutMs, explicitServers: opts.dnsServers.length > 0 };
-  const hostname = config.hostname.toLowerCase();
+  const hostname = target.hostname.toLowerCase();
   opts.progress(
     `doctor inbound: looking up reply.${hostname} and the MX records via ${resolver.getServers().join(', ')} (timeout ${opts.dnsTimeoutMs} ms) …`,
   );
   const dns = await checkDns(ctx, {
     hostname,
-    replyRecord: config.replyRecord === 'wildcard' ? 'wildcard' : 'reply',
-    ipv4: addresses?.ipv4,
-    ipv6: addresses?.ipv6,
-    mxPriority: config.dns?.mxPriority ?? 10,
+    replyRecord: target.replyRecord,
+    ipv4: target.ipv4,
+    ipv6: target.ipv6,
+    mxPriority: target.mxPriority,
   });
   const checks: Check[] = [...dns.checks];
+  // The name the probe introduces itself with: the configured HELO domain, else the hostname's.
+  const ehloName = target.ehloName ?? hostname;
   const transcript: string[] = [];
 
-  for (const target of dns.mxTargets) {
-    const addrs = await addressesOf(ctx, target.name);
+  for (const mx of dns.mxTargets) {
+    const addrs = await addressesOf(ctx, mx.name);
     const all = [...addrs.v4, ...addrs.v6];
     if (all.length === 0) {
-      checks.push(unresolvedTarget(target, addrs.problem, ctx));
+      checks.push(unresolvedTarget(mx, addrs.problem, ctx));
       continue;
     }
     const port = opts.connectTo?.port ?? SMTP_PORT;
     for (const address of opts.connectTo?.host ? [opts.connectTo.host] : all) {
       const { checks: c, transcript: t } = await probe(
-        target.name,
+        mx.name,
         address,
         port,
         opts,
-        smtp.domain,
-        smtp.enforceTls,
+        ehloName,
+        target.enforceTls,
         hostname,
       );
       checks.push(...c);

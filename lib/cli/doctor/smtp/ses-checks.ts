@@ -23,6 +23,7 @@ import { SesTarget, apiWarning, credentialsWarning, isCredentialsError } from '.
  */
 export function sesTargetOf(loaded: LoadedConfig): SesTarget | undefined {
   const s = loaded.smtp;
+  if (s === undefined) return undefined;
   const relay = classifyRelay(s.address);
   const ses = s.relay?.ses;
   const region = relay.kind === 'ses' ? relay.region : ses ? (ses.region ?? loaded.config.region) : undefined;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates as tlsRoots } from 'node:tls';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { loadConfigFile } from '../../../config/config';
+import { loadConfigFile, smtpOf } from '../../../config/config';
 import { SmtpSettings } from '../../../smtp/smtp-settings';
 import { SecretRef } from '../../../core/secret-ref';
 import { SecretResolutionError, resolveSecret } from '../../secrets/resolve-secret';
@@ -112,7 +112,7 @@ function missingCredentials(s: SmtpSettings, configPath: string, missing: 'crede
 
 export async function runSmtpDoctor(opts: SmtpDoctorOptions): Promise<DoctorReport> {
   const loaded = loadConfigFile(opts.configPath, opts.hostname);
-  const report = await converse(loaded.smtp, opts, loaded.config.region);
+  const report = await converse(smtpOf(loaded, opts.configPath, 'doctor smtp'), opts, loaded.config.region);
   // After the conversation, whatever it reached: SES's sandbox and identity state explain refusals it cannot see.
   const ses = opts.sesChecks === false ? undefined : sesTargetOf(loaded);
   return ses ? { ...report, checks: [...report.checks, ...(await runSesChecks(ses, opts))] } : report;
