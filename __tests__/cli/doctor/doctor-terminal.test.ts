@@ -8,7 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { renderText } from '../../../lib/cli/doctor/report';
+import { DoctorReport, renderText, terminalColumns } from '../../../lib/cli/doctor/report';
 import { escapeControls } from '../../../lib/cli/doctor/terminal-text';
 import { startAuthDns } from '../../support/doctor/auth-dns-server';
 import { HOSTNAME, RELAY_NAME, writeConfig } from '../../support/doctor/config';
@@ -119,4 +119,36 @@ test('--json escapes C1 controls (U+009B is CSI), DEL and bidi marks from DNS an
   } finally {
     await dns.close();
   }
+});
+
+describe('on a terminal, report lines wrap to its width (issue 18 item 7)', () => {
+  const report: DoctorReport = {
+    command: 'smtp',
+    checks: [
+      {
+        id: 'smtp.auth',
+        status: 'fail',
+        message: `AUTH LOGIN as ghes@example.com failed: 535 5.7.8 ${'Username and Password not accepted. '.repeat(3)}`,
+        fix: `check the credentials in the secret; see https://docs.example.com/${'x'.repeat(90)} for details`,
+      },
+    ],
+  };
+
+  test('no line runs past the width but a word longer than a line, which keeps its own line whole', () => {
+    const lines = renderText(report, 80).trimEnd().split('\n');
+    expect(lines.length).toBeGreaterThan(5);
+    const url = `https://docs.example.com/${'x'.repeat(90)}`;
+    for (const line of lines) if (!line.includes(url)) expect(line.length).toBeLessThanOrEqual(80);
+    expect(lines.some((l) => l.trim() === url)).toBe(true);
+    // Continuation lines sit under the message, and the text is all there, in order.
+    expect(lines[1].startsWith(' '.repeat(17))).toBe(true);
+    expect(lines.join(' ').replace(/\s+/g, ' ')).toContain('535 5.7.8 Username and Password not accepted.');
+  });
+
+  test('not a terminal (a pipe, a file): one line per check, as before', () => {
+    const lines = renderText(report).trimEnd().split('\n');
+    expect(lines[0].length).toBeGreaterThan(120);
+    expect(terminalColumns({ isTTY: undefined, columns: 80 })).toBeUndefined();
+    expect(terminalColumns({ isTTY: true, columns: 80 })).toBe(80);
+  });
 });

@@ -7,7 +7,7 @@ import { CONFIG_HELP, ConfigError, HOSTNAME_HELP } from '../../config/config';
 import { SecretResolutionError } from '../secrets/resolve-secret';
 import { LogInputError } from './logs/log-finder';
 import { UsageError } from './options';
-import { DoctorReport, exitCodeOf, renderJson, renderText } from './report';
+import { DoctorReport, exitCodeOf, renderJson, renderText, terminalColumns } from './report';
 import { escapeControls, escapeLines } from './terminal-text';
 
 export interface CommonOptions {
@@ -21,7 +21,7 @@ export const progress = (line: string): void => {
 
 /** Prints the report and sets the exit code. */
 function emit(report: DoctorReport, opts: CommonOptions): void {
-  process.stdout.write(opts.json ? renderJson(report) : renderText(report));
+  process.stdout.write(opts.json ? renderJson(report) : renderText(report, terminalColumns(process.stdout)));
   process.exitCode = exitCodeOf(report);
 }
 

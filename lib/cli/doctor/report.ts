@@ -56,16 +56,19 @@ const LABEL: Record<CheckStatus, string> = { pass: 'PASS', fail: 'FAIL', warn: '
  * replies, DNS names), so each goes through escapeControls: one check stays one line,
  * and nothing in it can drive the terminal.
  */
-export function renderText(report: DoctorReport): string {
+export function renderText(report: DoctorReport, columns?: number): string {
   const lines: string[] = [];
   if (report.transcript && report.transcript.length > 0) {
     lines.push('Conversation (credentials masked):', ...report.transcript.map((l) => `  ${escapeControls(l)}`), '');
   }
   const ids = report.checks.map((c) => escapeControls(c.id));
   const width = ids.reduce((w, id) => Math.max(w, id.length), 0);
+  const indent = ' '.repeat(width + 8);
   report.checks.forEach((c, i) => {
-    lines.push(`${LABEL[c.status]}  ${ids[i].padEnd(width)}  ${escapeControls(c.message)}`);
-    if (c.fix && c.status !== 'pass') lines.push(`${' '.repeat(width + 8)}fix: ${escapeControls(c.fix)}`);
+    const head = `${LABEL[c.status]}  ${ids[i].padEnd(width)}  `;
+    lines.push(...wrap(head, indent, escapeControls(c.message), columns));
+    if (c.fix && c.status !== 'pass')
+      lines.push(...wrap(`${indent}fix: `, `${indent}     `, escapeControls(c.fix), columns));
   });
   const s = summarize(report.checks);
   lines.push('');
@@ -73,6 +76,32 @@ export function renderText(report: DoctorReport): string {
     `${s.ok ? 'OK' : 'FAILED'}: doctor ${report.command}: ${s.passed} passed, ${s.failed} failed, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}`,
   );
   return lines.join('\n') + '\n';
+}
+
+/**
+ * `text` after `first`, wrapped at spaces to `columns` with `rest` before each further line; a word longer than a
+ * line keeps its own line whole (a URL, a record value). Without `columns` (not a terminal), one line.
+ */
+function wrap(first: string, rest: string, text: string, columns: number | undefined): string[] {
+  if (columns === undefined || first.length + text.length <= columns) return [`${first}${text}`];
+  const out: string[] = [];
+  let prefix = first;
+  let line = '';
+  for (const word of text.split(' ')) {
+    const room = Math.max(20, columns - prefix.length);
+    if (line !== '' && line.length + 1 + word.length > room) {
+      out.push(`${prefix}${line}`);
+      prefix = rest;
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  out.push(`${prefix}${line}`);
+  return out;
+}
+
+/** The width to wrap a report to: the terminal's, when the report goes to one. */
+export function terminalColumns(stream: { isTTY?: boolean; columns?: number }): number | undefined {
+  return stream.isTTY && typeof stream.columns === 'number' && stream.columns > 0 ? stream.columns : undefined;
 }
 
 /**
