@@ -225,4 +225,13 @@ if (withCdktn) {
     `${pad('npx cdktn synth (Node 22) / npx cdktf synth (Node 20)', 54)}${ratio('cdktnCli', 'cli').toFixed(2)}×`,
   );
 }
-if (process.argv.includes('--json')) console.log(JSON.stringify({ runs: RUNS, node: process.version, results: r }));
+const sizes = require('./user-data-sizes').userDataSizes();
+console.log(`\n${pad('user data, plain bytes as EC2 counts them (limit 16384)', 54)}plain    sent     headroom`);
+for (const z of sizes) {
+  const sent = `${z.rendered}${z.packed ? ' packed' : ''}`;
+  console.log(`${pad(z.name, 54)}${pad(String(z.plain), 9)}${pad(sent, 9)}${z.headroom} bytes`);
+}
+const ses = sizes[1];
+line('SES example: plain headroom', `${ses.headroom} bytes`, '≥ 2048 bytes', ses.headroom >= 2048);
+if (process.argv.includes('--json'))
+  console.log(JSON.stringify({ runs: RUNS, node: process.version, results: r, userData: sizes }));
