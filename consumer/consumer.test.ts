@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { documentedApi } from '../__tests__/support/api';
 import { engineCheck } from '../__tests__/support/engine/run-engine';
-import { OURS, PEERS, Packed, REPO, createApp, pack, timed } from './scratch-app';
+import { filesBelow, gitSnapshot, publishDryRun, satisfies, tarballInstallLines } from './install-ways';
+import { CLI, CLI_PACKAGE, OURS, PEERS, Packed, REPO, createApp, installedVersion, pack, timed } from './scratch-app';
 
 const ms: Record<string, number> = {};
 let packDir: string;
@@ -60,6 +61,34 @@ test('the tarball ships the compiled library, the boot script, README, LICENSE a
   expect(files.filter((f) => /^(__tests__|bench|consumer)\//.test(f))).toEqual([]);
 });
 
+test('`npm publish --dry-run` is clean: the files of the tarball, no warning but the one about not being logged in', () => {
+  const published = publishDryRun(REPO, OURS.name);
+  ms.publishDryRun = published.ms;
+  expect(published.files).toEqual(packed.files);
+  expect(published.warnings.filter((w) => !/requires you to be logged in/.test(w))).toEqual([]);
+});
+
+// A generated flavor's README is mapped to it, its docs are not: there docs/flavors.md has the flavor's install line,
+// and docs/constructs.md keeps the cdktf one.
+const INSTALL_DOCS =
+  OURS.name === 'ghes-email' ? ['README.md', 'docs/constructs.md'] : ['README.md', 'docs/flavors.md'];
+test.each(INSTALL_DOCS)(
+  `%s's install line installs what this app does: the tarball, the peers and ${CLI_PACKAGE}, in these versions`,
+  (doc) => {
+    const lines = tarballInstallLines(readFileSync(join(REPO, doc), 'utf8'));
+    expect(lines.map((l) => l.tarball)).toEqual([
+      expect.stringMatching(new RegExp(`/${OURS.name}-${OURS.version}\\.tgz$`)),
+    ]);
+    const [{ line, specs }] = lines;
+    expect(specs.map((s) => s.name).sort()).toEqual([...PEERS, CLI_PACKAGE].sort());
+    for (const { name, range } of specs) {
+      const version = installedVersion(name);
+      if (!satisfies(version, range))
+        throw new Error(`${doc}: \`${line}\`: ${name}@${range} does not admit ${version}, which this app installs`);
+    }
+  },
+);
+
 test("the install is real and the peers resolve to the app's single copy", () => {
   const pkg = join(app, 'node_modules', OURS.name);
   // A file: tarball is extracted, not linked: we test what the registry would serve.
@@ -109,9 +138,9 @@ describe('synthesized stacks', () => {
     JSON.parse(readFileSync(join(app, 'cdktf.out', 'stacks', name, 'cdk.tf.json'), 'utf8'));
   const count = (json: any, type: string) => Object.keys(json.resource?.[type] ?? {}).length;
 
-  test('node main.js writes both stacks', () => {
+  test(`npx ${CLI} synth (the app's own ${CLI_PACKAGE}) writes both stacks`, () => {
     expect(existsSync(join(app, 'main.js'))).toBe(true); // false: the compile test above failed
-    ms.synth = timed('node', ['main.js'], app).ms;
+    ms.synth = timed(join(app, 'node_modules', '.bin', CLI), ['synth'], app).ms;
     const pair = stack('pair');
     expect(count(pair, 'aws_instance')).toBe(2);
     expect(count(pair, 'aws_route53_record')).toBe(6);
@@ -149,3 +178,42 @@ describe('synthesized stacks', () => {
     },
   );
 });
+
+// A git dependency builds dist/ in npm's own clone through our `prepare` script (npm installs our devDependencies
+// there first: the slow part). Installed into the same app, replacing the tarball, after the tests above.
+if (OURS.name === 'ghes-email') {
+  describe('as a git dependency (npm install git+file://…#HEAD)', () => {
+    let repo: string;
+    beforeAll(() => {
+      repo = gitSnapshot(REPO);
+      const url = `git+file://${repo}#HEAD`;
+      ms.gitInstall = timed('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', url], app).ms;
+    });
+    afterAll(() => {
+      if (repo) rmSync(repo, { recursive: true, force: true });
+    });
+
+    test('npm built dist/ with the prepare script: the commit has none, the package has the same files as the tarball', () => {
+      expect(existsSync(join(repo, 'dist'))).toBe(false);
+      const pkg = join(app, 'node_modules', OURS.name);
+      expect(lstatSync(pkg).isSymbolicLink()).toBe(false);
+      expect(filesBelow(pkg)).toEqual(packed.files);
+    });
+
+    test('the git-installed package works: its CLI, its API, and a synth of both stacks', () => {
+      expect(timed(join(app, 'node_modules', '.bin', 'ghes-email'), ['--version'], app).stdout).toBe(
+        `${OURS.version}\n`,
+      );
+      const keys = `process.stdout.write(JSON.stringify(Object.keys(require('${OURS.name}')).sort()))`;
+      const api = documentedApi(readFileSync(join(REPO, 'docs', 'api.md'), 'utf8'));
+      expect(JSON.parse(timed('node', ['-e', keys], app).stdout)).toEqual(api.values);
+      rmSync(join(app, 'cdktf.out'), { recursive: true, force: true });
+      timed(join(app, 'node_modules', '.bin', CLI), ['synth'], app);
+      expect(existsSync(join(app, 'cdktf.out', 'stacks', 'pair', 'cdk.tf.json'))).toBe(true);
+    });
+  });
+} else {
+  test(`${OURS.name} is generated, not served by a git repository: its README offers the tarball only`, () => {
+    expect(readFileSync(join(REPO, 'README.md'), 'utf8')).not.toMatch(/git\+/);
+  });
+}

@@ -1,6 +1,6 @@
 /**
  * Builds a throwaway cdktf app that installs ghes-email the way a user does: from the packed
- * tarball, with cdktf, constructs and the AWS provider as the app's own dependencies.
+ * tarball, with cdktf, cdktf-cli, constructs and the AWS provider as the app's own dependencies.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -64,14 +64,19 @@ export function pack(dest: string): Packed {
 /** This package (ghes-email, or ghes-email-cdktn in that flavor) and its peers: the app installs the same. */
 export const OURS = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
   name: string;
+  version: string;
   peerDependencies: Record<string, string>;
+  ghesEmail?: { cli?: string };
 };
 export const PEERS = Object.keys(OURS.peerDependencies);
+/** The engine's command (cdktf, or cdktn in that flavor) and its package: the README installs it beside the peers. */
+export const CLI = OURS.ghesEmail?.cli ?? 'cdktf';
+export const CLI_PACKAGE = `${CLI}-cli`;
 
 /** A scratch app in a new temp dir: package.json, and the fixture's files copied in. */
 export function createApp(tarball: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'ghes-email-consumer-'));
-  const deps = Object.fromEntries([...PEERS, 'typescript'].map((n) => [n, installedVersion(n)]));
+  const deps = Object.fromEntries([...PEERS, CLI_PACKAGE, 'typescript'].map((n) => [n, installedVersion(n)]));
   const pkg = {
     name: 'ghes-email-consumer',
     private: true,

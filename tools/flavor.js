@@ -2,7 +2,7 @@
 /**
  * One source tree, one package per CDK engine. `node tools/flavor.js cdktn [outDir]`
  * writes the CDK Terrain (cdktn) flavor of this repository to build/cdktn: the same
- * files, with module specifiers and package metadata mapped, nothing else. cdktn is
+ * files, with module specifiers, package metadata and the README mapped, nothing else. cdktn is
  * the maintained fork of cdktf (archived in Dec 2025); it needs Node >= 22.
  * Tested by __tests__/tools/flavor.test.ts; used by tools/test-flavor.js.
  */
@@ -33,6 +33,8 @@ const FLAVORS = {
     dropDevDependencies: ['cdktf', '@cdktf/provider-aws', 'cdktf-cli'],
     engines: { node: '>=22.19.0' },
     cli: 'cdktn',
+    keywords: { cdktf: 'cdktn' },
+    readme: require('./flavor-readme-cdktn'),
   },
 };
 
@@ -82,6 +84,7 @@ function mapSource(text, flavor) {
 
 function mapPackageJson(pkg, name, flavor) {
   const out = { ...pkg, name: flavor.packageName, description: `${pkg.description}${flavor.description}` };
+  if (pkg.keywords) out.keywords = pkg.keywords.map((k) => flavor.keywords[k] ?? k);
   out.peerDependencies = flavor.peerDependencies;
   const dev = { ...pkg.devDependencies };
   for (const d of flavor.dropDevDependencies) delete dev[d];
@@ -95,6 +98,50 @@ function mapPackageJson(pkg, name, flavor) {
   // sourceRoot: where tools/snapshot-resolver.js keeps this flavor's snapshots (flavors/<name>/__snapshots__).
   out.ghesEmail = { ...(pkg.ghesEmail ?? {}), flavor: name, cli: flavor.cli, sourceRoot: ROOT };
   return out;
+}
+
+/** A rule's text as a pattern: literal, except that any run of whitespace matches any other (line wraps move). */
+const loosely = (text) =>
+  new RegExp(
+    text
+      .trim()
+      .split(/\s+/)
+      .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('\\s+'),
+    'g',
+  );
+
+/**
+ * The flavor's README (its package's front page) from this tree's: flavor.readme.rules rewrite the sentences that
+ * name the engine, the Node requirement or the way to install (each must still match, or generation fails, naming
+ * it); then the install specs, the import specifiers (mapSource), the tarball name and every remaining word `cdktf`
+ * are mapped. What a rule wrote, and cdktf.json / cdktf.out (cdktn keeps those names), is left as it is.
+ */
+function mapReadme(text, flavor) {
+  const kept = [];
+  const keep = (s) => `\u0000${kept.push(s) - 1}\u0000`;
+  let out = text;
+  for (const [from, to] of flavor.readme.rules) {
+    const next = out.replace(loosely(from), () => keep(to));
+    if (next === out) {
+      throw new Error(
+        `README.md: no longer contains ${JSON.stringify(from)}, which the ${flavor.packageName} README rewrites (${flavor.readme.source}); update the rule with the README`,
+      );
+    }
+    out = next;
+  }
+  out = out.replace(/\bcdktf\.(json|out)\b|\[cdktf or cdktn\]/g, keep);
+  for (const [from, to] of Object.entries(flavor.readme.installSpecs)) {
+    const spec = new RegExp(`(?<![\\w@/'-])${from.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\w.])`, 'g');
+    if (out.search(spec) === -1) {
+      throw new Error(`README.md: no longer contains the install spec ${from} (${flavor.readme.source} installSpecs)`);
+    }
+    out = out.replace(spec, () => keep(to));
+  }
+  out = mapSource(out, flavor)
+    .replace(/\bghes-email-(\d+\.\d+\.\d+[\w.-]*\.tgz)/g, `${flavor.packageName}-$1`)
+    .replace(/\bcdktf\b/g, flavor.cli);
+  return out.replace(/\u0000(\d+)\u0000/g, (_m, i) => kept[Number(i)]);
 }
 
 function copyTree(from, to, flavor) {
@@ -119,15 +166,20 @@ function generate(name, outDir) {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
   for (const part of PARTS) if (existsSync(join(ROOT, part))) copyTree(join(ROOT, part), join(outDir, part), flavor);
-  const pkg = mapPackageJson(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')), name, flavor);
+  const source = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const pkg = mapPackageJson(source, name, flavor);
   writeFileSync(join(outDir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+  // The package's own README; a flavor generating itself again already has it.
+  if (source.ghesEmail?.flavor !== name) {
+    writeFileSync(join(outDir, 'README.md'), mapReadme(readFileSync(join(ROOT, 'README.md'), 'utf8'), flavor));
+  }
   // The flavor's own lockfile, committed in flavors/<name>/, so its `npm ci` is reproducible.
   const lock = join(ROOT, 'flavors', name, 'package-lock.json');
   if (existsSync(lock)) cpSync(lock, join(outDir, 'package-lock.json'));
   return pkg;
 }
 
-module.exports = { FLAVORS, PARTS, generate, mapPackageJson, mapSource, mapSpecifier };
+module.exports = { FLAVORS, PARTS, generate, mapPackageJson, mapReadme, mapSource, mapSpecifier };
 
 if (require.main === module) {
   const [name = 'cdktn', out] = process.argv.slice(2);

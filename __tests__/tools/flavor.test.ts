@@ -10,8 +10,9 @@ interface FlavorTool {
   generate: (name: string, outDir: string) => Json;
   mapPackageJson: (pkg: Json, name: string, flavor: Json) => Json;
   mapSource: (text: string, flavor: Json) => string;
+  mapReadme: (text: string, flavor: Json) => string;
 }
-const { FLAVORS, generate, mapPackageJson, mapSource } = require('../../tools/flavor') as FlavorTool;
+const { FLAVORS, generate, mapPackageJson, mapReadme, mapSource } = require('../../tools/flavor') as FlavorTool;
 const cdktn = FLAVORS.cdktn;
 const ROOT = join(__dirname, '..', '..');
 
@@ -85,4 +86,77 @@ test('a generated tree imports nothing from cdktf, and keeps every other file by
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+});
+
+describe("the flavor's README (its package's front page)", () => {
+  // The source tree's README: inside a generated flavor, ROOT holds the flavor's README, already mapped.
+  const sourceRoot: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).ghesEmail?.sourceRoot ?? ROOT;
+  const source = readFileSync(join(sourceRoot, 'README.md'), 'utf8');
+  const readme = mapReadme(source, cdktn);
+  // Package names in quotes, built from pieces: tools/flavor.js maps specifiers in this file too when it generates.
+  const quoted = (name: string) => `'${name}'`;
+  const installLines = (text: string) => text.split('\n').filter((l) => /^npm install\s/.test(l));
+
+  test("imports from 'ghes-email-cdktn', 'cdktn' and '@cdktn/provider-aws', never their cdktf names", () => {
+    expect(source).toContain(`from ${quoted('ghes-email')}`);
+    for (const name of ['ghes-email', 'cdktf', '@cdktf/provider-aws/lib/provider'])
+      expect(readme).not.toContain(`from ${quoted(name)}`);
+    for (const name of ['ghes-email-cdktn', 'cdktn', '@cdktn/provider-aws/lib/provider'])
+      expect(readme).toContain(`from ${quoted(name)}`);
+  });
+
+  test('installs ghes-email-cdktn from its tarball, with the cdktn peers and cdktn-cli; no git dependency', () => {
+    const lines = installLines(readme);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) {
+      expect(line).not.toMatch(/\sghes-email(\s|$)|ghes-email-\d|git\+|cdktf/);
+    }
+    expect(lines).toContainEqual(expect.stringMatching(/\/ghes-email-cdktn-\d+\.\d+\.\d+\.tgz /));
+    const tarballLine = lines.find((l) => l.includes('.tgz'))!;
+    for (const spec of ['cdktn@0.24', 'cdktn-cli@0.24', "'constructs@>=10.6 <10.8'", '@cdktn/provider-aws@25'])
+      expect(tarballLine).toContain(` ${spec}`);
+    expect(readme).toContain('node tools/flavor.js cdktn');
+  });
+
+  test('names the cdktn commands and Node >= 22.19, not Node 20', () => {
+    expect(readme).toMatch(/npx cdktn synth/);
+    expect(readme).toMatch(/npx cdktn deploy/);
+    expect(readme).not.toMatch(/\bcdktf (synth|deploy|diff|destroy)\b/);
+    expect(readme).not.toMatch(/Node 20/);
+    expect(readme).toMatch(/\*\*Node 22\*\* \(≥ 22\.19\)/);
+  });
+
+  test('mentions cdktf only where it means cdktf (its file names, and the flavor that is not this one)', () => {
+    const rest = readme
+      .replace(/\bcdktf\.(json|out)\b/g, '')
+      .replace(/\[cdktf or cdktn\]/g, '')
+      .replace(/the maintained fork of CDK for Terraform \(cdktf\)/g, '')
+      .replace(/for cdktf, install `ghes-email`/g, '');
+    expect(rest.match(/.{0,40}\bcdktf\b.{0,40}/g) ?? []).toEqual([]);
+  });
+
+  test('a README that no longer has the text a rule maps fails generation, naming the rule', () => {
+    expect(() => mapReadme('# ghes-email\n', cdktn)).toThrow(/README\.md: .*no longer contains/);
+  });
+
+  test('a generated tree has this README, and a flavor generating itself keeps it', () => {
+    const out = mkdtempSync(join(tmpdir(), 'ghes-email-flavor-readme-'));
+    try {
+      generate('cdktn', out);
+      expect(readFileSync(join(out, 'README.md'), 'utf8')).toBe(readme);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+test('keywords: the cdktf one becomes cdktn, the rest stay', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const out = mapPackageJson(pkg, 'cdktn', cdktn);
+  expect(pkg.keywords).toEqual(expect.arrayContaining(['terraform', 'github-enterprise-server']));
+  expect(out.keywords).toContain('cdktn');
+  expect(out.keywords).not.toContain('cdktf');
+  expect(out.keywords.filter((k: string) => !/cdk/.test(k))).toEqual(
+    pkg.keywords.filter((k: string) => !/cdk/.test(k)),
+  );
 });
