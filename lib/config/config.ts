@@ -4,16 +4,6 @@
  * value rules on whatever had the right type, so one run reports every problem.
  */
 import { readFileSync } from 'node:fs';
-import {
-  ZodArray,
-  ZodDiscriminatedUnion,
-  ZodIssue,
-  ZodNullable,
-  ZodObject,
-  ZodOptional,
-  ZodTypeAny,
-  ZodUnion,
-} from 'zod';
 import { ManagementConsoleProps, validateManagementConsoleProps } from '../boot/boot-script';
 import { GhesEmailConfig, SecretRefJson, configSchema } from './config-schema';
 import { CLI_SETTINGS_KIND } from '../ghes-email/cli-settings-kind';
@@ -22,9 +12,9 @@ import { validateGhesApplianceProps } from '../appliance/ghes-appliance-props';
 import { validateMailSources } from '../inbound/inbound-mail-firewall-props';
 import { parseJsonDocument } from '../core/json-document';
 import { outputsOfKind } from '../core/outputs-of-kind';
-import { unknownKeyMessage } from '../core/unknown-key';
+import { issueToProblems } from './zod-problems';
 import { checkHealthCheckAddress, validatePort25MonitorOptions } from '../monitoring/port25-monitor-props';
-import { Problem, Problems, ValidationError, isWithin, joinPath, show } from '../core/problems';
+import { Problem, Problems, ValidationError, isWithin, show } from '../core/problems';
 import { validateHostedZone } from '../core/hosted-zone';
 import { REPLY_RECORD_KINDS, validateDnsSettings } from '../inbound/reply-dns-records-props';
 import { SecretRef } from '../core/secret-ref';
@@ -273,61 +263,6 @@ const STAND_IN_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:alrea
 function dedupe(problems: Problem[]): Problem[] {
   const seen = new Set<string>();
   return problems.filter((x) => !seen.has(`${x.path}\n${x.message}`) && !!seen.add(`${x.path}\n${x.message}`));
-}
-
-/** One problem per zod issue; unknown keys become one problem per key. */
-function issueToProblems(issue: ZodIssue): Problem[] {
-  const path = issue.path.reduce<string>((acc, k) => joinPath(acc, k), '') || '(root)';
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return issue.keys.map((k) => ({
-        path: joinPath(path === '(root)' ? '' : path, k),
-        message: unknownKeyMessage(k, knownKeysAt(configSchema, issue.path)),
-      }));
-    case 'invalid_type':
-      return [
-        {
-          path,
-          message:
-            issue.received === 'undefined'
-              ? `required (${issue.expected})`
-              : `got a ${issue.received}; expected ${issue.expected}`,
-        },
-      ];
-    case 'invalid_union': {
-      // `true` or an object (monitoring.port25): an object is judged by the object branch alone, so a typo'd key is
-      // named.
-      const typed = issue.unionErrors.find(
-        (e) => !e.issues.some((i) => i.code === 'invalid_type' && i.path.length === issue.path.length),
-      );
-      if (typed) return typed.issues.flatMap(issueToProblems);
-      if (issue.path[0] === 'monitoring')
-        return [{ path, message: 'expected true, false or an object of options; see the README config reference' }];
-      // Otherwise smtp.extraSettings values.
-      return [{ path, message: 'expected a string, number or boolean (a scalar Manage API value)' }];
-    }
-    case 'invalid_union_discriminator':
-      return [{ path, message: `expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}` }];
-    default:
-      return [{ path, message: issue.message }];
-  }
-}
-
-/** The keys the schema knows for the object at `path` (every object branch of a union). */
-function knownKeysAt(schema: ZodTypeAny, path: readonly (string | number)[]): string[] {
-  if (schema instanceof ZodOptional || schema instanceof ZodNullable)
-    return knownKeysAt(schema.unwrap() as ZodTypeAny, path);
-  if (schema instanceof ZodUnion || schema instanceof ZodDiscriminatedUnion) {
-    const options = schema.options as readonly ZodTypeAny[];
-    return [...new Set(options.flatMap((o) => knownKeysAt(o, path)))];
-  }
-  if (schema instanceof ZodArray)
-    return path.length > 0 ? knownKeysAt(schema.element as ZodTypeAny, path.slice(1)) : [];
-  if (!(schema instanceof ZodObject)) return [];
-  const shape = schema.shape as Record<string, ZodTypeAny>;
-  if (path.length === 0) return Object.keys(shape);
-  const next = shape[String(path[0])];
-  return next === undefined ? [] : knownKeysAt(next, path.slice(1));
 }
 
 /** Deletes the value at `path` (so pass 2 does not trip over a wrongly typed value). */
