@@ -226,10 +226,10 @@ if (withCdktn) {
   );
 }
 const sizes = require('./user-data-sizes').userDataSizes();
-console.log(`\n${pad('user data, plain bytes as EC2 counts them (limit 16384)', 54)}plain    sent     headroom`);
+console.log(`\n${pad('user data as EC2 counts it (limit 16384 bytes)', 54)}plain    sent           headroom (plain)`);
 for (const z of sizes) {
   const sent = `${z.rendered}${z.packed ? ' packed' : ''}`;
-  console.log(`${pad(z.name, 54)}${pad(String(z.plain), 9)}${pad(sent, 9)}${z.headroom} bytes`);
+  console.log(`${pad(z.name, 54)}${pad(String(z.plain), 9)}${pad(sent, 15)}${z.headroom} bytes`);
 }
 const ses = sizes[1];
 line('SES example: plain headroom', `${ses.headroom} bytes`, '≥ 2048 bytes', ses.headroom >= 2048);
