@@ -122,6 +122,12 @@ const cases: Case[] = [
   ['spf authorizing nobody', { spf: { all: '-all' } }, 'senderAuth.spf', /at least one/],
   ['include not a domain', { spf: { include: ['spf_example'] } }, 'senderAuth.spf.include[0]', /"spf_example"/],
   [
+    'include with a bad label',
+    { spf: { include: ['-spf.example.com'] } },
+    'senderAuth.spf.include[0]',
+    /"-spf\.example\.com"/,
+  ],
+  [
     '11 includes',
     { spf: { include: Array.from({ length: 11 }, (_, i) => `i${i}.example.com`) } },
     'senderAuth.spf.include',
@@ -205,4 +211,10 @@ describe('from code', () => {
 
 test('whole stack with DMARC and SPF: construct ids and every property', () => {
   expect(forSnapshot(synthConfig(withSenderAuth(FULL)))).toMatchSnapshot();
+});
+
+test('an include target may be a DNS name with underscores, as SPF providers publish them (_spf.google.com)', () => {
+  const synth = synthConfig(withSenderAuth({ spf: { include: ['_spf.google.com', '_spf.salesforce.com'] } }));
+  const spf = txt(synth).find((r) => (r.records as string[]).some((v) => v.startsWith('v=spf1')));
+  expect(spf?.records).toEqual(['v=spf1 include:_spf.google.com include:_spf.salesforce.com ~all']);
 });

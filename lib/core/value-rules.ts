@@ -21,6 +21,19 @@ export function isToken(value: unknown): boolean {
 
 // RFC 1123 label: letters, digits, hyphens; not starting or ending with a hyphen; 1-63 chars.
 const LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+// A DNS name that is no host may have underscores too (RFC 2181 §11): "_spf.google.com", "_dmarc.example.com".
+const DOMAIN_LABEL = /^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$/;
+
+/**
+ * Problem text for a DNS name that names no host (an SPF include target: underscores allowed), or undefined.
+ */
+export function domainNameProblem(value: string): string | undefined {
+  const labels = value.split('.');
+  if (value.endsWith('.') || value.length > 253 || labels.length < 2 || !labels.every((l) => DOMAIN_LABEL.test(l))) {
+    return `got ${show(value)}; expected a domain name such as "_spf.example.com" (letters, digits, "-" and "_")`;
+  }
+  return undefined;
+}
 
 /** Problem text for a DNS hostname, or undefined when it is fine. */
 export function hostnameProblem(value: string): string | undefined {

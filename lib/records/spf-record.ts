@@ -7,7 +7,7 @@
 import * as ipaddr from 'ipaddr.js';
 import { readCidr } from '../core/cidr';
 import { Problems, show } from '../core/problems';
-import { checkHostname, isToken } from '../core/value-rules';
+import { domainNameProblem, isToken } from '../core/value-rules';
 import { domainSpecProblem, parseMacroString } from './spf-macro';
 
 export { hasMacro } from './spf-macro';
@@ -60,10 +60,9 @@ export function validateSpfProps(p: Problems, props: SpfProps): void {
   }
   const include = isToken(props.include) ? undefined : props.include;
   include?.forEach((domain, i) => {
-    // checkHostname keys by name; the problem belongs at include[i].
-    const one = new Problems();
-    checkHostname(one, 'domain', domain);
-    for (const problem of one.all) p.at('include').add(i, problem.message);
+    // An include target is a DNS name, not a host: providers publish "_spf.<domain>" (RFC 2181 §11).
+    const problem = isToken(domain) ? undefined : domainNameProblem(domain);
+    if (problem !== undefined) p.at('include').add(i, problem);
   });
   if (include && include.length > SPF_LOOKUP_LIMIT) {
     p.add(
