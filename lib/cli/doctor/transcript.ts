@@ -153,6 +153,5 @@ export function commandName(text: string, previous: string): string {
   const m = match(PATTERNS.COMMAND, text);
   if (m) return m[1].toUpperCase();
   // A credential line or the message body answers the command it continues.
-  if (previous.startsWith('AUTH')) return previous;
   return previous;
 }

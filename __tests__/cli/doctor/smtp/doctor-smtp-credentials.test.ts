@@ -102,6 +102,14 @@ function expectClean(r: CliResult): void {
   }
 }
 
+/** The conversation got as far as AUTH, which failed. */
+const UP_TO_AUTH = [
+  ['smtp.connect', 'pass'],
+  ['smtp.ehlo', 'pass'],
+  ['smtp.tls', 'pass'],
+  ['smtp.auth', 'fail'],
+];
+
 test('--password-stdin with smtp.credentials: the username from the secret, the password from stdin', async () => {
   const r = await doctor(relay, fromSecret, PIPED, '--json');
   expectClean(r);
@@ -132,12 +140,7 @@ test('an SES relay from a config file with --password-stdin: no AUTH "as undefin
   const r = await doctor(ses, sesFromConfig, PIPED, '--json');
   expectClean(r);
   expect(r.code).toBe(1);
-  expect(json(r).checks.map((c) => [c.id, c.status])).toEqual([
-    ['smtp.connect', 'pass'],
-    ['smtp.ehlo', 'pass'],
-    ['smtp.tls', 'pass'],
-    ['smtp.auth', 'fail'],
-  ]);
+  expect(json(r).checks.map((c) => [c.id, c.status])).toEqual(UP_TO_AUTH);
   const auth = json(r).checks.find((c) => c.id === 'smtp.auth')!;
   expect(auth.message).toMatch(/^no SMTP username to log in with: .*credentials secret the deployed stack created/);
   expect(auth.fix).toMatch(/cdktf output --outputs-file outputs\.json, then --config outputs\.json/);
@@ -148,12 +151,7 @@ test('no password reference and no --password-stdin: the conversation runs, smtp
   const r = await doctor(ses, sesFromConfig, undefined, '--json');
   expectClean(r);
   expect(r.code).toBe(1);
-  expect(json(r).checks.map((c) => [c.id, c.status])).toEqual([
-    ['smtp.connect', 'pass'],
-    ['smtp.ehlo', 'pass'],
-    ['smtp.tls', 'pass'],
-    ['smtp.auth', 'fail'],
-  ]);
+  expect(json(r).checks.map((c) => [c.id, c.status])).toEqual(UP_TO_AUTH);
   const auth = json(r).checks.find((c) => c.id === 'smtp.auth')!;
   expect(auth.message).toMatch(/^no SMTP credentials to log in with/);
   expect(auth.fix).toMatch(/--config outputs\.json/);
