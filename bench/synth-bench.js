@@ -163,7 +163,8 @@ const r = Object.fromEntries(
     ];
   }),
 );
-const pad = (s, n) => String(s).padEnd(n);
+// At least one space after each column, however long its value.
+const pad = (s, n) => `${s} `.padEnd(n);
 console.log(`${pad('variant', 54)}${pad('median ms', 11)}${pad('min–max ms', 14)}peak RSS MiB`);
 for (const v of variants) {
   const x = r[v.key];

@@ -96,7 +96,7 @@ describe('401 while waiting for initialization', () => {
     expect(warnings[0]).toMatch(
       new RegExp(
         `WARNING: HTTP 401 for \\d+s: not initialized yet, or the root password in Secrets Manager secret ${ROOT_ARN} is wrong \\(managementConsole\\.password\\); ` +
-          'check the Management Console \\(port 8443\\) is set up and that password signs in; still waiting$',
+          'check that password signs in to the Management Console \\(port 8443\\); still waiting$',
       ),
     );
     expect(r.manage.puts).toHaveLength(1);
@@ -280,8 +280,21 @@ test('instance metadata service unreachable: exit 3', async () => {
   });
   expect(run.code).toBe(3);
   expect(run.lastLine).toMatch(
-    /FAILED \(exit 3\): metadata service http:\/\/127\.0\.0\.1:\d+ unreachable \(\/latest\/api\/token\); enable instance metadata \(IMDSv2\)/,
+    /FAILED \(exit 3\): metadata service http:\/\/127\.0\.0\.1:\d+\/latest\/api\/token: curl: \(7\) [^;]*; enable instance metadata \(IMDSv2\) and the instance profile ghes-email creates/,
   );
+  expect(r.aws.requests).toEqual([]);
+});
+
+test('no instance profile (IMDS answers 404 for the role): exit 3 at once, naming the URL and the status', async () => {
+  r = await rig();
+  r.imds.noRole = true;
+  const run = await runBoot(bootScript().render(), r.env);
+  expect(run.code).toBe(3);
+  expect(run.lastLine).toContain(
+    `FAILED (exit 3): metadata service ${r.imds.url}/latest/meta-data/iam/security-credentials/: HTTP 404; enable instance metadata (IMDSv2) and the instance profile ghes-email creates, then run`,
+  );
+  // A 404 is an answer, not an outage: asked once, not retried until the deadline.
+  expect(r.imds.requests.filter((q) => q.url.endsWith('/security-credentials/'))).toHaveLength(1);
   expect(r.aws.requests).toEqual([]);
 });
 

@@ -11,12 +11,9 @@ import { SecretRef } from '../../lib/core/secret-ref';
 import { packUserData, unpackUserData } from '../../lib/boot/user-data-packing';
 import { ROOT_ARN, Rig, bootScript, rig, smtp } from '../support/boot/rig';
 import { runBoot } from '../support/boot/run-boot';
+import { EXTRA_SETTINGS as EXTRA } from '../support/boot/extra-settings';
 import { shellcheck } from '../support/shellcheck';
 
-/** ~1.4 KB of settings (as in boot-packed.test.ts): with them the plain script is over 16 KB, so it is packed. */
-const EXTRA = Object.fromEntries(
-  Array.from({ length: 24 }, (_, i) => [`setting_${i}`, `value ${i} ${'x'.repeat(40)} "quoted" \\ \${HOME} %{x}`]),
-);
 const MARK = 'GHES_EMAIL_GZ';
 
 /** The user data split around its base64 payload (the lines between the two GHES_EMAIL_GZ markers). */

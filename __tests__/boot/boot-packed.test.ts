@@ -9,14 +9,10 @@ import { SecretRef } from '../../lib/core/secret-ref';
 import { unpackUserData } from '../../lib/boot/user-data-packing';
 import { Rig, bootScript, rig, smtp } from '../support/boot/rig';
 import { runBoot } from '../support/boot/run-boot';
+import { EXTRA_SETTINGS as EXTRA, EXTRA_SETTINGS_COUNT } from '../support/boot/extra-settings';
 import { engineCheck } from '../support/engine/run-engine';
 import { exampleConfig, resources, synthConfig } from '../support/stack';
 import { shellcheck } from '../support/shellcheck';
-
-/** ~1.4 KB of settings read off an appliance: with them the plain script is over 16 KB. */
-const EXTRA = Object.fromEntries(
-  Array.from({ length: 24 }, (_, i) => [`setting_${i}`, `value ${i} ${'x'.repeat(40)} "quoted" \\ \${HOME} %{x}`]),
-);
 
 let r: Rig;
 beforeAll(async () => {
@@ -62,7 +58,7 @@ test('Terraform plans the packed user data verbatim (engine)', async () => {
   const [instance] = Object.keys(result.mapped.addressMap).filter((a) => a.startsWith('aws_instance.'));
   const planned = result.planned(instance).user_data as string;
   expect(planned.startsWith('#!/usr/bin/env bash\n# ghes-email boot script, gzip+base64')).toBe(true);
-  expect(unpackUserData(planned)).toContain('"setting_23":"value 23');
+  expect(unpackUserData(planned)).toContain(`"setting_${EXTRA_SETTINGS_COUNT - 1}":"value ${EXTRA_SETTINGS_COUNT - 1}`);
   expect(typeof resources(synth, 'aws_instance')[0].user_data).toBe('string');
 });
 

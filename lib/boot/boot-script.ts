@@ -10,6 +10,7 @@ import { IApplianceBootScript } from './boot-script-seam';
 import { Problems, ValidationError } from '../core/problems';
 import { SecretRef } from '../core/secret-ref';
 import { SmtpSettings } from '../smtp/smtp-settings';
+import { BootFeature, cutFeatures } from './boot-features';
 import { packUserData } from './user-data-packing';
 import {
   MAX_USER_DATA_BYTES,
@@ -119,7 +120,19 @@ export class BootScript implements IApplianceBootScript {
     if (start < 0 || end < start) throw new Error(`${BOOT_SCRIPT_PATH}: the settings markers are missing`);
     const settings = renderSettings(this.props);
     const script = template.slice(0, start) + settings + template.slice(end + END.length);
-    return stripComments(script);
+    return stripComments(cutFeatures(script, this.features()));
+  }
+
+  /** The parts of the script (lib/boot/boot-features.ts) these settings make live; the others are cut out. */
+  features(): Set<BootFeature> {
+    const kinds = new Set(this.secrets.map((r) => r.source.kind));
+    const on: [BootFeature, boolean][] = [
+      ['initialize', this.props.managementConsole.initialize === true],
+      ['ssm', kinds.has('ssm')],
+      ['plaintext', kinds.has('plaintext')],
+      ['enforceTls', this.props.smtp.enforceTls],
+    ];
+    return new Set(on.filter(([, yes]) => yes).map(([f]) => f));
   }
 }
 

@@ -59,12 +59,13 @@ TMP=''
 SECRETS=()
 FAILED=''
 
-# Every line is redacted here, so no message can show a secret by mistake.
-# The local REPLY keeps the caller's.
+# Functions hand back a value in R (bash's REPLY, shorter: user data is capped at
+# 16 KB). Every line is redacted here, so no message can show a secret by
+# mistake. The local R keeps the caller's.
 log() {
-  local line REPLY
+  local line R
   redact "$*"
-  printf -v line '%(%FT%TZ)T ghes-email-boot: %s' -1 "$REPLY"
+  printf -v line '%(%FT%TZ)T ghes-email-boot: %s' -1 "$R"
   printf '%s\n' "$line" >>"$LOG"
   printf '%s\n' "$line" >&2
 }
@@ -84,19 +85,20 @@ on_exit() {
   fi
 }
 
-# Milliseconds from seconds with up to 3 decimals ("0.05" -> 50).
+# ms VAR S: VAR = milliseconds from S seconds with up to 3 decimals ("0.05" -> 50).
+# Locals start with _ so that they never hide the caller's VAR.
 ms() {
-  local s=$1 i f
-  [[ $s =~ ^[0-9]*(\.[0-9]*)?$ && -n $s ]] || die 2 "not seconds: '$s'"
-  i=${s%%.*}
-  f=${s#"$i"}
-  f=${f#.}000
-  REPLY=$((10#${i:-0} * 1000 + 10#${f:0:3}))
+  local _s=$2 _i _f
+  [[ $_s =~ ^[0-9]*(\.[0-9]*)?$ && -n $_s ]] || die 2 "not seconds: '$_s'"
+  _i=${_s%%.*}
+  _f=${_s#"$_i"}
+  _f=${_f#.}000
+  printf -v "$1" %d $((10#${_i:-0} * 1000 + 10#${_f:0:3}))
 }
 
 now_ms() {
   local t=${EPOCHREALTIME//[!0-9]/}
-  REPLY=$((10#$t / 1000))
+  R=$((10#$t / 1000))
 }
 
 # backoff DEADLINE [WHAT]: bounded exponential backoff: sleep DELAY (ms,
@@ -108,7 +110,7 @@ DELAY=0
 backoff() {
   local deadline=$1 left
   now_ms
-  left=$((deadline - REPLY))
+  left=$((deadline - R))
   ((left > 0)) || return 1
   [[ -z ${2:-} ]] || log "waiting for $2: $(tail_err), $((left / 1000))s left"
   ((DELAY < left)) || DELAY=$left
@@ -117,22 +119,23 @@ backoff() {
   ((DELAY <= BACKOFF_MAX_MS)) || DELAY=$BACKOFF_MAX_MS
 }
 
+# deadline_in VAR S: VAR = the time (ms) S seconds from now; the backoff starts again.
 deadline_in() {
-  ms "$1"
-  local d=$REPLY
+  local _d
+  ms _d "$2"
   now_ms
-  REPLY=$((REPLY + d))
+  printf -v "$1" %d $((R + _d))
   DELAY=$BACKOFF_INITIAL_MS
 }
 
-# JSON string value of the first "KEY": "..." in TEXT, decoded into REPLY.
+# JSON string value of the first "KEY": "..." in TEXT, decoded into R.
 json_get() {
   [[ $2 =~ \""$1"\"[[:space:]]*:[[:space:]]*\" ]] || return 1
   json_str "${2#*"${BASH_REMATCH[0]}"}"
 }
 
 # json_str S [all]: S (a JSON string after its opening quote) decoded up to its
-# closing quote into REPLY; 1 without one, or for a bad escape or \u0000. With
+# closing quote into R; 1 without one, or for a bad escape or \u0000. With
 # all, for redact: the whole of S, each escape written the way json_escape
 # writes its character (\u003C as <, \/ as /, \n as \u000a, \u0022 as \"): any
 # escaped form of a secret then reads as its JSON form.
@@ -143,7 +146,7 @@ json_str() {
     c=${s%%["$st"]*}
     out+=$c
     s=${s:${#c}}
-    REPLY=$out
+    R=$out
     [[ -n $s ]] || { [[ -n $a ]]; return; }
     [[ ${s:0:1} != \" ]] || return 0
     c=${s:1:1}
@@ -160,19 +163,19 @@ json_str() {
             cp=$((0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)))
           fi
           utf8 "$cp"
-          c=$REPLY
+          c=$R
         else
           [[ -n $a ]] || return 1
           c=$bs$c
         fi
         ;;
     esac
-    [[ -z $a || $c != [[:cntrl:]\"\\] ]] || { json_escape "$c"; c=$REPLY; }
+    [[ -z $a || $c != [[:cntrl:]\"\\] ]] || { json_escape "$c"; c=$R; }
     out+=$c
   done
 }
 
-# The code point $1 as UTF-8 into REPLY. One loop instead of a branch per length
+# The code point $1 as UTF-8 into R. One loop instead of a branch per length
 # (user data is capped at 16 KB): continuation bytes (6 bits each) from the end
 # while the rest does not fit the lead byte (7 bits alone, else 6 - k bits).
 utf8() {
@@ -182,10 +185,10 @@ utf8() {
     c=$((c >> 6)) k=$((k + 1))
   done
   printf -v f '\\x%02x%s' $((c | (k ? 0xFF80 >> k & 255 : 0))) "$f"
-  printf -v REPLY '%b' "$f"
+  printf -v R '%b' "$f"
 }
 
-# JSON-escapes $1 into REPLY (without quotes). Bytes >= 0x80 pass through as UTF-8.
+# JSON-escapes $1 into R (without quotes). Bytes >= 0x80 pass through as UTF-8.
 json_escape() {
   local s=$1 i c r
   s=${s//\\/\\\\}
@@ -196,7 +199,7 @@ json_escape() {
     printf -v r '\\u%04x' "$i"
     s=${s//"$c"/"$r"}
   done
-  REPLY=$s
+  R=$s
 }
 
 json_true() {
@@ -211,18 +214,18 @@ add_secret() {
   local u=${B64%%=*}
   u=${u//+/-}
   json_escape "$1"
-  SECRETS+=("$1" "$REPLY" "$B64" "${B64%%=*}" "${u//\//_}")
+  SECRETS+=("$1" "$R" "$B64" "${B64%%=*}" "${u//\//_}")
   enc "$1"
-  SECRETS+=("$REPLY")
+  SECRETS+=("$R")
 }
 
-# brief N: BODY redacted, at most N characters of it, into REPLY. Only its
+# brief N: BODY redacted, at most N characters of it, into R. Only its
 # first 4 KB is read (json_str copies the rest of the text at each escape): a
 # secret under 2 KB cut at 4 KB starts past 2 KB, past what is kept even where
 # escapes are decoded (6 characters to 1 at most).
 brief() {
   redact "${BODY:0:4096}"
-  REPLY=${REPLY:0:$1}
+  R=${R:0:$1}
 }
 
 # Replaces every form of every fetched secret in $1 with <redacted>. Text with
@@ -236,11 +239,11 @@ redact() {
   done
   if [[ -z ${2:-} && $s == *\\* ]]; then
     json_str "$s" all
-    c=$REPLY
+    c=$R
     redact "$c" again
-    [[ $REPLY == "$c" ]] || s=$REPLY
+    [[ $R == "$c" ]] || s=$R
   fi
-  REPLY=$s
+  R=$s
 }
 
 sha256_hex() {
@@ -249,7 +252,7 @@ sha256_hex() {
   printf '%s' "$h"
 }
 
-# REPLY = HMAC-SHA256 of $2 with the hex key $1, computed from two SHA-256
+# R = HMAC-SHA256 of $2 with the hex key $1, computed from two SHA-256
 # passes so that no key ever appears on a command line (openssl -hmac would show it).
 hmac() {
   local k=$1 i b x ip='' op=''
@@ -261,10 +264,10 @@ hmac() {
     printf -v x '\\x%02x' $((b ^ 0x5c))
     op+=$x
   done
-  REPLY=$({ printf '%b' "$op"; { printf '%b' "$ip"; printf '%s' "$2"; } | openssl dgst -sha256 -binary; } | sha256_hex)
+  R=$({ printf '%b' "$op"; { printf '%b' "$ip"; printf '%s' "$2"; } | openssl dgst -sha256 -binary; } | sha256_hex)
 }
 
-# enc S [x]: S URL-encoded (RFC 3986) into REPLY; with x, every byte is
+# enc S [x]: S URL-encoded (RFC 3986) into R; with x, every byte is
 # encoded (%XX: strip the % for a hex key). LC_ALL=C: ${s:i:1} is one byte.
 enc() {
   local s=$1 i c out=''
@@ -273,7 +276,7 @@ enc() {
     [[ -z ${2:-} && $c == [A-Za-z0-9._~-] ]] || printf -v c '%%%02X' "'$c"
     out+=$c
   done
-  REPLY=$out
+  R=$out
 }
 
 # curl with the response in $TMP/body and the status in CODE (000: no response).
@@ -284,37 +287,40 @@ http() {
   : >"$TMP/body"
 }
 
+# imds METHOD PATH: an IMDSv2 request (PUT asks for the token, GET sends it) into
+# BODY. No answer and 5xx are retried until IMDS_DEADLINE; anything else but 200 is fatal.
 imds() {
-  local deadline=$1 method=$2 path=$3 hdr=$4
+  local hdr=$TMP/h-imds
+  [[ $1 == GET ]] || hdr=$TMP/h-ttl
   while :; do
-    http -X "$method" -H @"$hdr" "$IMDS$path"
+    http -X "$1" -H @"$hdr" "$IMDS$2"
     [[ $CODE == 200 ]] && return 0
-    [[ $CODE == 000 || $CODE == 5* ]] || die 3 "metadata service: HTTP $CODE for $path; check the instance profile and IMDSv2 settings, $AGAIN"
-    backoff "$deadline" "$IMDS$path" || die 3 "metadata service $IMDS unreachable ($path); enable instance metadata (IMDSv2), $AGAIN"
+    if [[ $CODE != 000 && $CODE != 5* ]] || ! backoff "$IMDS_DEADLINE" "$IMDS$2"; then
+      die 3 "metadata service $IMDS$2: $(tail_err); enable instance metadata (IMDSv2) and the instance profile ghes-email creates, $AGAIN"
+    fi
   done
 }
 
 imds_login() {
-  local deadline role
-  deadline_in "${GHES_EMAIL_AWS_TIMEOUT:-300}"
-  deadline=$REPLY
+  local role
+  deadline_in IMDS_DEADLINE "${GHES_EMAIL_AWS_TIMEOUT:-300}"
   log "1/6 region and role credentials from $IMDS"
   printf 'X-aws-ec2-metadata-token-ttl-seconds: 21600\n' >"$TMP/h-ttl"
-  imds "$deadline" PUT /latest/api/token "$TMP/h-ttl"
+  imds PUT /latest/api/token
   printf 'X-aws-ec2-metadata-token: %s\n' "$BODY" >"$TMP/h-imds"
-  imds "$deadline" GET /latest/meta-data/placement/region "$TMP/h-imds"
+  imds GET /latest/meta-data/placement/region
   REGION=$BODY
   [[ $REGION =~ ^[a-z0-9-]+$ ]] || die 3 "metadata service: bad region; $AGAIN"
   local creds=/latest/meta-data/iam/security-credentials/ k
-  imds "$deadline" GET "$creds" "$TMP/h-imds"
+  imds GET "$creds"
   role=${BODY%%$'\n'*}
   local nocred="no role credentials in instance metadata; attach the instance profile ghes-email creates, $AGAIN"
   [[ -n $role ]] || die 3 "$nocred"
-  imds "$deadline" GET "$creds$role" "$TMP/h-imds"
+  imds GET "$creds$role"
   # AK, SK and ST from the JSON keys AccessKeyId, SecretAccessKey and Token.
   for k in AK=AccessKeyId SK=SecretAccessKey ST=Token; do
     json_get "${k#*=}" "$BODY" || die 3 "$nocred"
-    printf -v "${k%=*}" %s "$REPLY"
+    printf -v "${k%=*}" %s "$R"
   done
   add_secret "$SK"
   add_secret "$ST"
@@ -332,30 +338,28 @@ imds_login() {
 # until someone runs `ghes-email relay-credentials`, maybe after deploy.
 aws_call() {
   local service=$1 region=$2 url=$3 target=$4 body=$5 host date day scope hd creq sts k deadline w
-  local ct=application/x-amz-json-1.1 sh='content-type;host;x-amz-date;x-amz-security-token;x-amz-target'
+  local sh='content-type;host;x-amz-date;x-amz-security-token;x-amz-target'
   host=${url#*://}
   host=${host%%/*}
-  deadline_in "${GHES_EMAIL_SECRET_WAIT:-3600}"
-  w=$REPLY
-  deadline_in "${GHES_EMAIL_AWS_TIMEOUT:-300}"
-  deadline=$REPLY
+  deadline_in w "${GHES_EMAIL_SECRET_WAIT:-3600}"
+  deadline_in deadline "${GHES_EMAIL_AWS_TIMEOUT:-300}"
   while :; do
     printf -v date '%(%Y%m%dT%H%M%SZ)T' -1
     day=${date:0:8}
     scope="$day/$region/$service/aws4_request"
     # The signed headers, as SigV4 canonicalizes them and as curl sends them (-H @file).
-    printf -v hd 'content-type:%s\nhost:%s\nx-amz-date:%s\nx-amz-security-token:%s\nx-amz-target:%s\n' "$ct" "$host" "$date" "$ST" "$target"
+    printf -v hd 'content-type:application/x-amz-json-1.1\nhost:%s\nx-amz-date:%s\nx-amz-security-token:%s\nx-amz-target:%s\n' "$host" "$date" "$ST" "$target"
     creq="POST"$'\n/\n\n'"$hd"$'\n'"$sh"$'\n'"$(printf '%s' "$body" | sha256_hex)"
     sts="AWS4-HMAC-SHA256"$'\n'"$date"$'\n'"$scope"$'\n'"$(printf '%s' "$creq" | sha256_hex)"
     # The signing key depends only on the day, region and service: derive it once per scope.
     if [[ $SIGN_SCOPE != "$scope" ]]; then
       enc "AWS4$SK" x
-      REPLY=${REPLY//%/}
-      for k in "$day" "$region" "$service" aws4_request; do hmac "$REPLY" "$k"; done
-      SIGN_KEY=$REPLY SIGN_SCOPE=$scope
+      R=${R//%/}
+      for k in "$day" "$region" "$service" aws4_request; do hmac "$R" "$k"; done
+      SIGN_KEY=$R SIGN_SCOPE=$scope
     fi
     hmac "$SIGN_KEY" "$sts"
-    printf '%sauthorization:AWS4-HMAC-SHA256 Credential=%s, SignedHeaders=%s, Signature=%s\n' "$hd" "$AK/$scope" "$sh" "$REPLY" >"$TMP/h-aws"
+    printf '%sauthorization:AWS4-HMAC-SHA256 Credential=%s, SignedHeaders=%s, Signature=%s\n' "$hd" "$AK/$scope" "$sh" "$R" >"$TMP/h-aws"
     printf '%s' "$body" >"$TMP/req"
     http -X POST -H @"$TMP/h-aws" --data-binary @"$TMP/req" ${GHES_EMAIL_CA_BUNDLE:+--cacert "$GHES_EMAIL_CA_BUNDLE"} "$url/"
     # Only error answers: a secret's value may contain any text.
@@ -365,24 +369,29 @@ aws_call() {
   done
 }
 
-# fetch NAME KIND ID [JSON_KEY [USER_KEY]]: the secret's value into REPLY (or
-# FILE for binary); USER_KEY, a second key of the same JSON secret, into SMTP_USER.
+# fetch NAME KIND ID [JSON_KEY [USER_KEY]]: the secret's value into R (or
+# FILE for binary); USER_KEY, a second key of the same JSON secret, into SMTP_USER;
+# where it was read from into FROM, and a log line that says so.
 fetch() {
-  local name=$1 kind=$2 id=$3 key=${4:-} region=${REGION:-} err k url body target
+  local name=$1 kind=$2 id=$3 key=${4:-} region=${REGION:-} err k url body target val=SecretString
   FILE=''
-  REPLY=$id
+  ref_desc "$kind" "$id" "$key"
+  # @@ONLY plaintext@@
+  R=$id
   if [[ $kind != plaintext ]]; then
+  # @@END plaintext@@
     json_escape "$id"
     case $kind in
       secretsmanager)
         url=${GHES_EMAIL_SECRETSMANAGER_ENDPOINT:-}
-        target=secretsmanager.GetSecretValue body="{\"SecretId\":\"$REPLY\"}"
+        target=secretsmanager.GetSecretValue body="{\"SecretId\":\"$R\"}"
         ;;
+      # @@ONLY ssm@@
       ssm)
         url=${GHES_EMAIL_SSM_ENDPOINT:-}
-        target=AmazonSSM.GetParameter body="{\"Name\":\"$REPLY\",\"WithDecryption\":true}"
+        target=AmazonSSM.GetParameter body="{\"Name\":\"$R\",\"WithDecryption\":true}" val=Value
         ;;
-      *) die 2 "bad secret kind '$kind'" ;;
+      # @@END ssm@@
     esac
     # The signing region is the ARN's (a Secrets Manager secret is always an ARN); an SSM name uses the instance's.
     if [[ $id == arn:* ]]; then
@@ -395,76 +404,82 @@ fetch() {
     local noval="the $name in $id has no value or a NUL character; fix the secret, $AGAIN"
     if [[ $CODE != 200 ]]; then
       err=$(tail_err)
-      ref_desc "$kind" "$id" "$key"
-      local where=$REPLY
-      json_get Message "$BODY" || json_get message "$BODY" || REPLY=''
-      die 4 "cannot read the $name from $where: $err${REPLY:+ ($REPLY)}; check the secret exists and the instance role may read it (and kms:Decrypt), $AGAIN"
+      json_get Message "$BODY" || json_get message "$BODY" || R=''
+      die 4 "cannot read the $name from $FROM: $err${R:+ ($R)}; check the secret exists and the instance role may read it (and kms:Decrypt), $AGAIN"
     fi
-    if [[ $kind == ssm ]]; then
-      json_get Value "$BODY" || die 4 "$noval"
-    elif json_get SecretString "$BODY"; then
-      BODY=$REPLY
+    # The value: a secret's SecretString (JSON keys read from it) or a parameter's Value (no keys).
+    if json_get "$val" "$BODY"; then
+      BODY=$R
       for k in ${5:+"$5"} ${key:+"$key"}; do
         json_get "$k" "$BODY" || die 4 "$id: no string key \"$k\" in the JSON secret; fix the secret or jsonKey, $AGAIN"
-        [[ $k != "${5:-}" ]] || SMTP_USER=$REPLY
+        [[ $k != "${5:-}" ]] || SMTP_USER=$R
       done
+    # @@ONLY initialize@@
+    elif [[ $name == license ]] && json_get SecretBinary "$BODY"; then
+      FILE=$TMP/$name.bin
+      printf '%s' "$R" | openssl base64 -d -A >"$FILE" || die 4 "$noval"
+      R=''
+    # @@END initialize@@
     elif json_get SecretBinary "$BODY"; then
       # Only the license is a file; a password read as binary would reach GHES empty.
-      [[ $name == license ]] || die 4 "the $name in $id is a binary secret (SecretBinary); store it as text (SecretString), $AGAIN"
-      FILE=$TMP/$name.bin
-      printf '%s' "$REPLY" | openssl base64 -d -A >"$FILE" || die 4 "$noval"
-      REPLY=''
+      die 4 "the $name in $id is a binary secret (SecretBinary); store it as text (SecretString), $AGAIN"
     else
       die 4 "$noval"
     fi
     BODY=''
+  # @@ONLY plaintext@@
   fi
+  # @@END plaintext@@
   # A password stored empty (or as binary, above) would reach GHES as no password at all.
-  if [[ -z $REPLY$FILE ]]; then
-    ref_desc "$kind" "$id" "$key"
-    die 4 "the $name in $REPLY is empty; fix the secret, $AGAIN"
-  fi
+  [[ -n $R$FILE ]] || die 4 "the $name in $FROM is empty; fix the secret, $AGAIN"
+  log "read the $name from $FROM"
 }
 
-# ref_desc KIND ID [KEY]: where a secret lives, safe to log (never a literal).
+# ref_desc KIND ID [KEY]: FROM = where a secret lives, safe to log (never a literal);
+# an unknown KIND (a settings block not written by render()) stops here.
 ref_desc() {
   case $1 in
-    plaintext) REPLY='the user data (SecretRef.unsafePlainText)' ;;
-    secretsmanager) REPLY="Secrets Manager secret $2${3:+ (JSON key \"$3\")}" ;;
-    *) REPLY="SSM parameter $2" ;;
+    # @@ONLY plaintext@@
+    plaintext) FROM='the user data (SecretRef.unsafePlainText)' ;;
+    # @@END plaintext@@
+    secretsmanager) FROM="Secrets Manager secret $2${3:+ (JSON key \"$3\")}" ;;
+    # @@ONLY ssm@@
+    ssm) FROM="SSM parameter $2" ;;
+    # @@END ssm@@
+    # @@ONLY template@@
+    *) die 2 "bad secret kind '$1'" ;;
+    # @@END template@@
   esac
 }
 
 fetch_secrets() {
   # The metadata service only for a secret in AWS: a kind that starts with s (secretsmanager, ssm; not plaintext).
-  [[ " ${ROOT_PW_REF[0]:-} ${SMTP_PW_REF[0]:-} ${LICENSE_REF[0]:-}" != *" s"* ]] || imds_login
+  # @@ONLY plaintext@@
+  [[ " ${ROOT_PW_REF[0]:-} ${SMTP_PW_REF[0]:-} ${LICENSE_REF[0]:-}" != *" s"* ]] ||
+  # @@END plaintext@@
+  imds_login
   log "2/6 fetching secrets"
   fetch "root site administrator password" "${ROOT_PW_REF[@]}"
-  ROOT_PW=$REPLY
-  ref_desc "${ROOT_PW_REF[@]}"
-  ROOT_REF=$REPLY
-  WRONG="the root password in $ROOT_REF is wrong"
-  FIXPW="put the right password in $ROOT_REF, $AGAIN"
+  ROOT_PW=$R
+  WRONG="the root password in $FROM is wrong"
+  FIXPW="put the right password in $FROM, $AGAIN"
   add_secret "$ROOT_PW"
   add_secret "api_key:$ROOT_PW"
   printf 'Authorization: Basic %s\n' "$B64" >"$TMP/h-auth"
-  log "read the root password from $ROOT_REF"
   SMTP_PW='' SMTP_USER=''
   if ((${#SMTP_PW_REF[@]})); then
     fetch "SMTP password" "${SMTP_PW_REF[@]}"
-    SMTP_PW=$REPLY
+    SMTP_PW=$R
     add_secret "$SMTP_PW"
-    ref_desc "${SMTP_PW_REF[@]}"
-    log "read the SMTP password from $REPLY"
   fi
+  # @@ONLY initialize@@
   LICENSE=''
   if [[ $INITIALIZE == true ]]; then
     fetch license "${LICENSE_REF[@]}"
     LICENSE=${FILE:-$TMP/license.ghl}
-    [[ -n $FILE ]] || printf '%s' "$REPLY" >"$LICENSE"
-    ref_desc "${LICENSE_REF[@]}"
-    log "read the license from $REPLY"
+    [[ -n $FILE ]] || printf '%s' "$R" >"$LICENSE"
   fi
+  # @@END initialize@@
 }
 
 # manage METHOD PATH [curl args]: a Manage API call, retried while the API is
@@ -473,8 +488,7 @@ fetch_secrets() {
 manage() {
   local method=$1 path=$2 deadline d=$DELAY
   shift 2
-  deadline_in "${GHES_EMAIL_MANAGE_TIMEOUT:-3600}"
-  deadline=$REPLY
+  deadline_in deadline "${GHES_EMAIL_MANAGE_TIMEOUT:-3600}"
   while :; do
     http -k -X "$method" -H @"$TMP/h-auth" "$@" "$MANAGE$path"
     [[ $CODE =~ ^(000|502|503|504)$ ]] || { DELAY=$d; return 0; }
@@ -484,14 +498,14 @@ manage() {
 
 # The last error: an AWS error type, an HTTP status or curl's message.
 tail_err() {
+  local l=''
   if [[ $CODE != 000 ]]; then
-    json_get __type "$BODY" && printf '%s' "${REPLY##*#}" && return
-    printf 'HTTP %s' "$CODE"
-  else
-    local l=''
-    [[ -s $TMP/curl-err ]] && l=$(tail -n 1 "$TMP/curl-err")
-    printf '%s' "${l:-no answer}"
+    json_get __type "$BODY" && l=${R##*#}
+    l=${l:-HTTP $CODE}
+  elif [[ -s $TMP/curl-err ]]; then
+    l=$(tail -n 1 "$TMP/curl-err")
   fi
+  printf '%s' "${l:-no answer}"
 }
 
 wait_initialized() {
@@ -499,41 +513,41 @@ wait_initialized() {
   log "3/6 waiting for the Manage API at $MANAGE"
   manage GET /manage/v1/version
   log "the Manage API answers (HTTP $CODE)"
-  ms "${GHES_EMAIL_WARN_401:-300}"
-  w=$REPLY
-  deadline_in "${GHES_EMAIL_INIT_TIMEOUT:-$((WAIT_INIT_MIN * 60))}"
-  deadline=$REPLY
+  ms w "${GHES_EMAIL_WARN_401:-300}"
+  deadline_in deadline "${GHES_EMAIL_INIT_TIMEOUT:-$((WAIT_INIT_MIN * 60))}"
   now_ms
-  t0=$REPLY warn=$((REPLY + w))
+  t0=$R warn=$((R + w))
   log "4/6 checking the appliance is initialized"
   while :; do
     manage GET /manage/v1/config/settings
     case $CODE in
       200) return 0 ;;
       401)
-        if [[ $INITIALIZE == true && -z $tried ]]; then
+        if [[ $INITIALIZE != true ]]; then
+          log "HTTP 401: waiting for an operator to initialize the appliance (or $WRONG)"
+        # @@ONLY initialize@@
+        elif [[ -z $tried ]]; then
           tried=1
           log "HTTP 401: POST config/init with the license"
           printf '%s' "$ROOT_PW" >"$TMP/init-pw"
           manage POST /manage/v1/config/init -F "license=@$LICENSE;type=application/octet-stream" -F "password=<$TMP/init-pw"
           rm -f "$TMP/init-pw"
-          [[ $CODE == 20[02] ]] || { brief 200; die 6 "$WRONG (HTTP 401; config/init: HTTP $CODE $REPLY); $FIXPW"; }
+          [[ $CODE == 20[02] ]] || { brief 200; die 6 "$WRONG (HTTP 401; config/init: HTTP $CODE $R); $FIXPW"; }
           log "config/init accepted (HTTP $CODE)"
-        elif [[ $INITIALIZE == true ]]; then
-          log "HTTP 401 after config/init; waiting"
         else
-          log "HTTP 401: waiting for an operator to initialize the appliance (or $WRONG)"
+          log "HTTP 401 after config/init; waiting"
+        # @@END initialize@@
         fi
         # A wrong password would otherwise surface only at the deadline (hours).
         now_ms
-        if ((REPLY >= warn)); then
-          warn=$((REPLY + w))
-          log "WARNING: HTTP 401 for $(((REPLY - t0) / 1000))s: not initialized yet, or $WRONG (managementConsole.password); check the Management Console (port 8443) is set up and that password signs in; still waiting"
+        if ((R >= warn)); then
+          warn=$((R + w))
+          log "WARNING: HTTP 401 for $(((R - t0) / 1000))s: not initialized yet, or $WRONG (managementConsole.password); check that password signs in to the Management Console (port 8443); still waiting"
         fi
         ;;
       *)
         brief 200
-        die 1 "GET config/settings: HTTP $CODE $REPLY; $AGAIN"
+        die 1 "GET config/settings: HTTP $CODE $R; $AGAIN"
         ;;
     esac
     backoff "$deadline" || die 6 "still HTTP 401: the appliance was not initialized in time, or $WRONG; initialize it or $FIXPW"
@@ -548,13 +562,13 @@ put_settings() {
     v=$SMTP_USER
     [[ $k != p* ]] || v=$SMTP_PW
     json_escape "$v"
-    json="${json%\}},\"$k\":\"$REPLY\"}"
+    json="${json%\}},\"$k\":\"$R\"}"
   done
   printf '{"smtp":%s}' "$json" >"$TMP/settings.json"
   manage PUT /manage/v1/config/settings -H 'Content-Type: application/json' --data-binary @"$TMP/settings.json"
   rm -f "$TMP/settings.json"
   [[ $CODE != 401 ]] || die 6 "$WRONG (HTTP 401); $FIXPW"
-  [[ $CODE == 20[04] ]] || { brief 300; die 7 "settings rejected: HTTP $CODE $REPLY; fix smtp in the config, $DAY2"; }
+  [[ $CODE == 20[04] ]] || { brief 300; die 7 "settings rejected: HTTP $CODE $R; fix smtp in the config, $DAY2"; }
   log "settings staged (HTTP $CODE)"
 }
 
@@ -562,15 +576,13 @@ run_apply() {
   local run deadline poll
   log "6/6 POST config/apply"
   manage POST /manage/v1/config/apply
-  if ! json_get run_id "$BODY" || [[ $CODE != 20? || ! $REPLY =~ ^[A-Za-z0-9._-]+$ ]]; then
+  if ! json_get run_id "$BODY" || [[ $CODE != 20? || ! $R =~ ^[A-Za-z0-9._-]+$ ]]; then
     die 8 "POST config/apply: HTTP $CODE, no run_id; $DAY2"
   fi
-  run=$REPLY
+  run=$R
   log "config run $run started"
-  deadline_in "${GHES_EMAIL_APPLY_TIMEOUT:-7200}"
-  deadline=$REPLY
-  ms "${GHES_EMAIL_APPLY_POLL:-15}"
-  poll=$REPLY
+  deadline_in deadline "${GHES_EMAIL_APPLY_TIMEOUT:-7200}"
+  ms poll "${GHES_EMAIL_APPLY_POLL:-15}"
   while :; do
     manage GET "/manage/v1/config/apply?run_id=$run"
     [[ $CODE == 200 ]] || die 8 "GET config/apply: HTTP $CODE; check run $run in the Management Console, $DAY2"
@@ -596,7 +608,7 @@ apply_events() {
   fi
   s=$BODY
   while ((n < 40)) && json_get body "$s"; do
-    log "apply event: ${REPLY//$'\n'/ }"
+    log "apply event: ${R//$'\n'/ }"
     s=${s#*\"body\"}
     n=$((n + 1))
   done
@@ -608,12 +620,12 @@ main() {
   chmod 600 "$LOG"
   trap on_exit EXIT
   trap 'ERR_LINE=$LINENO' ERR
+  # @@ONLY template@@
   [[ -n $SMTP_JSON ]] || die 2 "bare template: use the synthesized user data"
-  ms "${GHES_EMAIL_BACKOFF_INITIAL:-2}"
-  BACKOFF_INITIAL_MS=$REPLY
-  ms "${GHES_EMAIL_BACKOFF_MAX:-30}"
-  BACKOFF_MAX_MS=$REPLY
-  ms "$REQ_TIMEOUT"
+  # @@END template@@
+  ms BACKOFF_INITIAL_MS "${GHES_EMAIL_BACKOFF_INITIAL:-2}"
+  ms BACKOFF_MAX_MS "${GHES_EMAIL_BACKOFF_MAX:-30}"
+  ms _ "$REQ_TIMEOUT"
   local marker=$STATE_DIR/applied-$SETTINGS_SHA
   log "starting (settings $SETTINGS_SHA, log $LOG)"
   if [[ -e $marker && ${GHES_EMAIL_FORCE:-} != 1 ]]; then
@@ -628,9 +640,11 @@ main() {
   run_apply
   : >"$marker"
   log "done: SMTP settings applied. Test: Management Console > Email > Test email settings"
+  # @@ONLY enforceTls@@
   if [[ $ENFORCE_TLS == true ]]; then
     log "ACTION NEEDED: 'Enforce TLS auth' has no documented API field and was NOT set: in the Management Console > Email > Authentication tick 'Enforce TLS auth (recommended)' and Save settings"
   fi
+  # @@END enforceTls@@
 }
 
 main "$@"

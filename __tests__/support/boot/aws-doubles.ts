@@ -81,6 +81,8 @@ export class ImdsDouble extends RecordingDouble {
   public readonly token = `imds-${randomBytes(8).toString('hex')}`;
   public readonly role = 'ghes-email-role';
   public readonly region: string;
+  /** No instance profile: the credentials listing answers 404, as IMDS does then. */
+  public noRole = false;
   public readonly credentials: RoleCredentials = {
     accessKeyId: `ASIA${randomBytes(8).toString('hex').toUpperCase()}`,
     secretAccessKey: canary('aws-secret-key'),
@@ -104,7 +106,7 @@ export class ImdsDouble extends RecordingDouble {
     if (req.headers['x-aws-ec2-metadata-token'] !== this.token) return send(401, '');
     const base = '/latest/meta-data/iam/security-credentials/';
     if (req.url === '/latest/meta-data/placement/region') return send(200, this.region);
-    if (req.url === base) return send(200, `${this.role}\n`);
+    if (req.url === base) return this.noRole ? send(404, '') : send(200, `${this.role}\n`);
     if (req.url === `${base}${this.role}`) {
       return send(
         200,
