@@ -61,11 +61,14 @@ test('the tarball ships the compiled library, the boot script, README, LICENSE a
   expect(files.filter((f) => /^(__tests__|bench|consumer)\//.test(f))).toEqual([]);
 });
 
-test('`npm publish --dry-run` is clean: the files of the tarball, no warning but the one about not being logged in', () => {
+test('`npm publish --dry-run` is clean: the files of the tarball, no warning but not being logged in and the missing repository', () => {
   const published = publishDryRun(REPO, OURS.name);
   ms.publishDryRun = published.ms;
   expect(published.files).toEqual(packed.files);
   expect(published.warnings.filter((w) => !/requires you to be logged in/.test(w))).toEqual([]);
+  // A real publish would stop only on `repository`, unknown here (tools/publish-check.js, prepublishOnly).
+  const hasRepository = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).repository !== undefined;
+  expect(published.notReady).toEqual(hasRepository ? [] : [expect.stringMatching(/^repository: not set; add /)]);
 });
 
 // A generated flavor's README is mapped to it, its docs are not: there docs/flavors.md has the flavor's install line,

@@ -89,7 +89,10 @@ export function filesBelow(dir: string): string[] {
 }
 
 /** `npm publish --dry-run --json` in `repo`: the files it would publish, and npm's warnings (`npm warn` lines). */
-export function publishDryRun(repo: string, name: string): { files: string[]; warnings: string[]; ms: number } {
+export function publishDryRun(
+  repo: string,
+  name: string,
+): { files: string[]; warnings: string[]; notReady: string[]; ms: number } {
   const start = performance.now();
   // spawnSync, not timed(): npm's warnings are on stderr, which a successful execFileSync does not return.
   const r = spawnSync('npm', ['publish', '--dry-run', '--json'], {
@@ -106,6 +109,11 @@ export function publishDryRun(repo: string, name: string): { files: string[]; wa
   return {
     ...parsePublish(r.stdout, name),
     warnings: r.stderr.split('\n').filter((l) => l.startsWith('npm warn')),
+    // What tools/publish-check.js (prepublishOnly) says a real publish would stop on: its indented lines.
+    notReady: r.stderr
+      .split('\n')
+      .filter((l) => /^ {2}\w+: /.test(l))
+      .map((l) => l.trim()),
     ms: Math.round(performance.now() - start),
   };
 }
