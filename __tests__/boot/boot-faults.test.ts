@@ -298,18 +298,21 @@ test('no instance profile (IMDS answers 404 for the role): exit 3 at once, namin
   expect(r.aws.requests).toEqual([]);
 });
 
-test('settings rejected (400 echoing the request raw, JSON-escaped, in base64 and URL-encoded): exit 7, every form redacted', async () => {
+test('settings rejected (400 echoing the request raw, JSON-escaped, in base64 and URL-encoded in any form): exit 7, every form redacted', async () => {
   r = await rig({
     secrets: { smtpPassword: `${canary('smtp')} "q" &=+/ é 😀`, rootPassword: `${canary('root')} :/?#` },
   });
   const { rootPassword, smtpPassword } = r.secrets;
   const b64 = (v: string) => Buffer.from(v).toString('base64');
-  const echo = `invalid smtp.password: ${smtpPassword} | Authorization: ${basicAuth(rootPassword)} | root ${b64(rootPassword)} | smtp ${b64(smtpPassword)} | form password=${percentEncode(smtpPassword)}&x=1`;
+  // As other encoders write a form: hex digits in lowercase (%c3%a9), a space as + (application/x-www-form-urlencoded).
+  const lower = (v: string) => v.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase());
+  const plus = (v: string) => v.replace(/%20/g, '+');
+  const echo = `invalid smtp.password: ${smtpPassword} | Authorization: ${basicAuth(rootPassword)} | root ${b64(rootPassword)} | smtp ${b64(smtpPassword)} | form password=${percentEncode(smtpPassword)}&x=1 | lower ${lower(percentEncode(rootPassword))} | plus ${plus(percentEncode(smtpPassword))} | both ${lower(plus(percentEncode(smtpPassword)))}`;
   r.manage.faults = { rejectSettings: { status: 400, body: JSON.stringify({ message: echo }) } };
   const run = await runBoot(bootScript().render(), r.env, { record: true });
   expect(run.code).toBe(7);
   expect(run.lastLine).toContain(
-    'FAILED (exit 7): settings rejected: HTTP 400 {"message":"invalid smtp.password: <redacted> | Authorization: Basic <redacted> | root <redacted> | smtp <redacted> | form password=<redacted>&x=1"}; fix smtp',
+    'FAILED (exit 7): settings rejected: HTTP 400 {"message":"invalid smtp.password: <redacted> | Authorization: Basic <redacted> | root <redacted> | smtp <redacted> | form password=<redacted>&x=1 | lower <redacted> | plus <redacted> | both <redacted>"}; fix smtp',
   );
   expectClean(run, r);
 });

@@ -208,15 +208,18 @@ json_true() {
 
 # add_secret V: V raw, JSON-escaped, in base64 (B64; also without padding),
 # base64url and URL-encoded, for redact: a server that echoes a request shows
-# the basic-auth header in base64, a form or query string shows a value URL-encoded.
+# the basic-auth header in base64, a form or query string shows a value
+# URL-encoded (hex digits in either case, a space as %20 or +).
 add_secret() {
   B64=$(printf '%s' "$1" | openssl base64 -A)
-  local u=${B64%%=*}
+  local u=${B64%%=*} x
   u=${u//+/-}
   json_escape "$1"
   SECRETS+=("$1" "$R" "$B64" "${B64%%=*}" "${u//\//_}")
-  enc "$1"
-  SECRETS+=("$R")
+  for x in 02X 02x; do
+    enc "$1" '' $x
+    SECRETS+=("$R" "${R//%20/+}")
+  done
 }
 
 # brief N: BODY redacted, at most N characters of it, into R. Only its
@@ -267,13 +270,15 @@ hmac() {
   R=$({ printf '%b' "$op"; { printf '%b' "$ip"; printf '%s' "$2"; } | openssl dgst -sha256 -binary; } | sha256_hex)
 }
 
-# enc S [x]: S URL-encoded (RFC 3986) into R; with x, every byte is
-# encoded (%XX: strip the % for a hex key). LC_ALL=C: ${s:i:1} is one byte.
+# enc S [x] [HEX]: S URL-encoded (RFC 3986) into R, each byte's hex as printf
+# HEX (02X, or 02x for lowercase); with x, every byte is encoded (%XX: strip
+# the % for a hex key). LC_ALL=C: ${s:i:1} is one byte.
 enc() {
-  local s=$1 i c out=''
+  local s=$1 i c out='' f=%%%${3:-02X}
   for ((i = 0; i < ${#s}; i++)); do
     c=${s:i:1}
-    [[ -z ${2:-} && $c == [A-Za-z0-9._~-] ]] || printf -v c '%%%02X' "'$c"
+    # shellcheck disable=SC2059 # f is %%%02X or %%%02x, set above, never input
+    [[ -z ${2:-} && $c == [A-Za-z0-9._~-] ]] || printf -v c "$f" "'$c"
     out+=$c
   done
   R=$out
