@@ -103,6 +103,13 @@ describe('what a config gets', () => {
     expect(bootScript(smtp({ enforceTls: true })).render()).toContain('ACTION NEEDED');
   });
 
+  test("a setting's value that reads like a marker is a value: rendered as it is, nothing cut", () => {
+    const value = '\n  # @@ONLY ssm@@\n# @@END initialize@@ @@ONLY';
+    const script = bootScript(smtp({ extraSettings: { note: value } })).render();
+    expect(script).toContain(JSON.stringify({ note: value }).slice(1, -1));
+    expect(script).toBe(bootScript(smtp({ extraSettings: { note: value } })).script());
+  });
+
   test('the SES example keeps at least 2 KiB of plain headroom (issue 18: it had 203 bytes)', () => {
     const stack = new GhesEmailStack(new App({ stackTraces: false }), 'ses', parseConfig(sesConfig()));
     const plain = userDataBytes(stack.email.bootScript!.script());

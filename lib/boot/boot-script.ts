@@ -114,13 +114,14 @@ export class BootScript implements IApplianceBootScript {
 
   /** The boot script itself, settings filled in and comments stripped: what runs on the appliance. */
   script(): string {
-    const template = readFileSync(BOOT_SCRIPT_PATH, 'utf8');
+    // Parts cut before the settings go in: a setting's value may hold any text, a marker's included.
+    const template = cutFeatures(readFileSync(BOOT_SCRIPT_PATH, 'utf8'), this.features());
     const start = template.indexOf(BEGIN);
     const end = template.indexOf(END);
     if (start < 0 || end < start) throw new Error(`${BOOT_SCRIPT_PATH}: the settings markers are missing`);
     const settings = renderSettings(this.props);
     const script = template.slice(0, start) + settings + template.slice(end + END.length);
-    return stripComments(cutFeatures(script, this.features()));
+    return stripComments(script);
   }
 
   /** The parts of the script (lib/boot/boot-features.ts) these settings make live; the others are cut out. */
