@@ -2,7 +2,7 @@
 /**
  * One source tree, one package per CDK engine. `node tools/flavor.js cdktn [outDir]`
  * writes the CDK Terrain (cdktn) flavor of this repository to build/cdktn: the same
- * files, with module specifiers, package metadata and the README mapped, nothing else. cdktn is
+ * files, with module specifiers, package metadata, the README and the docs' TypeScript mapped, nothing else. cdktn is
  * the maintained fork of cdktf (archived in Dec 2025); it needs Node >= 22.
  * Tested by __tests__/tools/flavor.test.ts; used by tools/test-flavor.js.
  */
@@ -144,6 +144,24 @@ function mapReadme(text, flavor) {
   return out.replace(/\u0000(\d+)\u0000/g, (_m, i) => kept[Number(i)]);
 }
 
+/**
+ * A page of docs/ in a flavor: under its title, a note that the page is written for the cdktf package and what to
+ * write instead, and the import specifiers of its TypeScript blocks mapped (mapSource). Only pages that name cdktf
+ * get the note; docs/flavors.md, which is about both packages, and the prose are left as they are.
+ */
+function mapDoc(text, flavor) {
+  if (!/\bcdktf\b/.test(text)) return text;
+  const note =
+    `> **${flavor.packageName}:** this page is written for the cdktf package \`ghes-email\`. With this package, ` +
+    `import from \`${flavor.packageName}\`, \`${flavor.specifiers.cdktf}\` and ` +
+    `\`${flavor.specifiers['@cdktf/provider-aws']}\` (as its TypeScript does) and run \`npx ${flavor.cli}\` where ` +
+    `it says \`npx cdktf\`; [Flavors](flavors.md) has the install line and the Node versions.`;
+  const lines = text.split('\n');
+  const title = lines.findIndex((l) => l.startsWith('# '));
+  lines.splice(title + 1, 0, '', note);
+  return lines.join('\n').replace(/^```(ts|typescript)\n[\s\S]*?^```$/gm, (block) => mapSource(block, flavor));
+}
+
 function copyTree(from, to, flavor) {
   const s = statSync(from);
   if (s.isDirectory()) {
@@ -173,13 +191,20 @@ function generate(name, outDir) {
   if (source.ghesEmail?.flavor !== name) {
     writeFileSync(join(outDir, 'README.md'), mapReadme(readFileSync(join(ROOT, 'README.md'), 'utf8'), flavor));
   }
+  // Its docs, mapped once: a flavor generating itself again already has them.
+  if (source.ghesEmail?.flavor !== name) {
+    for (const page of readdirSync(join(outDir, 'docs')).filter((f) => f.endsWith('.md') && f !== 'flavors.md')) {
+      const path = join(outDir, 'docs', page);
+      writeFileSync(path, mapDoc(readFileSync(path, 'utf8'), flavor));
+    }
+  }
   // The flavor's own lockfile, committed in flavors/<name>/, so its `npm ci` is reproducible.
   const lock = join(ROOT, 'flavors', name, 'package-lock.json');
   if (existsSync(lock)) cpSync(lock, join(outDir, 'package-lock.json'));
   return pkg;
 }
 
-module.exports = { FLAVORS, PARTS, generate, mapPackageJson, mapReadme, mapSource, mapSpecifier };
+module.exports = { FLAVORS, PARTS, generate, mapDoc, mapPackageJson, mapReadme, mapSource, mapSpecifier };
 
 if (require.main === module) {
   const [name = 'cdktn', out] = process.argv.slice(2);

@@ -11,8 +11,9 @@ interface FlavorTool {
   mapPackageJson: (pkg: Json, name: string, flavor: Json) => Json;
   mapSource: (text: string, flavor: Json) => string;
   mapReadme: (text: string, flavor: Json) => string;
+  mapDoc: (text: string, flavor: Json) => string;
 }
-const { FLAVORS, generate, mapPackageJson, mapReadme, mapSource } = require('../../tools/flavor') as FlavorTool;
+const { FLAVORS, generate, mapDoc, mapPackageJson, mapReadme, mapSource } = require('../../tools/flavor') as FlavorTool;
 const cdktn = FLAVORS.cdktn;
 const ROOT = join(__dirname, '..', '..');
 
@@ -159,4 +160,61 @@ test('keywords: the cdktf one becomes cdktn, the rest stay', () => {
   expect(out.keywords.filter((k: string) => !/cdk/.test(k))).toEqual(
     pkg.keywords.filter((k: string) => !/cdk/.test(k)),
   );
+});
+
+describe("the flavor's docs (shipped in its package)", () => {
+  const sourceRoot: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).ghesEmail?.sourceRoot ?? ROOT;
+  const doc = (root: string, page: string) => readFileSync(join(root, 'docs', page), 'utf8');
+  // Specifiers built from pieces: tools/flavor.js maps the quoted ones in this file when it generates a flavor.
+  const from = (name: string) => `from '${name}'`;
+  const NOTE = '> **ghes-email-cdktn:** this page is written for the cdktf package';
+
+  test('a page that names cdktf gets the note once under its title, its TypeScript mapped; the others are as they are', () => {
+    const out = mkdtempSync(join(tmpdir(), 'ghes-email-flavor-docs-'));
+    try {
+      generate('cdktn', out);
+      const constructs = doc(out, 'constructs.md');
+      expect(constructs.split('\n').slice(0, 3)).toEqual([
+        doc(sourceRoot, 'constructs.md').split('\n')[0],
+        '',
+        expect.stringContaining(NOTE),
+      ]);
+      expect(constructs.split(NOTE)).toHaveLength(2);
+      expect(constructs).toContain(from('ghes-email' + '-cdktn'));
+      for (const cdktf of ['ghes-email', 'cdk' + 'tf', '@cdk' + 'tf/provider-aws/lib/provider'])
+        expect(constructs).not.toContain(from(cdktf));
+      // About both packages, or not about cdktf at all: byte for byte.
+      for (const page of ['flavors.md', 'boot-script.md']) expect(doc(out, page)).toBe(doc(sourceRoot, page));
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  test('only TypeScript blocks are mapped: a shell block and the prose keep their cdktf words', () => {
+    const page = [
+      '# Page',
+      'Run `npx cdktf synth`.',
+      '```sh',
+      'npm install cdk' + 'tf@0.21',
+      '```',
+      '```ts',
+      `import { App } ${from('cdk' + 'tf')};`,
+      '```',
+      '',
+    ].join('\n');
+    expect(mapDoc(page, cdktn).split('\n')).toEqual([
+      '# Page',
+      '',
+      expect.stringContaining(NOTE),
+      'Run `npx cdktf synth`.',
+      '```sh',
+      'npm install cdk' + 'tf@0.21',
+      '```',
+      '```ts',
+      `import { App } ${from('cdktn')};`,
+      '```',
+      '',
+    ]);
+    expect(mapDoc('# Page\nNo engine named.\n', cdktn)).toBe('# Page\nNo engine named.\n');
+  });
 });
