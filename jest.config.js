@@ -13,6 +13,8 @@ module.exports = {
     ],
   },
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/cdktf.out/'],
+  // The AWS SDK's 8-line Node 20 warning is kept out of the test output (support/jest-setup.ts).
+  setupFiles: ['<rootDir>/__tests__/support/jest-setup.ts'],
   reporters: ['default', '<rootDir>/__tests__/support/summary-reporter.js'],
   testTimeout: 30000,
   // Suites wait on child processes, sockets and timers part of the time, so one worker more than cores
