@@ -31,6 +31,12 @@ function main(): void {
       console.error(err.message);
       process.exit(1);
     }
+    // An ERROR annotation (ours: HCL output, lib/core/terraform-literals.ts) stops cdktf before it writes the stack;
+    // its message says what to do, a stack trace would only bury it.
+    if (err instanceof Error && err.message.startsWith('Encountered Annotations with level "ERROR"')) {
+      console.error(err.message.trimEnd());
+      process.exit(1);
+    }
     throw err;
   }
 }

@@ -90,3 +90,17 @@ test('a bad config: exit 1, the problem on stderr, nothing written', () => {
   expect(r.stderr).toMatch(/smtp\.port: got 0; expected a TCP port from 1 to 65535/);
   expect(() => statSync(out)).toThrow();
 });
+
+test('HCL output (cdktf synth --hcl sets SYNTH_HCL_OUTPUT): exit 1, what to do on stderr without a stack trace, no stack written', () => {
+  const out = join(copy, 'hcl-out');
+  const r = spawnSync(process.execPath, ['tools/run-app.js'], {
+    cwd: copy,
+    env: { ...process.env, SYNTH_HCL_OUTPUT: 'true', CDKTF_OUTDIR: out },
+    encoding: 'utf8',
+  });
+  expect(r.status).toBe(1);
+  expect(r.stderr).toContain("cdktf's HCL output writes it unescaped");
+  expect(r.stderr).toContain('Synthesize JSON, the default: drop --hcl');
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+  expect(() => statSync(join(out, 'stacks', 'ghes-email', 'cdk.tf'))).toThrow();
+});

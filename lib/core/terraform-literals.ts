@@ -9,7 +9,15 @@
  * synthesize where Terraform evaluates templates, while cdktf tokens
  * (references, functions) stay expressions.
  */
-import { Aspects, IAspect, TerraformBackend, TerraformElement, TerraformOutput } from 'cdktf';
+import {
+  Annotations,
+  Aspects,
+  IAspect,
+  TerraformBackend,
+  TerraformElement,
+  TerraformOutput,
+  TerraformStack,
+} from 'cdktf';
 import { Construct, IConstruct } from 'constructs';
 
 /**
@@ -78,6 +86,34 @@ function escapeElement(element: TerraformElement, json: Record<string, unknown>)
   return escapeLiterals(json) as Record<string, unknown>;
 }
 
+/**
+ * cdktf's HCL output (`cdktf synth --hcl`, SYNTH_HCL_OUTPUT=true) is rendered from another
+ * method, which writes strings as they are (a `"` next to a `${` is not even escaped): an element whose literal text
+ * needs escaping cannot be written as HCL, and synth stops with this error instead of writing a deploy that fails,
+ * or one that evaluates the text. An element with nothing to escape (a DNS record, a security group) is left alone.
+ */
+export const HCL_OUTPUT_ERROR =
+  'ghes-email: this element holds text that Terraform would read as a template (${…} or %{…}: a bash ' +
+  "variable in the boot script, a config value); cdktf's HCL output writes it unescaped, so a deploy would fail or " +
+  'evaluate it. Synthesize JSON, the default: drop --hcl (or SYNTH_HCL_OUTPUT)';
+
+/**
+ * Whether the stack of `node` is rendered as HCL. cdktf decides it from SYNTH_HCL_OUTPUT ("true" or "1"; `cdktf synth
+ * --hcl` sets it) when the stack is made, and keeps it on the stack's synthesizer; App's own hclOutput only names the
+ * file.
+ */
+function writesHcl(node: IConstruct): boolean {
+  let hcl: unknown;
+  try {
+    hcl = (TerraformStack.of(node).synthesizer as { hclOutput?: unknown }).hclOutput;
+  } catch {
+    return false; // Not in a stack: nothing is synthesized.
+  }
+  if (typeof hcl === 'boolean') return hcl;
+  // An engine whose synthesizer does not say: its switch, as cdktf reads it.
+  return process.env.SYNTH_HCL_OUTPUT === 'true' || process.env.SYNTH_HCL_OUTPUT === '1';
+}
+
 /** Wraps each Terraform element's JSON synthesis so its literal strings are escaped. Idempotent. */
 class LiteralStrings implements IAspect {
   visit(node: IConstruct): void {
@@ -87,6 +123,11 @@ class LiteralStrings implements IAspect {
     element[ESCAPED] = true;
     const toTerraform = element.toTerraform.bind(element);
     element.toTerraform = () => escapeElement(element, toTerraform() as Record<string, unknown>);
+    if (writesHcl(element)) {
+      const json = toTerraform() as Record<string, unknown>;
+      if (JSON.stringify(escapeElement(element, json)) !== JSON.stringify(json))
+        Annotations.of(element).addError(HCL_OUTPUT_ERROR);
+    }
   }
 }
 
