@@ -84,3 +84,14 @@ function readIpv6(address: string, prefix: number, flaws: string[]): CidrReading
 export function isWholeInternet(reading: CidrReading): boolean {
   return reading.canonical.endsWith('/0');
 }
+
+/**
+ * An IPv6 CIDR with every group of its address written (1::2:3/128 → 1:0:0:0:0:0:2:3/128): one text per address,
+ * where compressed spellings of two addresses can read alike once their colons are gone. Anything else as given.
+ */
+export function fullIpv6Cidr(cidr: string): string {
+  const slash = cidr.lastIndexOf('/');
+  const address = slash < 0 ? cidr : cidr.slice(0, slash);
+  if (!address.includes(':') || !ipaddr.IPv6.isValid(address)) return cidr;
+  return `${ipaddr.IPv6.parse(address).toNormalizedString()}${slash < 0 ? '' : cidr.slice(slash)}`;
+}

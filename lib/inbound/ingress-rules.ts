@@ -9,6 +9,7 @@
 import { Fn, IResolvable, Op, TerraformCount, TerraformIterator, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
+import { fullIpv6Cidr } from '../core/cidr';
 import { cidrFamily, isToken } from '../core/value-rules';
 
 /**
@@ -58,9 +59,24 @@ export function addIngressRules(scope: Construct, props: IngressRulesProps): Vpc
     ...(isToken(props.cidrs) ? [] : props.cidrs.map((value, index) => ({ kind: 'cidr' as const, value, index }))),
     ...(props.prefixListIds ?? []).map((value, index) => ({ kind: 'prefix-list' as const, value, index })),
   ];
+  const taken = new Map<Construct, Set<string>>();
+  /**
+   * The rule's construct id (its Terraform address). Two IPv6 blocks can have one id, 1::2:3/128 and 1:2::3/128 both
+   * reading "1-2-3-128": the later one then takes the id of its address written out in full (1:2:0:0:0:0:0:3/128), so
+   * every id that synthesized before stays as it was.
+   */
+  const idFor = (s: Construct, source: IngressSource): string => {
+    const ids = taken.get(s) ?? new Set<string>();
+    taken.set(s, ids);
+    let id = props.ruleId(source.value, source.index, source.kind);
+    if (ids.has(id) && source.kind === 'cidr' && !isToken(source.value))
+      id = props.ruleId(fullIpv6Cidr(source.value), source.index, source.kind);
+    ids.add(id);
+    return id;
+  };
   const literalRule = (s: Construct, source: IngressSource, group: string, extra: object = {}) => {
     const target = source.kind === 'cidr' ? cidrAttributes(source.value) : { prefixListId: source.value };
-    rule(s, props.ruleId(source.value, source.index, source.kind), {
+    rule(s, idFor(s, source), {
       securityGroupId: group,
       ...target,
       description: props.describe(source.value, source.kind),
