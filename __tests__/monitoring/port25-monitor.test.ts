@@ -299,6 +299,32 @@ describe('validation', () => {
     ]);
   });
 
+  test.each([
+    ['us-gov-west-1', 'aws-us-gov'],
+    ['cn-north-1', 'aws-cn'],
+    ['us-isob-east-1', 'aws-iso-b'],
+  ])(
+    'config: a stack in %s (the %s partition) is refused with what to do, not planned into a credentials error',
+    (region, partition) => {
+      const c = exampleMonitoredConfig();
+      c.region = region;
+      expect(problems(() => synthConfig(c))).toEqual([
+        {
+          path: 'test/email/port25-monitor.provider',
+          message: `the stack's region ${region} is in the ${partition} partition; the port-25 monitor is made for the aws partition, where Route 53 publishes health-check metrics in us-east-1 only, and where ${partition} publishes them is not confirmed: leave the monitor (monitoring.port25) off`,
+        },
+      ]);
+    },
+  );
+
+  test("outside the aws partition, a provider given is the caller's decision: used as is", () => {
+    const stack = new TerraformStack(testApp(), 's');
+    new AwsProvider(stack, 'aws', { region: 'us-gov-west-1' });
+    const mine = new AwsProvider(stack, 'virginia', { region: 'us-east-1', alias: 'virginia' });
+    new Port25Monitor(stack, 'm', { ipAddress: '13.48.0.1', name: 'git.example.org', provider: mine });
+    expect(new Set(Object.values(providerUse(Testing.synth(stack)).used))).toEqual(new Set(['aws.virginia']));
+  });
+
   test('config: "port25": false builds nothing', () => {
     const c = exampleConfig();
     c.monitoring = { port25: false };

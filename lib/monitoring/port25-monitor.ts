@@ -18,7 +18,17 @@ import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscrip
 import { SMTP_PORT } from '../inbound/inbound-mail-firewall-props';
 import { Problems } from '../core/problems';
 import { GhesConstruct } from '../core/terraform-literals';
+import { stackRegion } from '../core/stack-region';
 import { US_EAST_1, usEast1Provider } from './us-east-1-provider';
+
+/** The partition of a region outside the aws partition (GovCloud, China, the ISO regions); undefined for aws. */
+function otherPartition(region: string): string | undefined {
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('cn-')) return 'aws-cn';
+  const iso = /^[a-z]{2}-iso([a-z]?)-/.exec(region);
+  if (iso) return `aws-iso${iso[1] ? `-${iso[1]}` : ''}`;
+  return undefined;
+}
 import { isToken } from '../core/value-rules';
 import {
   DEFAULT_EVALUATION_PERIODS,
@@ -45,6 +55,16 @@ export class Port25Monitor extends GhesConstruct {
     super(scope, id);
     const p = new Problems(this.node.path);
     validatePort25MonitorProps(p, props);
+    const region = props.provider === undefined ? stackRegion(this) : undefined;
+    const partition = region !== undefined ? otherPartition(region) : undefined;
+    if (partition !== undefined) {
+      // A copy of the stack's provider in us-east-1 would sign with credentials that partition does not know: the plan
+      // would fail on authentication, far from the reason.
+      p.add(
+        'provider',
+        `the stack's region ${region} is in the ${partition} partition; the port-25 monitor is made for the aws partition, where Route 53 publishes health-check metrics in ${US_EAST_1} only, and where ${partition} publishes them is not confirmed: leave the monitor (monitoring.port25) off`,
+      );
+    }
     p.throwIfAny('Invalid Port25Monitor props');
 
     this.provider = props.provider ?? usEast1Provider(this);
