@@ -11,7 +11,7 @@
 const { readFileSync } = require('node:fs');
 const { join } = require('node:path');
 
-/** Each missing field as `field: what to write`, for the package.json in `dir`. */
+/** Each field `pkg` (a package.json) lacks, as `field: what to write`. */
 function publishProblems(pkg) {
   const problems = [];
   const url = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;

@@ -87,10 +87,10 @@ function escapeElement(element: TerraformElement, json: Record<string, unknown>)
 }
 
 /**
- * cdktf's HCL output (`cdktf synth --hcl`, SYNTH_HCL_OUTPUT=true) is rendered from another
- * method, which writes strings as they are (a `"` next to a `${` is not even escaped): an element whose literal text
- * needs escaping cannot be written as HCL, and synth stops with this error instead of writing a deploy that fails,
- * or one that evaluates the text. An element with nothing to escape (a DNS record, a security group) is left alone.
+ * cdktf's HCL output (`cdktf synth --hcl`, SYNTH_HCL_OUTPUT=true) is rendered by another method than the JSON, and
+ * writes strings as they are (a `"` next to a `${` is not even escaped): an element whose literal text needs escaping
+ * cannot be written as HCL, and synth stops with this error instead of writing a deploy that fails, or one that
+ * evaluates the text. An element with nothing to escape (a DNS record, a security group) is left alone.
  */
 export const HCL_OUTPUT_ERROR =
   'ghes-email: this element holds text that Terraform would read as a template (${…} or %{…}: a bash ' +

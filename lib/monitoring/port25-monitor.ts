@@ -20,6 +20,14 @@ import { Problems } from '../core/problems';
 import { GhesConstruct } from '../core/terraform-literals';
 import { stackRegion } from '../core/stack-region';
 import { US_EAST_1, usEast1Provider } from './us-east-1-provider';
+import { isToken } from '../core/value-rules';
+import {
+  DEFAULT_EVALUATION_PERIODS,
+  DEFAULT_FAILURE_THRESHOLD,
+  DEFAULT_REQUEST_INTERVAL,
+  Port25MonitorProps,
+  validatePort25MonitorProps,
+} from './port25-monitor-props';
 
 /** The partition of a region outside the aws partition (GovCloud, China, the ISO regions); undefined for aws. */
 function otherPartition(region: string): string | undefined {
@@ -29,14 +37,6 @@ function otherPartition(region: string): string | undefined {
   if (iso) return `aws-iso${iso[1] ? `-${iso[1]}` : ''}`;
   return undefined;
 }
-import { isToken } from '../core/value-rules';
-import {
-  DEFAULT_EVALUATION_PERIODS,
-  DEFAULT_FAILURE_THRESHOLD,
-  DEFAULT_REQUEST_INTERVAL,
-  Port25MonitorProps,
-  validatePort25MonitorProps,
-} from './port25-monitor-props';
 
 /** An SNS topic name from the monitor's name: letters, digits, "-" and "_" only. */
 function topicName(name: string): string {
