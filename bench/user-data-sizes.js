@@ -13,18 +13,8 @@ const dist = (path) => require(join(root, 'dist', 'lib', path));
 
 const example = () => JSON.parse(readFileSync(join(root, 'examples', 'ghes-email.config.json'), 'utf8'));
 
-/** The example relaying through Amazon SES in eu-west-1 (as __tests__/support/relay/ses-config.ts). */
-function sesExample() {
-  const c = example();
-  c.region = 'eu-west-1';
-  c.smtp = {
-    relay: { ses: {} },
-    domain: 'github.example.com',
-    noreplyAddress: 'noreply@github.example.com',
-    support: { type: 'url', url: 'https://support.example.com' },
-  };
-  return c;
-}
+/** The example relaying through Amazon SES in eu-west-1 (examples/ghes-email-ses.config.json, as the tests use it). */
+const sesExample = () => JSON.parse(readFileSync(join(root, 'examples', 'ghes-email-ses.config.json'), 'utf8'));
 
 /** The largest realistic config we know of (issue 18): SES, a long hostname, long secret ARNs, initialize + license. */
 function largest() {

@@ -12,8 +12,8 @@ import { ManageDouble } from '../support/boot/manage-double';
 import { ROOT_ARN, SMTP_ARN } from '../support/boot/rig';
 import { leakForms } from '../support/boot/secret-forms';
 import { testCert } from '../support/boot/tls';
-import { Json } from '../support/stack';
-import { sesConfig } from '../support/relay/ses-config';
+import { Json, exampleConfig } from '../support/stack';
+import { SES_EXAMPLE, sesConfig } from '../support/relay/ses-config';
 import { tempDir } from '../support/temp-dir';
 
 /** The problems of a config, as "path: message" lines. */
@@ -32,6 +32,15 @@ const mutate = (f: (c: Json) => void): Json => {
   f(c);
   return c;
 };
+
+test('examples/ghes-email-ses.config.json is the bundled example with only region and smtp changed, and it loads', () => {
+  const ses = sesConfig();
+  const { region, smtp, ...rest } = ses;
+  const { region: _r, smtp: _s, ...example } = exampleConfig();
+  expect(rest).toEqual(example);
+  expect({ region, relay: smtp.relay }).toEqual({ region: 'eu-west-1', relay: { ses: {} } });
+  expect(loadConfigFile(SES_EXAMPLE).smtp?.relay).toBeDefined();
+});
 
 test('a valid relay config: SES address, port 587, login, STARTTLS, no credentials until the stack builds the relay', () => {
   const smtp = parseConfig(sesConfig()).smtp!;

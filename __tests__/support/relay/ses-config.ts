@@ -1,14 +1,10 @@
-/** The bundled example config, relaying through Amazon SES (smtp.relay.ses) in eu-west-1. */
-import { Json, exampleConfig } from '../stack';
+/** The SES example, examples/ghes-email-ses.config.json: the bundled example relaying through SES in eu-west-1. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Json } from '../stack';
+
+export const SES_EXAMPLE = join(__dirname, '..', '..', '..', 'examples', 'ghes-email-ses.config.json');
 
 export function sesConfig(): Json {
-  const c = exampleConfig();
-  c.region = 'eu-west-1';
-  c.smtp = {
-    relay: { ses: {} },
-    domain: 'github.example.com',
-    noreplyAddress: 'noreply@github.example.com',
-    support: { type: 'url', url: 'https://support.example.com' },
-  };
-  return c;
+  return JSON.parse(readFileSync(SES_EXAMPLE, 'utf8'));
 }
