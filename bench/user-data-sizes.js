@@ -46,7 +46,7 @@ function userDataSizes() {
   const { userDataBytes, MAX_USER_DATA_BYTES } = dist('boot/user-data-size.js');
   return [
     ['example (examples/ghes-email.config.json)', example()],
-    ['SES example (smtp.relay.ses, eu-west-1)', sesExample()],
+    ['SES example (examples/ghes-email-ses.config.json)', sesExample()],
     ['largest realistic (SES, long names, license)', largest()],
   ].map(([name, config]) => {
     const stack = new GhesEmailStack(new App({ stackTraces: false }), 'bench', parseConfig(config));
